@@ -1,0 +1,33 @@
+import type { ClientConfig } from 'pg';
+import { readJsonSecret } from './secrets';
+
+interface DatabaseSecret {
+  username: string;
+  password: string;
+  host?: string;
+  port?: number;
+  dbname?: string;
+}
+
+/**
+ * PostgreSQL connection settings. DATABASE_URL wins (local mode, tests); on AWS the RDS-shaped
+ * secret named by DB_SECRET_ARN plus DB_HOST/DB_PORT/DB_NAME, over TLS verified against the
+ * Lambda runtime's CA bundle (NODE_EXTRA_CA_CERTS includes the RDS CAs).
+ */
+export async function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ClientConfig> {
+  if (env.DATABASE_URL) return { connectionString: env.DATABASE_URL };
+  const secretArn = env.DB_SECRET_ARN;
+  if (!secretArn) throw new Error('neither DATABASE_URL nor DB_SECRET_ARN is set');
+  const secret = await readJsonSecret<DatabaseSecret>(secretArn);
+  const host = env.DB_HOST || secret.host;
+  if (!host) throw new Error('database host is not set (DB_HOST or the secret host)');
+  return {
+    host,
+    port: Number(env.DB_PORT || secret.port || 5432),
+    database: env.DB_NAME || secret.dbname || 'postgres',
+    user: secret.username,
+    password: secret.password,
+    ssl: { rejectUnauthorized: true },
+    connectionTimeoutMillis: 10_000,
+  };
+}

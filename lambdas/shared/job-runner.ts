@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import type { z } from 'zod';
+import { createDocumentClient } from './aws-clients';
+import type { JobStatusStore } from './job-status-store';
+import { JobStatusStore as DynamoJobStatusStore } from './job-status-store';
+import { createLogger } from './logger';
+import { publishJobMetrics } from './metrics';
+
+/**
+ * The one runner every scheduled job goes through: validate the payload, log, run the core,
+ * emit metrics, record the outcome in the job-status store. Job cores stay free of all that.
+ */
+
+export interface JobContext {
+  jobId: string;
+  runId: string;
+  logger: Logger;
+  /** The clock; daily jobs derive their default target date from it (in Asia/Tokyo). */
+  now: () => Date;
+  /** Milliseconds left before the Lambda times out (Infinity locally). */
+  remainingMs: () => number;
+}
+
+export interface JobResult {
+  /** Rows (or items) processed: becomes the RowsProcessed metric. */
+  rows?: number;
+  /** One line for the status page. */
+  message?: string;
+  /** Anything else worth keeping with the outcome (file names, byte counts, per-recipient results). */
+  details?: Record<string, unknown>;
+  /** A job that did part of its work can finish with an error while still reporting what it did. */
+  failed?: boolean;
+}
+
+export interface JobDefinition<Payload> {
+  id: string;
+  title: string;
+  payloadSchema: z.ZodType<Payload>;
+  run(payload: Payload, context: JobContext): Promise<JobResult>;
+}
+
+export interface JobOutcome {
+  jobId: string;
+  runId: string;
+  status: 'success' | 'error';
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  rows?: number;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface RunnerDeps {
+  /** Where outcomes are recorded; null disables recording (e.g. a dry run without a table). */
+  store: Pick<JobStatusStore, 'recordRun'> | null;
+  logger?: Logger;
+  now?: () => Date;
+  runId?: string;
+  remainingMs?: () => number;
+  publishMetrics?: boolean;
+}
+
+export class PayloadError extends Error {
+  override name = 'PayloadError';
+}
+
+/** `payload.target_date: Invalid ISO date` — one line per problem, naming the field. */
+export function formatIssues(error: z.ZodError, root = 'payload'): string {
+  return error.issues.map((issue) => `${[root, ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; ');
+}
+
+export function parsePayload<Payload>(schema: z.ZodType<Payload>, raw: unknown): Payload {
+  const result = schema.safeParse(raw ?? {});
+  if (!result.success) throw new PayloadError(`invalid payload: ${formatIssues(result.error)}`);
+  return result.data;
+}
+
+export async function runJob<Payload>(
+  job: JobDefinition<Payload>,
+  rawPayload: unknown,
+  deps: RunnerDeps,
+): Promise<JobOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const runId = deps.runId ?? randomUUID();
+  const logger = deps.logger ?? createLogger(`nightshift-${job.id}`);
+  logger.appendKeys({ job: job.id, runId });
+  const started = now();
+  logger.info('job started', { payload: rawPayload as Record<string, unknown> });
+
+  let result: JobResult = {};
+  let errorMessage: string | undefined;
+  try {
+    const payload = parsePayload(job.payloadSchema, rawPayload);
+    result = await job.run(payload, {
+      jobId: job.id,
+      runId,
+      logger,
+      now,
+      remainingMs: deps.remainingMs ?? (() => Infinity),
+    });
+    if (result.failed) errorMessage = result.message ?? 'job reported a failure';
+  } catch (error) {
+    errorMessage = error instanceof Error ? error.message : String(error);
+    logger.error('job failed', error instanceof Error ? error : new Error(errorMessage));
+  }
+
+  const finished = now();
+  const outcome: JobOutcome = {
+    jobId: job.id,
+    runId,
+    status: errorMessage === undefined ? 'success' : 'error',
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: finished.getTime() - started.getTime(),
+    ...(result.rows !== undefined ? { rows: result.rows } : {}),
+    message: errorMessage ?? result.message ?? 'ok',
+    ...(result.details ? { details: result.details } : {}),
+  };
+  if (outcome.status === 'success') logger.info('job succeeded', { outcome });
+  else logger.error('job finished with an error', { outcome });
+
+  if (deps.publishMetrics !== false) {
+    publishJobMetrics(job.id, {
+      succeeded: outcome.status === 'success',
+      durationMs: outcome.durationMs,
+      rows: outcome.rows,
+    });
+  }
+  await recordOutcome(job, outcome, deps.store, logger);
+  return outcome;
+}
+
+async function recordOutcome(
+  job: JobDefinition<unknown> | JobDefinition<never>,
+  outcome: JobOutcome,
+  store: RunnerDeps['store'],
+  logger: Logger,
+): Promise<void> {
+  if (!store) return;
+  try {
+    await store.recordRun({
+      jobKey: job.id,
+      title: job.title,
+      status: outcome.status,
+      startedAt: outcome.startedAt,
+      finishedAt: outcome.finishedAt,
+      durationMs: outcome.durationMs,
+      message: outcome.message,
+      source: 'runner',
+      runId: outcome.runId,
+      ...(outcome.rows !== undefined ? { counts: { rows: outcome.rows } } : {}),
+    });
+  } catch (error) {
+    // The job's own result stands; a missing record shows up as "late" on the status page.
+    logger.error('could not record the outcome in the job-status store', error as Error);
+  }
+}
+
+export class JobFailedError extends Error {
+  override name = 'JobFailedError';
+}
+
+/**
+ * The Lambda handler for a job: builds the default ports from the environment, runs the job,
+ * and throws when it failed so Lambda counts an error (alarm) and the failure destination gets it.
+ */
+export function createScheduledHandler<Payload>(job: JobDefinition<Payload>) {
+  const logger = createLogger(`nightshift-${job.id}`);
+  const tableName = process.env.JOB_STATUS_TABLE;
+  const store = tableName ? new DynamoJobStatusStore(createDocumentClient(), tableName) : null;
+  return async (event: unknown, context?: Context): Promise<JobOutcome> => {
+    if (context) logger.addContext(context);
+    const outcome = await runJob(job, event, {
+      store,
+      logger,
+      runId: context?.awsRequestId,
+      remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+    });
+    if (outcome.status === 'error') throw new JobFailedError(`${job.id} failed: ${outcome.message}`);
+    return outcome;
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * Deployment config: cdk.json context `nightshift:stages.<stage>` merged with `-c key=value`
+ * overrides, validated with zod. An invalid config fails synth naming every bad field.
+ */
+import { z } from 'zod';
+
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653] as const;
+
+const createdDatabase = z.object({
+  mode: z.literal('create'),
+  databaseName: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lowercase letters, digits and _')
+    .default('nightshift'),
+  /** Instance class without the `db.` prefix, e.g. t4g.micro. */
+  instanceClass: z
+    .string()
+    .regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'like t4g.micro')
+    .default('t4g.micro'),
+  multiAz: z.boolean().default(false),
+  allocatedStorageGb: z.number().int().min(20).max(1000).default(20),
+});
+
+const importedDatabase = z.object({
+  mode: z.literal('import'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(5432),
+  databaseName: z.string().min(1),
+  /** Secret with `username` and `password` (the RDS secret shape). */
+  secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager ARN'),
+  /** Security group of the database, so the stacks can allow the jobs in. @default none (allow it yourself) */
+  securityGroupId: z
+    .string()
+    .regex(/^sg-[0-9a-f]+$/)
+    .optional(),
+});
+
+export const configSchema = z.object({
+  stage: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, 'lowercase letters and digits, 2-12 characters'),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, '12 digits')
+    .optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region like ap-northeast-1'),
+  alarmEmail: z.email().optional(),
+  logRetentionDays: z
+    .number()
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `one of ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .default(7),
+  natMode: z.enum(['gateway', 'instance', 'none']).default('gateway'),
+  database: z.discriminatedUnion('mode', [createdDatabase, importedDatabase]),
+  /** Secrets Manager name of the default FTP recipient (host, port, user, password, secure, remote_dir). */
+  ftpSecretName: z.string().min(1).default('nightshift/ftp'),
+  tenants: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -')).default([]),
+  /** Stateful resources are retained and termination-protected. @default true for prod */
+  protectData: z.boolean().optional(),
+});
+
+export type NightshiftConfig = z.infer<typeof configSchema> & { readonly protectData: boolean };
+export type DatabaseConfig = NightshiftConfig['database'];
+
+/** Top-level keys a `-c key=value` may override. */
+const OVERRIDABLE_KEYS = [
+  'account',
+  'region',
+  'alarmEmail',
+  'logRetentionDays',
+  'natMode',
+  'database',
+  'ftpSecretName',
+  'tenants',
+  'protectData',
+] as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** `-c` values arrive as strings; JSON-looking ones (numbers, booleans, objects, arrays) are parsed. */
+function parseContextValue(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (/^(true|false|-?\d+(\.\d+)?|\{.*\}|\[.*\])$/s.test(value.trim())) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+/** Reads context through a getter so it works with `app.node.tryGetContext` and plain objects in tests. */
+export function loadConfig(getContext: (key: string) => unknown): NightshiftConfig {
+  const stage = String(getContext('stage') ?? 'dev');
+  const stages = (getContext('nightshift:stages') ?? {}) as Record<string, Record<string, unknown>>;
+  if (!stages[stage]) {
+    const known = Object.keys(stages).join(', ') || 'none';
+    throw new ConfigError(`Invalid config: stage "${stage}" is not defined in cdk.json nightshift:stages (${known})`);
+  }
+  const merged: Record<string, unknown> = { ...stages[stage], stage };
+  for (const key of OVERRIDABLE_KEYS) {
+    const override = getContext(key);
+    if (override !== undefined) merged[key] = parseContextValue(override);
+  }
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid config for stage "${stage}":\n${lines.join('\n')}`);
+  }
+  return { ...result.data, protectData: result.data.protectData ?? stage === 'prod' };
+}

@@ -1,0 +1,85 @@
+/**
+ * The shape of one scheduled job in the registry (lib/jobs.ts).
+ * Plain typed data, no aws-cdk-lib import: local mode and the CLI read it without loading CDK.
+ */
+
+/** The secrets a job may read. Each maps to one Secrets Manager secret created or imported by the stacks. */
+export type JobSecret = 'database' | 'ftp';
+
+export interface JobSchedule {
+  /** Stable name, part of the EventBridge schedule name (`<job>-<name>`). */
+  readonly name: string;
+  /** Five-field cron (minute hour day-of-month month day-of-week), evaluated in Asia/Tokyo. */
+  readonly cron: string;
+  /** Payload the schedule sends. @default the job's defaultPayload */
+  readonly payload?: Record<string, unknown>;
+}
+
+export interface JobAlarmThresholds {
+  /** Errors alarm fires at this many failed invocations in 5 minutes. @default 1 */
+  readonly errors?: number;
+  /** Duration alarm fires above this share of the timeout. @default 0.8 */
+  readonly durationShareOfTimeout?: number;
+}
+
+export interface JobSpec {
+  /** kebab-case id: the one name of the job in code, config, logs, metrics and docs. */
+  readonly id: string;
+  /** One line for people: shown in alarms, the dashboard and the status page. */
+  readonly title: string;
+  /** Handler file, relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly schedules: readonly JobSchedule[];
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Runs in the VPC's private subnets (needed to reach the database). */
+  readonly inVpc: boolean;
+  /** Secrets the job may read; nothing else is granted. @default [] */
+  readonly secrets?: readonly JobSecret[];
+  /** Access to the analytics bucket. @default none */
+  readonly analyticsBucket?: 'read' | 'read-write';
+  /** Extra environment variables (non-secret). @default {} */
+  readonly environment?: Record<string, string>;
+  /** Payload used when a schedule gives none, and in the re-run command of the alarms. */
+  readonly defaultPayload: Record<string, unknown>;
+  readonly alarms?: JobAlarmThresholds;
+}
+
+/** Deployed Lambda function name of a job: one definition for the stacks, the alarms and `invoke --print-aws`. */
+export function functionNameFor(stage: string, jobId: string): string {
+  return `nightshift-${stage}-${jobId}`;
+}
+
+/** The exact command on-call runs to re-run a job by hand. */
+export function rerunCommand(stage: string, job: Pick<JobSpec, 'id' | 'defaultPayload'>, region?: string): string {
+  const payload = JSON.stringify(job.defaultPayload);
+  const regionFlag = region ? ` --region ${region}` : '';
+  return `aws lambda invoke --function-name ${functionNameFor(stage, job.id)}${regionFlag} --cli-binary-format raw-in-base64-out --payload '${payload}' out.json && cat out.json`;
+}
+
+const JOB_ID = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+
+/** Registry invariants checked at load time, so a bad entry fails synth and tests with a clear message. */
+export function validateRegistry(jobs: readonly JobSpec[]): void {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const job of jobs) {
+    if (!JOB_ID.test(job.id)) problems.push(`job id "${job.id}" must be kebab-case, 3-40 characters`);
+    if (seen.has(job.id)) problems.push(`job id "${job.id}" is registered twice`);
+    seen.add(job.id);
+    if (job.schedules.length === 0) problems.push(`job ${job.id}: needs at least one schedule`);
+    const names = new Set(job.schedules.map((s) => s.name));
+    if (names.size !== job.schedules.length) problems.push(`job ${job.id}: schedule names must be unique`);
+    for (const schedule of job.schedules) {
+      if (schedule.cron.trim().split(/\s+/).length !== 5) {
+        problems.push(`job ${job.id}: schedule ${schedule.name} cron "${schedule.cron}" must have 5 fields`);
+      }
+    }
+    if (job.timeoutSeconds < 1 || job.timeoutSeconds > 900) problems.push(`job ${job.id}: timeoutSeconds 1-900`);
+    if (job.memoryMb < 128 || job.memoryMb > 10240) problems.push(`job ${job.id}: memoryMb 128-10240`);
+    if ((job.secrets ?? []).includes('database') && !job.inVpc) {
+      problems.push(`job ${job.id}: reads the database secret, so it must run inVpc`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`Invalid job registry:\n  ${problems.join('\n  ')}`);
+}

@@ -1,0 +1,14 @@
+/**
+ * THE job registry: one entry per scheduled job. The jobs stack, the alarms, the dashboard,
+ * local mode (`npm start`) and `npm run invoke` all read this list; nothing else names a
+ * schedule or a function. Adding a job = one entry here + one folder under lambdas/.
+ */
+import { type JobSpec, validateRegistry } from './job-spec';
+
+export const JOBS: readonly JobSpec[] = [];
+
+validateRegistry(JOBS);
+
+export function findJob(jobId: string, jobs: readonly JobSpec[] = JOBS): JobSpec | undefined {
+  return jobs.find((job) => job.id === jobId);
+}

@@ -1,0 +1,13 @@
+/**
+ * Key schema of the job-status table, as plain data: the data stack builds the table from it
+ * and local mode creates the same table in dynalite. Lambda code keeps its own copy of the
+ * attribute names (it never imports lib/); the store's integration tests run against a table
+ * created from this definition, so the two cannot drift apart unnoticed.
+ */
+export const JOB_STATUS_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  /** Latest-status rows only: list every job ordered by its last report. */
+  latestIndex: { name: 'byKind', partitionKey: 'kind', sortKey: 'lastFinishedAt' },
+} as const;
