@@ -36,6 +36,11 @@ export interface JobSpec {
   readonly inVpc: boolean;
   /** Secrets the job may read; nothing else is granted. @default [] */
   readonly secrets?: readonly JobSecret[];
+  /**
+   * Access to the job-status table. Every job records its outcome there ('record');
+   * the watchdog also reads and marks jobs ('read-write'). @default 'record'
+   */
+  readonly jobStatusTable?: 'record' | 'read-write';
   /** Access to the analytics bucket. @default none */
   readonly analyticsBucket?: 'read' | 'read-write';
   /** Extra environment variables (non-secret). @default {} */
