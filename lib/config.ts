@@ -55,6 +55,8 @@ export const configSchema = z.object({
   /** Secrets Manager name of the default FTP recipient (host, port, user, password, secure, remote_dir). */
   ftpSecretName: z.string().min(1).default('nightshift/ftp'),
   tenants: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -')).default([]),
+  /** Per-job settings, keyed by job id; a job receives its own as the JOB_SETTINGS env var and validates it. */
+  jobSettings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   /** Stateful resources are retained and termination-protected. @default true for prod */
   protectData: z.boolean().optional(),
 });
@@ -72,6 +74,7 @@ const OVERRIDABLE_KEYS = [
   'database',
   'ftpSecretName',
   'tenants',
+  'jobSettings',
   'protectData',
 ] as const;
 

@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { ExpectationStore } from './expectation-store';
 
 /**
  * The job-status store: latest status per job_key plus a run history, in one DynamoDB table
@@ -52,6 +53,8 @@ export interface LatestStatus {
   lastFinishedAt: string;
   lastMessage: string | null;
   lastRunId: string;
+  /** When the last report that moved this status arrived (server clock): the job's last check-in. */
+  lastReceivedAt?: string;
   late: boolean;
   lateSince?: string;
   createdAt: string;
@@ -85,12 +88,22 @@ function contentRunId(report: RunReport, finishedAt: string): string {
   return createHash('sha256').update(content).digest('hex').slice(0, 24);
 }
 
+/** A runs cursor that was not issued for this job (or is not a cursor at all). */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
 export class JobStatusStore {
+  /** Per-job schedule expectations, kept in the same table. */
+  readonly expectations: ExpectationStore;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
     private readonly options: { historyTtlDays?: number; now?: () => Date } = {},
-  ) {}
+  ) {
+    this.expectations = new ExpectationStore(db, tableName, () => this.now());
+  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -148,7 +161,7 @@ export class JobStatusStore {
           Key: { pk: jobPartitionKey(run.jobKey), sk: LATEST },
           UpdateExpression:
             'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
-            'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, ' +
+            'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, lastReceivedAt = :now, ' +
             'late = :false, id = if_not_exists(id, :newId), createdAt = if_not_exists(createdAt, :now) ' +
             'REMOVE lateSince',
           ConditionExpression: 'attribute_not_exists(pk) OR lastFinishedAt <= :finishedAt',
@@ -183,6 +196,42 @@ export class JobStatusStore {
     return result.Item ? toLatest(result.Item) : undefined;
   }
 
+  /**
+   * Marks a job late, once: the first lateSince stays until a report clears it. `seenUpdatedAt` is the
+   * updatedAt the caller evaluated; a report that arrived in between wins. Returns whether it was marked now.
+   */
+  async markLate(jobKey: string, lateSince: string, seenUpdatedAt: string): Promise<boolean> {
+    return this.updateLatestIf(jobKey, {
+      UpdateExpression: 'SET late = :true, lateSince = :lateSince',
+      ConditionExpression: 'updatedAt = :seen AND (attribute_not_exists(late) OR late = :false)',
+      ExpressionAttributeValues: { ':true': true, ':false': false, ':lateSince': lateSince, ':seen': seenUpdatedAt },
+    });
+  }
+
+  /** Clears a late mark whose expectation no longer holds (changed or deleted); reports clear it themselves. */
+  async clearLate(jobKey: string, seenUpdatedAt: string): Promise<boolean> {
+    return this.updateLatestIf(jobKey, {
+      UpdateExpression: 'SET late = :false REMOVE lateSince',
+      ConditionExpression: 'updatedAt = :seen AND late = :true',
+      ExpressionAttributeValues: { ':true': true, ':false': false, ':seen': seenUpdatedAt },
+    });
+  }
+
+  private async updateLatestIf(
+    jobKey: string,
+    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({ TableName: this.tableName, Key: { pk: jobPartitionKey(jobKey), sk: LATEST }, ...update }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Every job's latest status, most recent report first. */
   async listLatest(): Promise<LatestStatus[]> {
     const items: LatestStatus[] = [];
@@ -214,7 +263,7 @@ export class JobStatusStore {
         ExpressionAttributeValues: { ':pk': jobPartitionKey(jobKey), ':prefix': RUN_PREFIX },
         ScanIndexForward: false,
         Limit: page.limit ?? 20,
-        ExclusiveStartKey: page.cursor ? JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8')) : undefined,
+        ExclusiveStartKey: page.cursor ? decodeRunsCursor(page.cursor, jobKey) : undefined,
       }),
     );
     const runs = (result.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...run }) => run as RunRecord);
@@ -223,6 +272,21 @@ export class JobStatusStore {
       : undefined;
     return { runs, nextCursor: next };
   }
+}
+
+/** The cursor is the last key of the previous page; it must belong to this job's history. */
+function decodeRunsCursor(cursor: string, jobKey: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor is not a runs cursor');
+  }
+  const { pk, sk } = (key ?? {}) as Record<string, unknown>;
+  if (pk !== jobPartitionKey(jobKey) || typeof sk !== 'string' || !sk.startsWith(RUN_PREFIX)) {
+    throw new InvalidCursorError(`cursor does not belong to the runs of job_key "${jobKey}"`);
+  }
+  return { pk, sk };
 }
 
 function toLatest(item: Record<string, unknown> | undefined): LatestStatus {

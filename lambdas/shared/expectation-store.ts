@@ -1,0 +1,175 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+/**
+ * When each job is expected to report, kept in the job-status table next to its status rows.
+ * All expectations share one partition so the watchdog lists them with a single query
+ * (there are tens of them, read every five minutes, so the partition never gets hot).
+ */
+export interface ExpectationSchedule {
+  /** Five-field crons in `timezone`; any of them is an expected run (a registry job may have several). */
+  crons: string[];
+  /** Alternatively: a report at least every N minutes. */
+  everyMinutes?: number;
+  /** IANA time zone the crons are read in. */
+  timezone: string;
+  /** How long after an expected run a report may still arrive before the job counts as late. */
+  graceMinutes: number;
+}
+
+export interface Expectation extends ExpectationSchedule {
+  jobKey: string;
+  /** Shown on the status page while the job has never reported. */
+  title?: string;
+  /** 'registry' rows are synced by the watchdog from the job registry; 'api' rows were PUT and win over them. */
+  source: 'api' | 'registry';
+  createdAt: string;
+  updatedAt: string;
+  /** Set by the watchdog when a job that never reported missed its first window. */
+  lateSince?: string;
+}
+
+export type ExpectationInput = Omit<Expectation, 'createdAt' | 'updatedAt' | 'lateSince'>;
+
+const EXPECTATION_PARTITION = 'EXPECTATION';
+const expectationKey = (jobKey: string) => ({ pk: EXPECTATION_PARTITION, sk: `JOB#${jobKey}` });
+
+export class ExpectationStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => Date,
+  ) {}
+
+  async get(jobKey: string): Promise<Expectation | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: expectationKey(jobKey) }));
+    return result.Item ? toExpectation(result.Item) : undefined;
+  }
+
+  async list(): Promise<Expectation[]> {
+    const items: Expectation[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': EXPECTATION_PARTITION },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(toExpectation(item));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return items;
+  }
+
+  /**
+   * Creates or replaces a job's expectation; createdAt stays from the first put, and a changed
+   * schedule starts a new window (lateSince is cleared). With `onlyOverRegistry`, an expectation
+   * set through the API is left alone and undefined is returned.
+   */
+  async put(input: ExpectationInput, options: { onlyOverRegistry?: boolean } = {}): Promise<Expectation | undefined> {
+    const now = this.now().toISOString();
+    const set = [
+      'jobKey = :jobKey',
+      'crons = :crons',
+      'timezone = :timezone',
+      'graceMinutes = :grace',
+      '#source = :source',
+      'updatedAt = :now',
+      'createdAt = if_not_exists(createdAt, :now)',
+    ];
+    const remove = ['lateSince'];
+    const values: Record<string, unknown> = {
+      ':jobKey': input.jobKey,
+      ':crons': input.crons,
+      ':timezone': input.timezone,
+      ':grace': input.graceMinutes,
+      ':source': input.source,
+      ':now': now,
+    };
+    if (input.everyMinutes !== undefined) {
+      set.push('everyMinutes = :every');
+      values[':every'] = input.everyMinutes;
+    } else remove.push('everyMinutes');
+    if (input.title !== undefined) {
+      set.push('title = :title');
+      values[':title'] = input.title;
+    } else remove.push('title');
+    if (options.onlyOverRegistry) values[':registry'] = 'registry';
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: expectationKey(input.jobKey),
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          ...(options.onlyOverRegistry
+            ? { ConditionExpression: 'attribute_not_exists(pk) OR #source = :registry' }
+            : {}),
+          ExpressionAttributeNames: { '#source': 'source' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toExpectation(result.Attributes ?? {});
+    } catch (error) {
+      if (options.onlyOverRegistry && error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes a job's expectation (only one from `onlySource`, when given); returns whether one was deleted. */
+  async delete(jobKey: string, options: { onlySource?: Expectation['source'] } = {}): Promise<boolean> {
+    try {
+      const result = await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: expectationKey(jobKey),
+          ...(options.onlySource
+            ? {
+                ConditionExpression: '#source = :source',
+                ExpressionAttributeNames: { '#source': 'source' },
+                ExpressionAttributeValues: { ':source': options.onlySource },
+              }
+            : {}),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return result.Attributes !== undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Marks a never-reported job late, once (the first lateSince stays). Returns whether it was marked now. */
+  async markNeverReportedLate(jobKey: string, lateSince: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: expectationKey(jobKey),
+          UpdateExpression: 'SET lateSince = :lateSince',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(lateSince)',
+          ExpressionAttributeValues: { ':lateSince': lateSince },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+function toExpectation(item: Record<string, unknown>): Expectation {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return { crons: [], ...rest } as Expectation;
+}

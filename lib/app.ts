@@ -1,0 +1,36 @@
+import { type App, Tags } from 'aws-cdk-lib';
+import type { NightshiftConfig } from './config';
+import type { JobSpec } from './job-spec';
+import { DataStack } from './stacks/data-stack';
+import { JobsStack } from './stacks/jobs-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
+import { NetworkStack } from './stacks/network-stack';
+
+export interface NightshiftStacks {
+  network: NetworkStack;
+  data: DataStack;
+  monitoring: MonitoringStack;
+  jobs: JobsStack;
+}
+
+/** All stacks of one stage, split by lifecycle: network · data (stateful) · monitoring · jobs. */
+export function buildNightshift(app: App, config: NightshiftConfig, jobs: readonly JobSpec[]): NightshiftStacks {
+  const env = { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region };
+  const prefix = `Nightshift-${config.stage}`;
+  const network = new NetworkStack(app, `${prefix}-Network`, { env, config });
+  const data = new DataStack(app, `${prefix}-Data`, { env, config, vpc: network.vpc });
+  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, { env, config });
+  const jobsStack = new JobsStack(app, `${prefix}-Jobs`, {
+    env,
+    config,
+    jobs,
+    vpc: network.vpc,
+    database: data.database,
+    databaseClientSecurityGroup: data.databaseClientSecurityGroup,
+    alarmTopic: monitoring.alarmTopic,
+  });
+  jobsStack.addDependency(data, 'the jobs use its table, bucket and database by name');
+  Tags.of(app).add('project', 'nightshift');
+  Tags.of(app).add('stage', config.stage);
+  return { network, data, monitoring, jobs: jobsStack };
+}

@@ -1,0 +1,128 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag-acknowledgements';
+
+/** Repository root: function entries in the registry are relative to it. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+export interface NightshiftFunctionProps {
+  /** Handler file relative to the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly functionName: string;
+  readonly description?: string;
+  /** @default 256 */
+  readonly memoryMb?: number;
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 7 */
+  readonly logRetentionDays?: number;
+  /** @default {} */
+  readonly environment?: Record<string, string>;
+  /** Runs in the VPC's private subnets when given. @default not in a VPC */
+  readonly vpc?: ec2.IVpc;
+  /** @default none (required with vpc) */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /** Keep the log group when the stack is deleted. @default false */
+  readonly retainLogs?: boolean;
+}
+
+/**
+ * Every nightshift Lambda, with its defaults set once: Node 22 on ARM64, local esbuild bundling
+ * (minified, source maps), an explicit log group with retention, X-Ray tracing.
+ */
+export class NightshiftFunction extends Construct {
+  public readonly fn: nodejs.NodejsFunction;
+  public readonly logGroup: logs.LogGroup;
+  public readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: NightshiftFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: (props.logRetentionDays ?? 7) as logs.RetentionDays,
+      removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.role = this.createRole(props);
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      role: this.role,
+      functionName: props.functionName,
+      description: props.description,
+      entry: path.join(REPO_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb ?? 256,
+      timeout: props.timeout ?? Duration.seconds(30),
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      vpc: props.vpc,
+      securityGroups: props.securityGroups,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        // The runtime's CA bundle includes the RDS CAs, so TLS to the database is verified.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        POWERTOOLS_SERVICE_NAME: props.functionName,
+        ...props.environment,
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node22',
+        format: nodejs.OutputFormat.CJS,
+        // The Node 22 runtime ships AWS SDK v3: keeping it out keeps bundles small and cold starts short.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+    acknowledge(
+      this.fn,
+      'L1',
+      'Node.js 22 is the runtime the product targets (DESIGN.md); upgrades are a deliberate change',
+    );
+  }
+
+  /** Its own role instead of the AWS managed ones: logs only to its log group, ENIs only when in a VPC. */
+  private createRole(props: NightshiftFunctionProps): iam.Role {
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `nightshift function ${props.functionName}`,
+    });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    if (props.vpc) {
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
+    acknowledge(
+      role,
+      'IAM5[Resource::*]',
+      'X-Ray PutTraceSegments/PutTelemetryRecords and the VPC ENI actions support no resource-level permissions',
+    );
+    return role;
+  }
+}

@@ -1,0 +1,202 @@
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SCHEDULE_TIME_ZONE, toEventBridgeCron } from '../cron';
+import { functionNameFor, type JobSpec, rerunCommand } from '../job-spec';
+import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
+import { JOB_STATUS_TABLE } from '../tables';
+import { NightshiftFunction } from './nightshift-function';
+
+export interface ScheduledJobProps {
+  /** The registry entry: schedules, sizing, alarms, default payload. */
+  readonly spec: JobSpec;
+  readonly stage: string;
+  readonly scheduleGroup: scheduler.IScheduleGroup;
+  /** Every alarm of the job notifies this topic (on alarm and on recovery). */
+  readonly alarmTopic: sns.ITopic;
+  /** @default 7 */
+  readonly logRetentionDays?: number;
+  /** Required when the spec says inVpc. @default not in a VPC */
+  readonly vpc?: ec2.IVpc;
+  /** @default none */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /** Merged over the spec's environment. @default {} */
+  readonly environment?: Record<string, string>;
+  /** Lambda's own retries of a failed asynchronous (scheduled) invocation. @default 0 — a failed run alarms; the next slot or a re-run picks it up */
+  readonly asyncRetryAttempts?: number;
+}
+
+/**
+ * One scheduled job: its function and log group, EventBridge Scheduler schedules (Asia/Tokyo)
+ * with retries and an encrypted dead-letter queue, a failure destination, and alarms whose
+ * descriptions tell on-call what broke, where the logs are and how to re-run it.
+ */
+export class ScheduledJob extends Construct {
+  public readonly function: NightshiftFunction;
+  public readonly schedules: scheduler.Schedule[] = [];
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly functionName: string;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ScheduledJobProps,
+  ) {
+    super(scope, id);
+    const { spec, stage } = props;
+    if (spec.inVpc && !props.vpc) throw new Error(`job ${spec.id} runs in the VPC but no vpc was given`);
+    this.functionName = functionNameFor(stage, spec.id);
+
+    this.function = new NightshiftFunction(this, 'Handler', {
+      entry: spec.entry,
+      functionName: this.functionName,
+      description: spec.title,
+      memoryMb: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      logRetentionDays: props.logRetentionDays,
+      vpc: spec.inVpc ? props.vpc : undefined,
+      securityGroups: spec.inVpc ? props.securityGroups : undefined,
+      environment: { JOB_ID: spec.id, ...spec.environment, ...props.environment },
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'SQS3',
+      'This queue is itself the dead-letter queue of the schedules and the failure destination',
+    );
+    this.function.fn.configureAsyncInvoke({
+      retryAttempts: props.asyncRetryAttempts ?? 0,
+      onFailure: new lambdaDestinations.SqsDestination(this.deadLetterQueue),
+    });
+
+    for (const schedule of spec.schedules) {
+      this.schedules.push(
+        new scheduler.Schedule(this, `Schedule-${schedule.name}`, {
+          scheduleName: `${spec.id}-${schedule.name}`,
+          scheduleGroup: props.scheduleGroup,
+          description: `${spec.title} (${schedule.cron} ${SCHEDULE_TIME_ZONE})`,
+          schedule: scheduler.ScheduleExpression.expression(
+            toEventBridgeCron(schedule.cron),
+            TimeZone.of(SCHEDULE_TIME_ZONE),
+          ),
+          target: new targets.LambdaInvoke(this.function.fn, {
+            input: scheduler.ScheduleTargetInput.fromObject(schedule.payload ?? spec.defaultPayload),
+            deadLetterQueue: this.deadLetterQueue,
+            retryAttempts: 3,
+            maxEventAge: Duration.hours(1),
+          }),
+        }),
+      );
+    }
+    this.addAlarms();
+  }
+
+  get fn() {
+    return this.function.fn;
+  }
+
+  /** Job-status table: 'record' writes its own outcome; 'read-write' may also query and mark other jobs. */
+  bindJobStatusTable(table: dynamodb.ITableV2 | dynamodb.ITable, access: 'record' | 'read-write'): this {
+    const actions = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'];
+    const resources = [table.tableArn];
+    if (access === 'read-write') {
+      actions.push('dynamodb:Query', 'dynamodb:DeleteItem');
+      resources.push(`${table.tableArn}/index/${JOB_STATUS_TABLE.latestIndex.name}`);
+    }
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+    this.fn.addEnvironment('JOB_STATUS_TABLE', table.tableName);
+    return this;
+  }
+
+  bindBucket(bucket: s3.IBucket, access: 'read' | 'read-write'): this {
+    const actions = access === 'read-write' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'];
+    const objects = bucket.arnForObjects('*');
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
+    acknowledgeWildcardResource(
+      this.function.role,
+      objects,
+      'object keys are per tenant and date; scoped to this one bucket',
+    );
+    this.fn.addEnvironment('ANALYTICS_BUCKET', bucket.bucketName);
+    return this;
+  }
+
+  bindSecret(secret: secretsmanager.ISecret, environmentVariable: string): this {
+    secret.grantRead(this.fn);
+    this.fn.addEnvironment(environmentVariable, secret.secretArn);
+    return this;
+  }
+
+  grantPrincipal(): iam.IPrincipal {
+    return this.fn.grantPrincipal;
+  }
+
+  private addAlarms(): void {
+    const { spec, stage, alarmTopic } = this.props;
+    const region = Stack.of(this).region;
+    const logs = `Logs: aws logs tail /aws/lambda/${this.functionName} --since 2h --format short`;
+    const rerun = `Re-run: ${rerunCommand(stage, spec)} (for a given slot or date, put it in the payload; see README "Re-running a job").`;
+    const period = Duration.minutes(5);
+    const durationThresholdMs = Math.floor(spec.timeoutSeconds * 1000 * (spec.alarms?.durationShareOfTimeout ?? 0.8));
+
+    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, meaning: string) => {
+      const created = new cloudwatch.Alarm(this, id, {
+        alarmName: `nightshift-${stage}-${spec.id}-${id.toLowerCase()}`,
+        alarmDescription: [`${spec.title}: ${meaning}`, logs, rerun, `Runbook: README.md#alarm-${id.toLowerCase()}`]
+          .join('\n')
+          .slice(0, 1024),
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      created.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+      created.addOkAction(new cwActions.SnsAction(alarmTopic));
+      this.alarms.push(created);
+    };
+
+    alarm(
+      'Errors',
+      this.fn.metricErrors({ period, statistic: 'Sum' }),
+      spec.alarms?.errors ?? 1,
+      `the job ${spec.id} failed (Lambda ${this.functionName} in ${region}). The run's error is in the logs and on the status page.`,
+    );
+    alarm(
+      'Duration',
+      this.fn.metricDuration({ period, statistic: 'Maximum' }),
+      durationThresholdMs,
+      `a run of ${spec.id} took over ${durationThresholdMs} ms, close to its ${spec.timeoutSeconds} s timeout; the next runs may time out.`,
+    );
+    alarm(
+      'Throttles',
+      this.fn.metricThrottles({ period, statistic: 'Sum' }),
+      1,
+      `invocations of ${spec.id} were throttled (account concurrency exhausted?): a scheduled run may not have happened.`,
+    );
+    alarm(
+      'DeadLetters',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      1,
+      `a scheduled run of ${spec.id} could not be delivered or failed after retries; the event is in the dead-letter queue. Re-run the slot, then purge the queue.`,
+    );
+  }
+}

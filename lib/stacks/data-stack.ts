@@ -1,0 +1,145 @@
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { NightshiftConfig } from '../config';
+import { analyticsBucketName, jobStatusTableName } from '../resource-names';
+import { JOB_STATUS_TABLE } from '../tables';
+
+export interface DataStackProps extends StackProps {
+  readonly config: NightshiftConfig;
+  readonly vpc: ec2.IVpc;
+}
+
+/** Where the jobs connect: host, port, database name and the secret holding username/password. */
+export interface DatabaseEndpoint {
+  readonly host: string;
+  readonly port: string;
+  readonly databaseName: string;
+  readonly secret: secretsmanager.ISecret;
+}
+
+/**
+ * The stateful stack: job-status table, analytics bucket, PostgreSQL (created or imported) and
+ * the FTP target secret. In prod (protectData) everything here is retained and the stack is
+ * termination-protected.
+ */
+export class DataStack extends Stack {
+  public readonly jobStatusTable: dynamodb.TableV2;
+  public readonly analyticsBucket: s3.Bucket;
+  public readonly database: DatabaseEndpoint;
+  /** Jobs that talk to the database run in this group; the database admits it. */
+  public readonly databaseClientSecurityGroup: ec2.SecurityGroup;
+  public readonly ftpSecret: secretsmanager.ISecret;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    const protect = props.config.protectData;
+    super(scope, id, { ...props, terminationProtection: protect });
+    const removalPolicy = protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.jobStatusTable = new dynamodb.TableV2(this, 'JobStatusTable', {
+      tableName: jobStatusTableName(props.config.stage),
+      partitionKey: { name: JOB_STATUS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: JOB_STATUS_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: JOB_STATUS_TABLE.timeToLiveAttribute,
+      billing: dynamodb.Billing.onDemand(),
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: protect,
+      removalPolicy,
+      globalSecondaryIndexes: [
+        {
+          indexName: JOB_STATUS_TABLE.latestIndex.name,
+          partitionKey: { name: JOB_STATUS_TABLE.latestIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: JOB_STATUS_TABLE.latestIndex.sortKey, type: dynamodb.AttributeType.STRING },
+        },
+      ],
+    });
+
+    const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy,
+      autoDeleteObjects: !protect,
+    });
+    this.analyticsBucket = new s3.Bucket(this, 'AnalyticsBucket', {
+      bucketName: analyticsBucketName(props.config.stage, props.config.region),
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'analytics/',
+      lifecycleRules: [
+        { abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        { noncurrentVersionExpiration: Duration.days(30) },
+        { transitions: [{ storageClass: s3.StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) }] },
+      ],
+      removalPolicy,
+      autoDeleteObjects: !protect,
+    });
+
+    this.databaseClientSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseClients', {
+      vpc: props.vpc,
+      description: 'nightshift jobs that connect to PostgreSQL',
+      allowAllOutbound: true, // jobs also reach FTP servers and public APIs
+    });
+    this.database = this.createOrImportDatabase(props, removalPolicy);
+
+    this.ftpSecret = secretsmanager.Secret.fromSecretNameV2(this, 'FtpSecret', props.config.ftpSecretName);
+  }
+
+  private createOrImportDatabase(props: DataStackProps, removalPolicy: RemovalPolicy): DatabaseEndpoint {
+    const { database } = props.config;
+    if (database.mode === 'import') {
+      if (database.securityGroupId) {
+        const dbGroup = ec2.SecurityGroup.fromSecurityGroupId(this, 'ImportedDatabaseGroup', database.securityGroupId, {
+          mutable: true,
+        });
+        dbGroup.addIngressRule(this.databaseClientSecurityGroup, ec2.Port.tcp(database.port), 'nightshift jobs');
+      }
+      return {
+        host: database.host,
+        port: String(database.port),
+        databaseName: database.databaseName,
+        secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'ImportedDatabaseSecret', database.secretArn),
+      };
+    }
+    const dbGroup = new ec2.SecurityGroup(this, 'DatabaseGroup', {
+      vpc: props.vpc,
+      description: 'nightshift PostgreSQL',
+      allowAllOutbound: false,
+    });
+    dbGroup.addIngressRule(this.databaseClientSecurityGroup, ec2.Port.tcp(5432), 'nightshift jobs');
+    const instance = new rds.DatabaseInstance(this, 'Database', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_9 }),
+      instanceType: new ec2.InstanceType(database.instanceClass),
+      vpc: props.vpc,
+      vpcSubnets: { subnets: props.vpc.privateSubnets.length ? props.vpc.privateSubnets : props.vpc.isolatedSubnets },
+      securityGroups: [dbGroup],
+      databaseName: database.databaseName,
+      credentials: rds.Credentials.fromGeneratedSecret('nightshift_admin'),
+      multiAz: database.multiAz,
+      allocatedStorage: database.allocatedStorageGb,
+      storageEncrypted: true,
+      backupRetention: Duration.days(7),
+      deletionProtection: props.config.protectData,
+      removalPolicy: removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      cloudwatchLogsExports: ['postgresql'],
+      iamAuthentication: true,
+      autoMinorVersionUpgrade: true,
+      parameters: { 'rds.force_ssl': '1' },
+    });
+    return {
+      host: instance.dbInstanceEndpointAddress,
+      port: instance.dbInstanceEndpointPort,
+      databaseName: database.databaseName,
+      secret: instance.secret!,
+    };
+  }
+}

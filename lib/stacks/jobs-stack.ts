@@ -1,0 +1,119 @@
+import { Arn, ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { NightshiftConfig } from '../config';
+import { ScheduledJob } from '../constructs/scheduled-job';
+import type { JobSpec } from '../job-spec';
+import { acknowledgeWildcardResource } from '../nag-acknowledgements';
+import { analyticsBucketName, jobStatusTableName } from '../resource-names';
+import type { DatabaseEndpoint } from './data-stack';
+
+export interface JobsStackProps extends StackProps {
+  readonly config: NightshiftConfig;
+  /** The registry (lib/jobs.ts); tests pass their own. */
+  readonly jobs: readonly JobSpec[];
+  readonly vpc: ec2.IVpc;
+  readonly database: DatabaseEndpoint;
+  readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
+  readonly alarmTopic: sns.ITopic;
+  /** Extra environment per job, computed by the app (e.g. the watchdog's expectations). @default none */
+  readonly extraEnvironment?: (job: JobSpec) => Record<string, string>;
+}
+
+/** Every registry job as a ScheduledJob, granted exactly what its entry asks for. */
+export class JobsStack extends Stack {
+  public readonly scheduleGroup: scheduler.ScheduleGroup;
+  public readonly jobs = new Map<string, ScheduledJob>();
+  private readonly jobStatusTable: dynamodb.ITableV2;
+  private readonly analyticsBucket: s3.IBucket;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: JobsStackProps,
+  ) {
+    super(scope, id, props);
+    const { config } = props;
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: `nightshift-${config.stage}`,
+    });
+    // By name, not by cross-stack reference: grants then name ARNs this stack can write down.
+    this.jobStatusTable = dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage));
+    this.analyticsBucket = s3.Bucket.fromBucketName(
+      this,
+      'AnalyticsBucket',
+      analyticsBucketName(config.stage, config.region),
+    );
+    for (const spec of props.jobs) this.jobs.set(spec.id, this.addJob(spec));
+    for (const role of this.node.findAll().filter((c) => c.node.id.startsWith('SchedulerRoleForTarget'))) {
+      for (const job of this.jobs.values()) {
+        acknowledgeWildcardResource(
+          role,
+          `${job.fn.functionArn}:*`,
+          'EventBridge Scheduler may invoke any version of the job function it targets',
+        );
+      }
+    }
+  }
+
+  private addJob(spec: JobSpec): ScheduledJob {
+    const { config } = this.props;
+    const job = new ScheduledJob(this, `Job-${spec.id}`, {
+      spec,
+      stage: config.stage,
+      scheduleGroup: this.scheduleGroup,
+      alarmTopic: this.props.alarmTopic,
+      logRetentionDays: config.logRetentionDays,
+      vpc: this.props.vpc,
+      securityGroups: [this.props.databaseClientSecurityGroup],
+      environment: {
+        JOB_SETTINGS: JSON.stringify(config.jobSettings[spec.id] ?? {}),
+        ...this.props.extraEnvironment?.(spec),
+      },
+    });
+    job.bindJobStatusTable(this.jobStatusTable, spec.jobStatusTable ?? 'record');
+    if (spec.analyticsBucket) job.bindBucket(this.analyticsBucket, spec.analyticsBucket);
+    for (const secret of spec.secrets ?? []) {
+      if (secret === 'database') this.bindDatabase(job);
+      if (secret === 'ftp') this.bindFtpSecrets(job);
+    }
+    return job;
+  }
+
+  private bindDatabase(job: ScheduledJob): void {
+    const { database } = this.props;
+    job.bindSecret(database.secret, 'DB_SECRET_ARN');
+    job.fn.addEnvironment('DB_HOST', database.host);
+    job.fn.addEnvironment('DB_PORT', database.port);
+    job.fn.addEnvironment('DB_NAME', database.databaseName);
+  }
+
+  /** The default FTP secret and the per-recipient ones under its name (`<name>/<recipient>`), nothing else. */
+  private bindFtpSecrets(job: ScheduledJob): void {
+    const name = this.props.config.ftpSecretName;
+    const secretArn = (resourceName: string) =>
+      Arn.format(
+        { service: 'secretsmanager', resource: 'secret', resourceName, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+        this,
+      );
+    // Secrets Manager appends "-" and 6 random characters to every secret ARN.
+    const recipients = secretArn(`${name}/*`);
+    job.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [secretArn(`${name}-??????`), recipients],
+      }),
+    );
+    acknowledgeWildcardResource(
+      job.function.role,
+      recipients,
+      `per-recipient FTP secrets live under ${name}/; the grant covers that prefix only`,
+    );
+    job.fn.addEnvironment('FTP_SECRET_NAME', name);
+  }
+}

@@ -1,0 +1,124 @@
+import { mkdir } from 'node:fs/promises';
+import { FtpSrv } from 'ftp-srv';
+import { generate } from 'selfsigned';
+import { findFreePort, findFreePortRange } from './ports';
+
+export interface FtpOptions {
+  /** Directory the FTP user sees as `/`. */
+  readonly rootDir: string;
+  /** @default a free port */
+  readonly port?: number;
+  /** @default 'nightshift' */
+  readonly user?: string;
+  /** @default 'nightshift' */
+  readonly password?: string;
+}
+
+export interface FtpService {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly rootDir: string;
+  /** The server's self-signed certificate: trust it with `secureOptions: { ca: certificatePem }`. */
+  readonly certificatePem: string;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+/** Enough passive data ports for a few parallel transfers (each holds one port until its transfer ends). */
+const PASSIVE_PORTS = 10;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
+
+/** The slice of bunyan's logger ftp-srv calls; it logs every command and client hiccup, none of it useful here. */
+interface SilentLogger {
+  trace(): void;
+  debug(): void;
+  info(): void;
+  warn(): void;
+  error(): void;
+  fatal(): void;
+  child(): SilentLogger;
+}
+const silentLogger: SilentLogger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  fatal: () => undefined,
+  child: () => silentLogger,
+};
+
+/** A throwaway certificate for this process only, valid for both `localhost` and `127.0.0.1`; never written to disk. */
+async function createCertificate(): Promise<{ key: string; cert: string }> {
+  const pems = await generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: HOST },
+        ],
+      },
+    ],
+  });
+  return { key: pems.private, cert: pems.cert };
+}
+
+/** Explicit FTPS (plain control connection upgraded by AUTH TLS), what `FTP_SECURE=true` clients speak. */
+export async function startFtpServer(opts: FtpOptions): Promise<FtpService> {
+  const [port, passive, certificate] = await Promise.all([
+    opts.port ?? findFreePort(),
+    findFreePortRange(PASSIVE_PORTS),
+    createCertificate(),
+  ]);
+  const user = opts.user ?? 'nightshift';
+  const password = opts.password ?? 'nightshift';
+  await mkdir(opts.rootDir, { recursive: true });
+
+  const signalListenersBefore = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const server = new FtpSrv({
+    url: `ftp://${HOST}:${port}`,
+    pasv_url: HOST,
+    pasv_min: passive.min,
+    pasv_max: passive.max,
+    tls: certificate,
+    anonymous: false,
+    greeting: 'nightshift local FTPS',
+    log: silentLogger,
+  });
+  // ftp-srv installs signal handlers that call process.exit(); the owner of this service decides when to stop.
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!signalListenersBefore.get(signal)?.includes(listener)) process.off(signal, listener);
+    }
+  }
+  // A rejected login is answered "530 <message>", what real servers send for bad credentials.
+  server.on('login', ({ username, password: given }, resolve, reject) => {
+    if (username === user && given === password) resolve({ root: opts.rootDir });
+    else reject(new Error('Invalid username or password'));
+  });
+  // A client vanishing mid-transfer is the client's problem, not a reason to crash local mode.
+  server.on('client-error', () => undefined);
+  await server.listen();
+
+  return {
+    host: HOST,
+    port,
+    user,
+    password,
+    rootDir: opts.rootDir,
+    certificatePem: certificate.cert,
+    async stop() {
+      // close() destroys every control connection (and with it their passive data servers) before closing.
+      await server.close();
+    },
+  };
+}
