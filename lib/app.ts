@@ -29,7 +29,7 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
     databaseClientSecurityGroup: data.databaseClientSecurityGroup,
     alarmTopic: monitoring.alarmTopic,
   });
-  jobsStack.addDependency(data, 'the jobs use its table, bucket and database by name');
+  jobsStack.addStackDependency(data, 'the jobs use its table, bucket and database by name');
   Tags.of(app).add('project', 'nightshift');
   Tags.of(app).add('stage', config.stage);
   return { network, data, monitoring, jobs: jobsStack };

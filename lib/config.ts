@@ -82,9 +82,12 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Overrides that stay strings even when they look like numbers (an account id is 12 digits). */
+const STRING_KEYS = new Set<string>(['account', 'region', 'alarmEmail', 'ftpSecretName']);
+
 /** `-c` values arrive as strings; JSON-looking ones (numbers, booleans, objects, arrays) are parsed. */
-function parseContextValue(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
+function parseContextValue(key: string, value: unknown): unknown {
+  if (typeof value !== 'string' || STRING_KEYS.has(key)) return value;
   if (/^(true|false|-?\d+(\.\d+)?|\{.*\}|\[.*\])$/s.test(value.trim())) {
     try {
       return JSON.parse(value);
@@ -106,7 +109,7 @@ export function loadConfig(getContext: (key: string) => unknown): NightshiftConf
   const merged: Record<string, unknown> = { ...stages[stage], stage };
   for (const key of OVERRIDABLE_KEYS) {
     const override = getContext(key);
-    if (override !== undefined) merged[key] = parseContextValue(override);
+    if (override !== undefined) merged[key] = parseContextValue(key, override);
   }
   const result = configSchema.safeParse(merged);
   if (!result.success) {

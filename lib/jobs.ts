@@ -5,7 +5,19 @@
  */
 import { type JobSpec, validateRegistry } from './job-spec';
 
-export const JOBS: readonly JobSpec[] = [];
+export const JOBS: readonly JobSpec[] = [
+  {
+    id: 'job-watchdog',
+    title: 'Watchdog: marks jobs that missed their schedule as late',
+    entry: 'lambdas/job-watchdog/handler.ts',
+    schedules: [{ name: 'every-5-minutes', cron: '*/5 * * * *' }],
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    inVpc: false,
+    jobStatusTable: 'read-write',
+    defaultPayload: {},
+  },
+];
 
 validateRegistry(JOBS);
 

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import { acknowledge } from '../nag-acknowledgements';
 
 export interface NetworkStackProps extends StackProps {
   readonly config: NightshiftConfig;
@@ -52,7 +53,14 @@ export class NetworkStack extends Stack {
 
     if (!egress) {
       // Without NAT the jobs still need Secrets Manager; S3 and DynamoDB go through the gateway endpoints.
-      this.vpc.addInterfaceEndpoint('SecretsManager', { service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER });
+      const endpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
+        service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      });
+      acknowledge(
+        endpoint,
+        'EC23',
+        'The endpoint admits HTTPS from the VPC CIDR only; cdk-nag cannot evaluate the CIDR reference',
+      );
     }
   }
 }

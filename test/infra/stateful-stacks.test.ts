@@ -1,0 +1,164 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { buildTestApp } from '../support/build-test-app';
+
+describe('data stack', () => {
+  const { stacks } = buildTestApp();
+  const data = Template.fromStack(stacks.data);
+
+  it('keeps job status in an encrypted on-demand table with point-in-time recovery and TTL', () => {
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'nightshift-dev-job-status',
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byKind' })],
+    });
+  });
+
+  it('blocks public access to the analytics bucket, encrypts it, versions it and expires old versions', () => {
+    data.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: { 'Fn::Join': ['', ['nightshift-dev-analytics-', { Ref: 'AWS::AccountId' }, '-ap-northeast-1']] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: Match.objectLike({}),
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })]),
+      },
+    });
+  });
+
+  it('refuses plain-HTTP access to the buckets', () => {
+    data.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('creates an encrypted PostgreSQL reachable only from the jobs security group', () => {
+    data.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      StorageEncrypted: true,
+      DBInstanceClass: 'db.t4g.micro',
+      PubliclyAccessible: false,
+    });
+    data.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 5432,
+      ToPort: 5432,
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('DatabaseClients'), 'GroupId'] },
+    });
+  });
+
+  it('lets dev data be deleted with the stack', () => {
+    data.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
+    expect(stacks.data.terminationProtection).toBe(false);
+  });
+});
+
+describe('data stack in prod', () => {
+  const { stacks } = buildTestApp({ context: { stage: 'prod' } });
+  const data = Template.fromStack(stacks.data);
+
+  it('retains stateful resources, protects the database and the stack from deletion', () => {
+    expect(stacks.data.terminationProtection).toBe(true);
+    data.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
+    data.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    data.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'Snapshot',
+      Properties: Match.objectLike({ DeletionProtection: true, MultiAZ: true }),
+    });
+  });
+});
+
+describe('data stack with an imported database', () => {
+  const secretArn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shared/db-AbCdEf';
+  const { stacks } = buildTestApp({
+    context: {
+      database: JSON.stringify({
+        mode: 'import',
+        host: 'db.internal',
+        databaseName: 'visitors',
+        secretArn,
+        securityGroupId: 'sg-0123abcd',
+      }),
+    },
+  });
+
+  it('creates no database and admits the jobs into the existing database security group', () => {
+    const data = Template.fromStack(stacks.data);
+    data.resourceCountIs('AWS::RDS::DBInstance', 0);
+    data.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: 'sg-0123abcd', FromPort: 5432 });
+  });
+
+  it('passes the imported host and secret to jobs that read the database', () => {
+    Template.fromStack(stacks.jobs).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ DB_HOST: 'db.internal', DB_NAME: 'visitors', DB_SECRET_ARN: secretArn }),
+      },
+    });
+  });
+});
+
+describe('network stack', () => {
+  it('spreads private subnets over two AZs with S3 and DynamoDB gateway endpoints and flow logs', () => {
+    const network = Template.fromStack(buildTestApp().stacks.network);
+    network.resourceCountIs('AWS::EC2::Subnet', 4);
+    network.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+    network.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    network.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 'cloud-watch-logs' });
+    network.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+  });
+
+  it('uses a NAT instance, a NAT gateway or no NAT as configured', () => {
+    const instance = Template.fromStack(buildTestApp({ context: { natMode: 'instance' } }).stacks.network);
+    instance.resourceCountIs('AWS::EC2::Instance', 1);
+    instance.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const gateway = Template.fromStack(buildTestApp({ context: { natMode: 'gateway' } }).stacks.network);
+    gateway.resourceCountIs('AWS::EC2::NatGateway', 1);
+    const none = Template.fromStack(buildTestApp({ context: { natMode: 'none' } }).stacks.network);
+    none.resourceCountIs('AWS::EC2::NatGateway', 0);
+    none.resourceCountIs('AWS::EC2::Instance', 0);
+    none.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' });
+  });
+});
+
+describe('monitoring stack', () => {
+  it('encrypts the alarm topic with a rotating key CloudWatch may use, and subscribes the on-call e-mail', () => {
+    const { stacks } = buildTestApp({ context: { alarmEmail: 'oncall@example.com' } });
+    const monitoring = Template.fromStack(stacks.monitoring);
+    monitoring.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'nightshift-dev-alarms',
+      KmsMasterKeyId: Match.anyValue(),
+    });
+    monitoring.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    monitoring.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('fails synthesis on an unacknowledged finding', () => {
+    const { app, stacks } = buildTestApp();
+    new s3.Bucket(stacks.data, 'CarelessBucket');
+    expect(() => app.synth()).toThrow(/AwsSolutions[\s\S]*CarelessBucket/);
+  });
+});

@@ -1,0 +1,67 @@
+import cdkJson from '../../cdk.json';
+import { ConfigError, loadConfig } from '../../lib/config';
+
+const contextOf =
+  (overrides: Record<string, unknown> = {}) =>
+  (key: string): unknown =>
+    key in overrides ? overrides[key] : (cdkJson.context as Record<string, unknown>)[key];
+
+describe('deployment config', () => {
+  it('loads the committed dev stage with defaults and no account', () => {
+    const config = loadConfig(contextOf());
+    expect(config).toMatchObject({ stage: 'dev', region: 'ap-northeast-1', logRetentionDays: 7, protectData: false });
+    expect(config.account).toBeUndefined();
+    expect(config.database).toMatchObject({ mode: 'create', databaseName: 'nightshift' });
+  });
+
+  it('protects data by default in prod', () => {
+    expect(loadConfig(contextOf({ stage: 'prod' })).protectData).toBe(true);
+  });
+
+  it('applies -c overrides, parsing numbers, booleans and JSON but keeping an account id a string', () => {
+    const config = loadConfig(
+      contextOf({
+        logRetentionDays: '30',
+        protectData: 'true',
+        tenants: '["a","b"]',
+        alarmEmail: 'oncall@example.com',
+        account: '012345678901',
+      }),
+    );
+    expect(config).toMatchObject({
+      logRetentionDays: 30,
+      protectData: true,
+      tenants: ['a', 'b'],
+      alarmEmail: 'oncall@example.com',
+      account: '012345678901',
+    });
+  });
+
+  it('names every bad field in one error', () => {
+    const load = () =>
+      loadConfig(contextOf({ natMode: 'sometimes', logRetentionDays: '8', alarmEmail: 'not-an-email', account: '12' }));
+    expect(load).toThrow(ConfigError);
+    const message = (() => {
+      try {
+        load();
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toMatch(/natMode: .*"gateway"\|"instance"\|"none"/);
+    expect(message).toMatch(/logRetentionDays: one of 1, 3, 5, 7/);
+    expect(message).toMatch(/alarmEmail: /);
+    expect(message).toMatch(/account: 12 digits/);
+  });
+
+  it('requires host, database name and a secret ARN for an imported database', () => {
+    expect(() => loadConfig(contextOf({ database: '{"mode":"import","host":"db"}' }))).toThrow(
+      /database\.databaseName[\s\S]*database\.secretArn/,
+    );
+  });
+
+  it('rejects a stage that cdk.json does not define', () => {
+    expect(() => loadConfig(contextOf({ stage: 'qa' }))).toThrow(/stage "qa" is not defined .*\(dev, prod\)/);
+  });
+});

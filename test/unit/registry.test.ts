@@ -1,0 +1,53 @@
+import { toEventBridgeCron } from '../../lib/cron';
+import { functionNameFor, type JobSpec, rerunCommand, validateRegistry } from '../../lib/job-spec';
+import { JOBS } from '../../lib/jobs';
+import { TEST_JOBS } from '../support/test-registry';
+
+describe('cron conversion for EventBridge Scheduler', () => {
+  it.each([
+    ['*/15 * * * *', 'cron(*/15 * * * ? *)'],
+    ['0 0,12,18 * * *', 'cron(0 0,12,18 * * ? *)'],
+    ['0 2 * * *', 'cron(0 2 * * ? *)'],
+    ['30 9 * * 1-5', 'cron(30 9 ? * MON-FRI *)'],
+    ['0 8 * * 0', 'cron(0 8 ? * SUN *)'],
+    ['0 8 * * 7', 'cron(0 8 ? * SUN *)'],
+    ['0 3 1 * *', 'cron(0 3 1 * ? *)'],
+  ])('turns %s into %s', (cron, expected) => {
+    expect(toEventBridgeCron(cron)).toBe(expected);
+  });
+
+  it('rejects crons that EventBridge cannot express or that are malformed', () => {
+    expect(() => toEventBridgeCron('0 3 1 * 1')).toThrow(/both day-of-month and day-of-week/);
+    expect(() => toEventBridgeCron('0 3 * *')).toThrow(/must have 5 fields/);
+  });
+});
+
+describe('job registry', () => {
+  const valid = TEST_JOBS[1];
+
+  it('holds only valid entries', () => {
+    expect(() => validateRegistry(JOBS)).not.toThrow();
+    expect(() => validateRegistry(TEST_JOBS)).not.toThrow();
+  });
+
+  it('names each problem of a bad entry', () => {
+    const bad: JobSpec[] = [
+      { ...valid, id: 'Bad_Id', schedules: [] },
+      { ...valid, id: 'twice' },
+      { ...valid, id: 'twice', timeoutSeconds: 901, secrets: ['database'], inVpc: false },
+      { ...valid, id: 'crons', schedules: [{ name: 'a', cron: '* * *' }] },
+    ];
+    expect(() => validateRegistry(bad)).toThrow(
+      /"Bad_Id" must be kebab-case[\s\S]*Bad_Id: needs at least one schedule[\s\S]*"twice" is registered twice[\s\S]*timeoutSeconds[\s\S]*must run inVpc[\s\S]*cron "\* \* \*" must have 5 fields/,
+    );
+  });
+
+  it('derives function names and the re-run command from stage and job id', () => {
+    expect(functionNameFor('prod', 'ftp-export')).toBe('nightshift-prod-ftp-export');
+    expect(
+      rerunCommand('prod', { id: 'ftp-export', defaultPayload: { slot: '2025-08-11T09:15' } }, 'ap-northeast-1'),
+    ).toBe(
+      'aws lambda invoke --function-name nightshift-prod-ftp-export --region ap-northeast-1 --cli-binary-format raw-in-base64-out --payload \'{"slot":"2025-08-11T09:15"}\' out.json && cat out.json',
+    );
+  });
+});
