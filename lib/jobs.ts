@@ -17,6 +17,17 @@ export const JOBS: readonly JobSpec[] = [
     jobStatusTable: 'read-write',
     defaultPayload: {},
   },
+  {
+    id: 'ftp-export',
+    title: 'Visitor counts: PostgreSQL → CSV → FTPS every 15 minutes',
+    entry: 'lambdas/ftp-export/handler.ts',
+    schedules: [{ name: 'every-15-minutes', cron: '*/15 * * * *' }],
+    memoryMb: 512,
+    timeoutSeconds: 300,
+    inVpc: true,
+    secrets: ['database', 'ftp'],
+    defaultPayload: {},
+  },
 ];
 
 validateRegistry(JOBS);

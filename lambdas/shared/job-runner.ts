@@ -161,6 +161,12 @@ async function recordOutcome(
 
 export class JobFailedError extends Error {
   override name = 'JobFailedError';
+  constructor(
+    message: string,
+    readonly outcome: JobOutcome,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -179,7 +185,7 @@ export function createScheduledHandler<Payload>(job: JobDefinition<Payload>) {
       runId: context?.awsRequestId,
       remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
     });
-    if (outcome.status === 'error') throw new JobFailedError(`${job.id} failed: ${outcome.message}`);
+    if (outcome.status === 'error') throw new JobFailedError(`${job.id} failed: ${outcome.message}`, outcome);
     return outcome;
   };
 }

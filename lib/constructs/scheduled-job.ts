@@ -48,6 +48,7 @@ export class ScheduledJob extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   public readonly alarms: cloudwatch.Alarm[] = [];
   public readonly functionName: string;
+  public readonly jobId: string;
 
   constructor(
     scope: Construct,
@@ -57,6 +58,7 @@ export class ScheduledJob extends Construct {
     super(scope, id);
     const { spec, stage } = props;
     if (spec.inVpc && !props.vpc) throw new Error(`job ${spec.id} runs in the VPC but no vpc was given`);
+    this.jobId = spec.id;
     this.functionName = functionNameFor(stage, spec.id);
 
     this.function = new NightshiftFunction(this, 'Handler', {

@@ -7,6 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import type { JobSpec } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
@@ -29,6 +30,7 @@ export interface JobsStackProps extends StackProps {
 export class JobsStack extends Stack {
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   public readonly jobs = new Map<string, ScheduledJob>();
+  public readonly dashboard: JobsDashboard;
   private readonly jobStatusTable: dynamodb.ITableV2;
   private readonly analyticsBucket: s3.IBucket;
 
@@ -50,6 +52,7 @@ export class JobsStack extends Stack {
       analyticsBucketName(config.stage, config.region),
     );
     for (const spec of props.jobs) this.jobs.set(spec.id, this.addJob(spec));
+    this.dashboard = new JobsDashboard(this, 'Dashboard', { stage: config.stage, jobs: [...this.jobs.values()] });
     for (const role of this.node.findAll().filter((c) => c.node.id.startsWith('SchedulerRoleForTarget'))) {
       for (const job of this.jobs.values()) {
         acknowledgeWildcardResource(

@@ -136,4 +136,13 @@ describe('jobs stack built from the registry', () => {
     expect(resources).toContain(':secret:nightshift/dev/ftp/*');
     expect(JSON.stringify(statementsOfJob('Jobsampleoutside'))).not.toContain('secretsmanager');
   });
+
+  it('draws a dashboard with the job alarms and each job runs, duration and rows', () => {
+    const dashboards = jobs.findResources('AWS::CloudWatch::Dashboard');
+    expect(Object.values(dashboards)).toHaveLength(1);
+    const body = JSON.stringify(Object.values(dashboards)[0].Properties.DashboardBody);
+    for (const metric of ['JobSucceeded', 'JobFailed', 'RowsProcessed', 'Duration']) expect(body).toContain(metric);
+    expect(body).toContain('nightshift-dev-sample-job: runs');
+    expect(body).toContain('Job alarms');
+  });
 });

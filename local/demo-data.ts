@@ -1,0 +1,51 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import pg from 'pg';
+import { JobStatusStore } from '../lambdas/shared/job-status-store';
+
+/**
+ * Demo data for local mode, created once: the seed's visitor counts (what ftp-export sends) and a
+ * few reports from outside jobs (what seed 001's Python scripts send), so every page has content.
+ */
+export async function seedVisitorCounts(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE IF NOT EXISTS visitor_counts (
+      id bigserial PRIMARY KEY,
+      store_id text NOT NULL,
+      store_name text NOT NULL,
+      counted_at timestamptz NOT NULL,
+      visitors integer NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM visitor_counts');
+    if (Number(rows[0].count) > 0) return Number(rows[0].count);
+    // Three stores, every 15 minutes of the last two days.
+    const inserted = await client.query(`INSERT INTO visitor_counts (store_id, store_name, counted_at, visitors)
+      SELECT s.id, s.name, slot, (random() * 40)::int
+      FROM (VALUES ('S001', '渋谷店'), ('S002', '梅田店'), ('S003', '博多店, 駅前')) AS s(id, name),
+           generate_series(date_trunc('hour', now()) - interval '2 days', now(), interval '15 minutes') AS slot`);
+    return inserted.rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function seedOutsideJobReports(client: DynamoDBClient, tableName: string): Promise<void> {
+  const store = new JobStatusStore(DynamoDBDocumentClient.from(client), tableName);
+  if ((await store.listLatest()).some((job) => job.jobKey === 'minpaku-in-report')) return;
+  const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
+  const reports = [
+    { jobKey: 'minpaku-in-report', title: 'minpaku-IN レポート作成', status: 'success', finishedAt: hoursAgo(26) },
+    { jobKey: 'minpaku-in-report', title: 'minpaku-IN レポート作成', status: 'success', finishedAt: hoursAgo(2) },
+    {
+      jobKey: 'sales-import',
+      title: '売上データ取込',
+      status: 'error',
+      finishedAt: hoursAgo(1),
+      message: 'FileNotFoundError: sales_20250811.xlsx',
+    },
+  ] as const;
+  for (const report of reports) await store.recordRun({ ...report, source: 'report' });
+}

@@ -1,0 +1,112 @@
+/**
+ * `npm start`: local mode. Embedded PostgreSQL, DynamoDB (dynalite), S3 (s3rver) and FTPS
+ * (ftp-srv) with data kept in .local/, the job monitor API and status page on localhost, and
+ * every registry job on its schedule (croner, Asia/Tokyo), all running the deployed code.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { Cron } from 'croner';
+import { handler as jobMonitorHandler } from '../lambdas/job-report/handler';
+import { SCHEDULE_TIME_ZONE } from '../lib/cron';
+import { JOBS } from '../lib/jobs';
+import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';
+import { startHttpServer } from './http-server';
+import { createJobStatusTable } from './job-status-table';
+import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES } from './local-env';
+import { runJobLocally } from './run-job';
+import { describeServices, servicesEnv, startLocalServices } from './services';
+
+const secret = () => randomBytes(24).toString('base64url');
+
+async function main(): Promise<void> {
+  mkdirSync(LOCAL_DIR, { recursive: true });
+  console.log('nightshift local mode: starting embedded services (data in .local/) ...');
+  const services = await startLocalServices({ baseDir: path.join(LOCAL_DIR, 'data'), persistent: true });
+  const generated: string[] = [];
+  const orGenerate = (name: string) => process.env[name] || (generated.push(name), secret());
+  // Variables the caller set win: DATABASE_URL, FTP_* etc. can point at real services (DESIGN.md).
+  const env: Record<string, string> = {
+    ...servicesEnv(describeServices(services)),
+    JOB_STATUS_TABLE: LOCAL_RESOURCES.jobStatusTable,
+    ANALYTICS_BUCKET: LOCAL_RESOURCES.analyticsBucket,
+    JOB_REPORT_SECRET: orGenerate('JOB_REPORT_SECRET'),
+    JOB_READ_TOKEN: orGenerate('JOB_READ_TOKEN'),
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+  for (const [name, value] of Object.entries(env)) process.env[name] ||= value;
+  for (const name of Object.keys(env)) env[name] = process.env[name] as string;
+
+  const dynamo = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
+  await createJobStatusTable(dynamo, env.JOB_STATUS_TABLE);
+  await createBucketIfMissing(env);
+  const demoRows = await seedVisitorCounts(env.DATABASE_URL);
+  await seedOutsideJobReports(dynamo, env.JOB_STATUS_TABLE);
+
+  const port = Number(process.env.PORT ?? 3000);
+  const http = await startHttpServer({ port, handler: jobMonitorHandler });
+  writeFileSync(LOCAL_ENV_FILE, JSON.stringify({ pid: process.pid, env }, null, 2), { mode: 0o600 });
+
+  const schedules = JOBS.flatMap((spec) =>
+    spec.schedules.map((schedule) => {
+      const payload = schedule.payload ?? spec.defaultPayload;
+      return new Cron(
+        schedule.cron,
+        { timezone: SCHEDULE_TIME_ZONE, protect: true, name: `${spec.id}/${schedule.name}` },
+        async () => {
+          const outcome = await runJobLocally(spec, payload).catch((error: Error) => ({
+            status: 'error',
+            message: error.message,
+          }));
+          console.log(
+            `[${new Date().toISOString()}] ${spec.id}/${schedule.name}: ${outcome.status} — ${outcome.message}`,
+          );
+        },
+      );
+    }),
+  );
+
+  console.log(`
+  status page    ${http.url}/incidents   (browser login: any user, password = JOB_READ_TOKEN)
+  job report     POST ${http.url}/api/monitor/job-report   (header X-TC-Portal-Webhook-Secret)
+  job list       GET  ${http.url}/api/monitor/jobs          (Authorization: Bearer <JOB_READ_TOKEN>)
+  PostgreSQL     ${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}   (visitor_counts: ${demoRows} demo rows)
+  DynamoDB       ${env.DYNAMODB_ENDPOINT}   (table ${env.JOB_STATUS_TABLE})
+  S3             ${env.S3_ENDPOINT}   (bucket ${env.ANALYTICS_BUCKET})
+  FTPS           ${env.FTP_HOST}:${env.FTP_PORT}   (user ${env.FTP_USER}, files in .local/data/ftp)
+${generated.map((name) => `  ${name.padEnd(14)} ${env[name]}   (generated; set it to keep it fixed)`).join('\n')}
+  schedules (Asia/Tokyo):
+${schedules.map((cron) => `    ${String(cron.name).padEnd(34)} ${cron.getPattern()}   next ${cron.nextRun()?.toISOString()}`).join('\n')}
+  run a job now: npm run invoke -- <job> '<json payload>'      Ctrl-C stops everything.
+`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping ...');
+    for (const cron of schedules) cron.stop();
+    rmSync(LOCAL_ENV_FILE, { force: true });
+    await http.close();
+    await services.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function createBucketIfMissing(env: Record<string, string>): Promise<void> {
+  const s3 = new S3Client({ endpoint: env.S3_ENDPOINT, region: env.AWS_REGION, forcePathStyle: true });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: env.ANALYTICS_BUCKET }));
+  } catch (error) {
+    if (!['BucketAlreadyOwnedByYou', 'BucketAlreadyExists'].includes((error as Error).name)) throw error;
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`npm start failed: ${error.message}`);
+  process.exit(1);
+});

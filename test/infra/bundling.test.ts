@@ -1,0 +1,29 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { JOBS } from '../../lib/jobs';
+import { buildTestApp } from '../support/build-test-app';
+import { TEST_JOBS } from '../support/test-registry';
+
+/** The one infra test that really bundles: every function of the app, with the local esbuild (no Docker). */
+describe('bundling every function', () => {
+  const { app } = buildTestApp({ jobs: [...JOBS, ...TEST_JOBS], bundle: true });
+  const assembly = app.synth();
+
+  it('produces a minified CommonJS bundle with a source map for each Lambda function', () => {
+    const bundles: string[] = [];
+    for (const stack of assembly.stacks) {
+      const functions = Template.fromJSON(stack.template).findResources('AWS::Lambda::Function');
+      for (const fn of Object.values(functions)) {
+        const s3Key = fn.Properties.Code?.S3Key as string | undefined;
+        if (!s3Key || fn.Properties.Runtime !== 'nodejs22.x') continue;
+        const dir = path.join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`);
+        expect(existsSync(path.join(dir, 'index.js'))).toBe(true);
+        expect(readdirSync(dir)).toContain('index.js.map');
+        bundles.push(fn.Properties.FunctionName ?? s3Key);
+        expect(statSync(path.join(dir, 'index.js')).size).toBeGreaterThan(1000);
+      }
+    }
+    expect(bundles.length).toBeGreaterThanOrEqual(JOBS.length + TEST_JOBS.length);
+  });
+});
