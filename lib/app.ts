@@ -1,6 +1,7 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
 import type { JobSpec } from './job-spec';
+import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
 import { JobsStack } from './stacks/jobs-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -11,9 +12,10 @@ export interface NightshiftStacks {
   data: DataStack;
   monitoring: MonitoringStack;
   jobs: JobsStack;
+  api: ApiStack;
 }
 
-/** All stacks of one stage, split by lifecycle: network · data (stateful) · monitoring · jobs. */
+/** All stacks of one stage, split by lifecycle: network · data (stateful) · monitoring · jobs · api. */
 export function buildNightshift(app: App, config: NightshiftConfig, jobs: readonly JobSpec[]): NightshiftStacks {
   const env = { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region };
   const prefix = `Nightshift-${config.stage}`;
@@ -30,7 +32,9 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
     alarmTopic: monitoring.alarmTopic,
   });
   jobsStack.addStackDependency(data, 'the jobs use its table, bucket and database by name');
+  const api = new ApiStack(app, `${prefix}-Api`, { env, config, jobs, alarmTopic: monitoring.alarmTopic });
+  api.addStackDependency(data, 'the job monitor uses the job-status table by name');
   Tags.of(app).add('project', 'nightshift');
   Tags.of(app).add('stage', config.stage);
-  return { network, data, monitoring, jobs: jobsStack };
+  return { network, data, monitoring, jobs: jobsStack, api };
 }

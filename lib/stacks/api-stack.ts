@@ -1,0 +1,35 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import type { NightshiftConfig } from '../config';
+import { JobMonitorApi } from '../constructs/job-monitor-api';
+import type { JobSpec } from '../job-spec';
+import { jobStatusTableName } from '../resource-names';
+
+export interface ApiStackProps extends StackProps {
+  readonly config: NightshiftConfig;
+  readonly jobs: readonly JobSpec[];
+  readonly alarmTopic: sns.ITopic;
+}
+
+/** The HTTP APIs: the job monitor (seed 001 job reports, read API, status page). */
+export class ApiStack extends Stack {
+  public readonly jobMonitor: JobMonitorApi;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.jobMonitor = new JobMonitorApi(this, 'JobMonitor', {
+      stage: config.stage,
+      jobStatusTable: dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage)),
+      alarmTopic: props.alarmTopic,
+      logRetentionDays: config.logRetentionDays,
+      lateAlarmJobs: props.jobs.map((job) => job.id),
+      retain: config.protectData,
+    });
+    new CfnOutput(this, 'JobReportUrl', { value: this.jobMonitor.reportUrl });
+    new CfnOutput(this, 'StatusPageUrl', { value: this.jobMonitor.statusPageUrl });
+    new CfnOutput(this, 'ReadTokenSecret', { value: this.jobMonitor.readTokenSecretName });
+  }
+}
