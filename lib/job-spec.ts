@@ -43,6 +43,8 @@ export interface JobSpec {
   readonly jobStatusTable?: 'record' | 'read-write';
   /** Access to the analytics bucket. @default none */
   readonly analyticsBucket?: 'read' | 'read-write';
+  /** Receives every registry job's expected schedule as BUILT_IN_EXPECTATIONS (the watchdog). @default false */
+  readonly watchesRegistry?: boolean;
   /** Extra environment variables (non-secret). @default {} */
   readonly environment?: Record<string, string>;
   /** Payload used when a schedule gives none, and in the re-run command of the alarms. */

@@ -15,6 +15,7 @@ export const JOBS: readonly JobSpec[] = [
     timeoutSeconds: 60,
     inVpc: false,
     jobStatusTable: 'read-write',
+    watchesRegistry: true,
     defaultPayload: {},
   },
   {

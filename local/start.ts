@@ -11,6 +11,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
 import { handler as jobMonitorHandler } from '../lambdas/job-report/handler';
 import { SCHEDULE_TIME_ZONE } from '../lib/cron';
+import { builtInExpectations } from '../lib/expectations';
 import { JOBS } from '../lib/jobs';
 import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';
 import { startHttpServer } from './http-server';
@@ -26,7 +27,11 @@ async function main(): Promise<void> {
   console.log('nightshift local mode: starting embedded services (data in .local/) ...');
   const services = await startLocalServices({ baseDir: path.join(LOCAL_DIR, 'data'), persistent: true });
   const generated: string[] = [];
-  const orGenerate = (name: string) => process.env[name] || (generated.push(name), secret());
+  const orGenerate = (name: string) => {
+    if (process.env[name]) return process.env[name];
+    generated.push(name);
+    return secret();
+  };
   // Variables the caller set win: DATABASE_URL, FTP_* etc. can point at real services (DESIGN.md).
   const env: Record<string, string> = {
     ...servicesEnv(describeServices(services)),
@@ -35,6 +40,7 @@ async function main(): Promise<void> {
     JOB_REPORT_SECRET: orGenerate('JOB_REPORT_SECRET'),
     JOB_READ_TOKEN: orGenerate('JOB_READ_TOKEN'),
     POWERTOOLS_METRICS_DISABLED: 'true',
+    BUILT_IN_EXPECTATIONS: JSON.stringify(builtInExpectations(JOBS)),
   };
   for (const [name, value] of Object.entries(env)) process.env[name] ||= value;
   for (const name of Object.keys(env)) env[name] = process.env[name] as string;

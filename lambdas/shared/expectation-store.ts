@@ -77,32 +77,29 @@ export class ExpectationStore {
    */
   async put(input: ExpectationInput, options: { onlyOverRegistry?: boolean } = {}): Promise<Expectation | undefined> {
     const now = this.now().toISOString();
-    const set = [
-      'jobKey = :jobKey',
-      'crons = :crons',
-      'timezone = :timezone',
-      'graceMinutes = :grace',
-      '#source = :source',
-      'updatedAt = :now',
-      'createdAt = if_not_exists(createdAt, :now)',
-    ];
-    const remove = ['lateSince'];
-    const values: Record<string, unknown> = {
-      ':jobKey': input.jobKey,
-      ':crons': input.crons,
-      ':timezone': input.timezone,
-      ':grace': input.graceMinutes,
-      ':source': input.source,
-      ':now': now,
+    // Every attribute goes through a name placeholder: DynamoDB reserves words like `timezone` and `source`.
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':now': now };
+    const set: string[] = ['#updatedAt = :now', '#createdAt = if_not_exists(#createdAt, :now)'];
+    const remove: string[] = ['#lateSince'];
+    for (const name of ['updatedAt', 'createdAt', 'lateSince']) names[`#${name}`] = name;
+    const fields: Record<string, unknown> = {
+      jobKey: input.jobKey,
+      crons: input.crons,
+      everyMinutes: input.everyMinutes,
+      timezone: input.timezone,
+      graceMinutes: input.graceMinutes,
+      title: input.title,
+      source: input.source,
     };
-    if (input.everyMinutes !== undefined) {
-      set.push('everyMinutes = :every');
-      values[':every'] = input.everyMinutes;
-    } else remove.push('everyMinutes');
-    if (input.title !== undefined) {
-      set.push('title = :title');
-      values[':title'] = input.title;
-    } else remove.push('title');
+    for (const [name, value] of Object.entries(fields)) {
+      names[`#${name}`] = name;
+      if (value === undefined) remove.push(`#${name}`);
+      else {
+        set.push(`#${name} = :${name}`);
+        values[`:${name}`] = value;
+      }
+    }
     if (options.onlyOverRegistry) values[':registry'] = 'registry';
     try {
       const result = await this.db.send(
@@ -113,7 +110,7 @@ export class ExpectationStore {
           ...(options.onlyOverRegistry
             ? { ConditionExpression: 'attribute_not_exists(pk) OR #source = :registry' }
             : {}),
-          ExpressionAttributeNames: { '#source': 'source' },
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
         }),
@@ -171,5 +168,5 @@ export class ExpectationStore {
 
 function toExpectation(item: Record<string, unknown>): Expectation {
   const { pk: _pk, sk: _sk, ...rest } = item;
-  return { crons: [], ...rest } as Expectation;
+  return { crons: [], ...rest } as unknown as Expectation;
 }

@@ -40,7 +40,9 @@ export function evaluateLateness(
 ): Lateness {
   const tolerance = schedule.everyMinutes === undefined ? EARLY_REPORT_TOLERANCE_MS : 0;
   const windowStart = Math.max(at.createdAt.getTime(), (at.lastCheckIn?.getTime() ?? 0) + tolerance);
-  const deadline = new Date(nextExpectedRun(schedule, new Date(windowStart)).getTime() + schedule.graceMinutes * 60_000);
+  const deadline = new Date(
+    nextExpectedRun(schedule, new Date(windowStart)).getTime() + schedule.graceMinutes * 60_000,
+  );
   return deadline.getTime() <= at.now.getTime() ? { late: true, since: deadline } : { late: false, deadline };
 }
 

@@ -219,7 +219,11 @@ export class JobStatusStore {
 
   private async updateLatestIf(
     jobKey: string,
-    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
   ): Promise<boolean> {
     try {
       await this.db.send(

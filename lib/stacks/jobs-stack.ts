@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ScheduledJob } from '../constructs/scheduled-job';
+import { builtInExpectations } from '../expectations';
 import type { JobSpec } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { analyticsBucketName, jobStatusTableName } from '../resource-names';
@@ -22,8 +23,6 @@ export interface JobsStackProps extends StackProps {
   readonly database: DatabaseEndpoint;
   readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
   readonly alarmTopic: sns.ITopic;
-  /** Extra environment per job, computed by the app (e.g. the watchdog's expectations). @default none */
-  readonly extraEnvironment?: (job: JobSpec) => Record<string, string>;
 }
 
 /** Every registry job as a ScheduledJob, granted exactly what its entry asks for. */
@@ -76,7 +75,9 @@ export class JobsStack extends Stack {
       securityGroups: [this.props.databaseClientSecurityGroup],
       environment: {
         JOB_SETTINGS: JSON.stringify(config.jobSettings[spec.id] ?? {}),
-        ...this.props.extraEnvironment?.(spec),
+        ...(spec.watchesRegistry
+          ? { BUILT_IN_EXPECTATIONS: JSON.stringify(builtInExpectations(this.props.jobs)) }
+          : {}),
       },
     });
     job.bindJobStatusTable(this.jobStatusTable, spec.jobStatusTable ?? 'record');

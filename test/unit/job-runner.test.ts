@@ -29,7 +29,11 @@ async function captureStdout<T>(act: () => Promise<T>): Promise<{ result: T; lin
 
 function recordingStore() {
   const reports: RunReport[] = [];
-  return { reports, recordRun: async (report: RunReport) => (reports.push(report), {} as never) };
+  const recordRun = async (report: RunReport) => {
+    reports.push(report);
+    return {} as never;
+  };
+  return { reports, recordRun };
 }
 
 const clock = (...isoTimes: string[]) => {

@@ -1,0 +1,147 @@
+import type { Expectation } from '#shared/expectation-store';
+import type { LatestStatus, RunRecord } from '#shared/job-status-store';
+
+/** What the read API returns (snake_case, like the seed's job_status columns) and the page shows. */
+export interface ExpectationView {
+  crons: string[];
+  every_minutes: number | null;
+  timezone: string;
+  grace_minutes: number;
+  title: string | null;
+  source: 'api' | 'registry';
+  created_at: string;
+}
+
+export interface JobView {
+  job_key: string;
+  /** The status row's stable id (the seed's job_status.id); null while the job has never reported. */
+  id: string | null;
+  title: string;
+  /** null: expected but never reported. */
+  status: 'success' | 'error' | null;
+  finished_at: string | null;
+  message: string | null;
+  tool_id: string | null;
+  late: boolean;
+  late_since: string | null;
+  /** When the last report that moved the status arrived (server clock). */
+  reported_at: string | null;
+  expectation: ExpectationView | null;
+}
+
+export interface JobCounts {
+  total: number;
+  success: number;
+  error: number;
+  late: number;
+  never_reported: number;
+}
+
+export interface RunView {
+  run_id: string;
+  title: string;
+  status: 'success' | 'error';
+  finished_at: string;
+  started_at: string | null;
+  duration_ms: number | null;
+  message: string | null;
+  tool_id: string | null;
+  source: 'report' | 'runner';
+  received_at: string;
+}
+
+export function toExpectationView(expectation: Expectation): ExpectationView {
+  return {
+    crons: expectation.crons,
+    every_minutes: expectation.everyMinutes ?? null,
+    timezone: expectation.timezone,
+    grace_minutes: expectation.graceMinutes,
+    title: expectation.title ?? null,
+    source: expectation.source,
+    created_at: expectation.createdAt,
+  };
+}
+
+function fromLatest(latest: LatestStatus, expectation: Expectation | undefined): JobView {
+  return {
+    job_key: latest.jobKey,
+    id: latest.id,
+    title: latest.title,
+    status: latest.lastStatus,
+    finished_at: latest.lastFinishedAt,
+    message: latest.lastMessage,
+    tool_id: latest.toolId,
+    late: latest.late === true,
+    late_since: latest.late ? (latest.lateSince ?? null) : null,
+    reported_at: latest.lastReceivedAt ?? latest.updatedAt,
+    expectation: expectation ? toExpectationView(expectation) : null,
+  };
+}
+
+function fromExpectationOnly(expectation: Expectation): JobView {
+  return {
+    job_key: expectation.jobKey,
+    id: null,
+    title: expectation.title ?? expectation.jobKey,
+    status: null,
+    finished_at: null,
+    message: null,
+    tool_id: null,
+    late: expectation.lateSince !== undefined,
+    late_since: expectation.lateSince ?? null,
+    reported_at: null,
+    expectation: toExpectationView(expectation),
+  };
+}
+
+/** Errors first, then late jobs, then everything else; most recent report first within each group. */
+function urgency(job: JobView): number {
+  if (job.status === 'error') return 0;
+  if (job.late) return 1;
+  return 2;
+}
+
+export function compareJobs(a: JobView, b: JobView): number {
+  return (
+    urgency(a) - urgency(b) ||
+    // ISO UTC strings sort as time; never-reported jobs (null) go last in their group.
+    (b.finished_at ?? '').localeCompare(a.finished_at ?? '') ||
+    a.job_key.localeCompare(b.job_key)
+  );
+}
+
+/** Every job that reported or is expected to, in the order people should look at them. */
+export function buildJobViews(latest: readonly LatestStatus[], expectations: readonly Expectation[]): JobView[] {
+  const byJob = new Map(expectations.map((expectation) => [expectation.jobKey, expectation]));
+  const reported = new Set(latest.map((status) => status.jobKey));
+  const views = [
+    ...latest.map((status) => fromLatest(status, byJob.get(status.jobKey))),
+    ...expectations.filter((expectation) => !reported.has(expectation.jobKey)).map(fromExpectationOnly),
+  ];
+  return views.sort(compareJobs);
+}
+
+export function countJobs(views: readonly JobView[]): JobCounts {
+  return {
+    total: views.length,
+    success: views.filter((job) => job.status === 'success').length,
+    error: views.filter((job) => job.status === 'error').length,
+    late: views.filter((job) => job.late).length,
+    never_reported: views.filter((job) => job.status === null).length,
+  };
+}
+
+export function toRunView(run: RunRecord): RunView {
+  return {
+    run_id: run.runId,
+    title: run.title,
+    status: run.status,
+    finished_at: run.finishedAt,
+    started_at: run.startedAt ?? null,
+    duration_ms: run.durationMs ?? null,
+    message: run.message,
+    tool_id: run.toolId,
+    source: run.source,
+    received_at: run.receivedAt,
+  };
+}

@@ -1,0 +1,34 @@
+import { createDocumentClient } from '#shared/aws-clients';
+import { DEFAULT_HISTORY_TTL_DAYS, JobStatusStore } from '#shared/job-status-store';
+import { createLogger } from '#shared/logger';
+import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
+import { requireEnv } from '#shared/secrets';
+import { credentialsFromEnv } from './credentials';
+import type { MonitorApiDeps } from './monitor-deps';
+
+/** History rows live this many days unless HISTORY_TTL_DAYS says otherwise. */
+function historyTtlDays(env: NodeJS.ProcessEnv): number {
+  const raw = env.HISTORY_TTL_DAYS;
+  if (raw === undefined || raw === '') return DEFAULT_HISTORY_TTL_DAYS;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1)
+    throw new Error(`HISTORY_TTL_DAYS must be a whole number of days, got "${raw}"`);
+  return days;
+}
+
+/**
+ * The monitor API's ports from the function's environment: JOB_STATUS_TABLE (required),
+ * HISTORY_TTL_DAYS, DYNAMODB_ENDPOINT / AWS_REGION, and the credential settings of credentials.ts.
+ */
+export function monitorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): MonitorApiDeps {
+  const store = new JobStatusStore(createDocumentClient(env), requireEnv('JOB_STATUS_TABLE', env), {
+    historyTtlDays: historyTtlDays(env),
+  });
+  return {
+    store,
+    credentials: credentialsFromEnv(env),
+    metrics: { jobReportedError: (jobKey) => publishMonitorCount(MonitorMetric.jobReportedError, 1, jobKey) },
+    logger: createLogger('nightshift-job-report'),
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,33 @@
+import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from './http-messages';
+import { denyWithoutWriteSecret, type MonitorApiDeps } from './monitor-deps';
+import { validateJobReport } from './report-validation';
+
+/**
+ * `POST /api/monitor/job-report`: seed 001's endpoint. Checks in the seed's order (configuration,
+ * secret, body), then stores the run; nothing is written unless every check passed.
+ */
+export async function reportJob(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
+  const denied = await denyWithoutWriteSecret(deps, request);
+  if (denied) return denied;
+  const validation = validateJobReport(request.body, deps.now());
+  if (!validation.ok) return errorResponse(validation.status, validation.error);
+  const report = validation.value;
+
+  let stored: Awaited<ReturnType<MonitorApiDeps['store']['recordRun']>>;
+  try {
+    stored = await deps.store.recordRun({ ...report, source: 'report' });
+  } catch (error) {
+    deps.logger.error('could not store the job report', { error: error as Error, job_key: report.jobKey });
+    return errorResponse(500, 'Failed to update job status');
+  }
+  // A redelivered report was counted the first time; an older (stale) error still is an error that happened.
+  if (report.status === 'error' && !stored.duplicate) deps.metrics.jobReportedError(report.jobKey);
+  deps.logger.info('job report stored', {
+    job_key: report.jobKey,
+    status: report.status,
+    finished_at: report.finishedAt,
+    duplicate: stored.duplicate,
+    stale: stored.stale,
+  });
+  return jsonResponse(200, { success: true, id: stored.id, job_key: stored.jobKey });
+}

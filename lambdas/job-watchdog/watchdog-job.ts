@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { createDocumentClient } from '#shared/aws-clients';
+import type { JobDefinition } from '#shared/job-runner';
+import { JobStatusStore } from '#shared/job-status-store';
+import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
+import { requireEnv } from '#shared/secrets';
+import { parseBuiltInExpectations } from './built-in-expectations';
+import { type LateJob, type WatchdogPorts, watchExpectations } from './watch-expectations';
+
+export const WATCHDOG_JOB_ID = 'job-watchdog';
+
+export interface WatchdogJobPorts {
+  store: WatchdogPorts['store'];
+  /** BUILT_IN_EXPECTATIONS, as the jobs stack sets it. */
+  builtInExpectations: string | undefined;
+  /** Receives the late jobs of every run (also an empty list: the LateJobs metric must report 0). */
+  publishLate(late: readonly LateJob[]): void;
+}
+
+/** JobLate per late job (dimension job) and LateJobs in total: the "a job is late" alarm watches LateJobs. */
+export function publishLateMetrics(late: readonly LateJob[]): void {
+  for (const job of late) publishMonitorCount(MonitorMetric.jobLate, 1, job.jobKey);
+  publishMonitorCount(MonitorMetric.lateJobs, late.length);
+}
+
+/** The ports of the deployed watchdog: the job-status table named by JOB_STATUS_TABLE, EMF metrics. */
+export function watchdogPortsFromEnv(env: NodeJS.ProcessEnv = process.env): WatchdogJobPorts {
+  return {
+    store: new JobStatusStore(createDocumentClient(env), requireEnv('JOB_STATUS_TABLE', env)),
+    builtInExpectations: env.BUILT_IN_EXPECTATIONS,
+    publishLate: publishLateMetrics,
+  };
+}
+
+/**
+ * The watchdog as a registry job (every 5 minutes), run through the shared runner. A problem with
+ * one expectation fails the run (so its alarm fires) after every other job was still checked.
+ */
+export function createWatchdogJob(ports: () => WatchdogJobPorts): JobDefinition<Record<string, never>> {
+  return {
+    id: WATCHDOG_JOB_ID,
+    title: 'Watchdog: marks jobs that missed their schedule as late',
+    payloadSchema: z.object({}),
+    async run(_payload, context) {
+      const { store, builtInExpectations, publishLate } = ports();
+      const builtIn = parseBuiltInExpectations(builtInExpectations);
+      const result = await watchExpectations({ store, builtIn, now: context.now() });
+      publishLate(result.late);
+      const lateList = result.late.map((job) => job.jobKey).join(', ');
+      const summary =
+        `${result.checked} expectations checked, ${result.late.length} late${lateList ? ` (${lateList})` : ''}` +
+        `, ${result.newlyLate.length} newly late`;
+      if (result.late.length > 0) context.logger.warn('jobs are late', { late: result.late });
+      return {
+        rows: result.checked,
+        message: result.problems.length > 0 ? `${summary}; problems: ${result.problems.join('; ')}` : summary,
+        details: { ...result },
+        failed: result.problems.length > 0,
+      };
+    },
+  };
+}

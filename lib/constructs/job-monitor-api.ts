@@ -1,0 +1,279 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { functionNameFor } from '../job-spec';
+import { acknowledge } from '../nag-acknowledgements';
+import { JOB_STATUS_TABLE } from '../tables';
+import { NightshiftFunction } from './nightshift-function';
+
+export interface JobMonitorApiProps {
+  readonly stage: string;
+  /** The job-status table the API reads and writes (reports, history, expectations). */
+  readonly jobStatusTable: dynamodb.ITableV2 | dynamodb.ITable;
+  /** Every alarm notifies this topic, on alarm and on recovery. */
+  readonly alarmTopic: sns.ITopic;
+  /** @default 7 */
+  readonly logRetentionDays?: number;
+  /** Secrets Manager name of the write secret `{"current", "previous"}`. @default `nightshift/<stage>/job-report-secret` */
+  readonly writeSecretName?: string;
+  /** Secrets Manager name of the read token `{"current", "previous"}`. @default `nightshift/<stage>/job-read-token` */
+  readonly readTokenSecretName?: string;
+  /** Stage throttling. @default { burstLimit: 50, rateLimit: 20 } */
+  readonly throttle?: apigwv2.ThrottleSettings;
+  /** Days history rows are kept. @default 90 */
+  readonly historyTtlDays?: number;
+  /** Jobs that get their own "late" alarm naming them (the registry's); any job is covered by the aggregate one. @default [] */
+  readonly lateAlarmJobs?: readonly string[];
+  /** Keep the secrets and log groups when the stack is deleted. @default false */
+  readonly retain?: boolean;
+}
+
+/**
+ * The job monitor's HTTP API (seed 001's job-report endpoint, the read API and /incidents) as one
+ * Lambda behind an HTTP API, with its two secrets, throttling, access logs and the alarms that
+ * tell on-call a job reported an error or stopped reporting.
+ */
+export class JobMonitorApi extends Construct {
+  public readonly function: NightshiftFunction;
+  public readonly fn: NightshiftFunction['fn'];
+  public readonly api: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  public readonly accessLogs: logs.LogGroup;
+  public readonly writeSecret: secretsmanager.Secret;
+  public readonly readToken: secretsmanager.Secret;
+  public readonly writeSecretName: string;
+  public readonly readTokenSecretName: string;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  /** e.g. `https://abc.execute-api.ap-northeast-1.amazonaws.com/incidents` */
+  public readonly statusPageUrl: string;
+  public readonly reportUrl: string;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: JobMonitorApiProps,
+  ) {
+    super(scope, id);
+    const { stage } = props;
+    const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const secret = (secretId: string, name: string, description: string) =>
+      new secretsmanager.Secret(this, secretId, {
+        secretName: name,
+        description: `${description}. JSON {"current", "previous"}: rotate by moving current to previous.`,
+        generateSecretString: {
+          secretStringTemplate: '{}',
+          generateStringKey: 'current',
+          passwordLength: 48,
+          excludePunctuation: true,
+        },
+        removalPolicy,
+      });
+    // Names as plain strings: Secret.secretName of a created secret is a token, unreadable in alarm text.
+    this.writeSecretName = props.writeSecretName ?? `nightshift/${stage}/job-report-secret`;
+    this.readTokenSecretName = props.readTokenSecretName ?? `nightshift/${stage}/job-read-token`;
+    this.writeSecret = secret(
+      'WriteSecret',
+      this.writeSecretName,
+      'Job-report write secret (X-TC-Portal-Webhook-Secret)',
+    );
+    this.readToken = secret(
+      'ReadToken',
+      this.readTokenSecretName,
+      'Job monitor read token (Bearer, or Basic password on /incidents)',
+    );
+    for (const created of [this.writeSecret, this.readToken]) {
+      acknowledge(
+        created,
+        'SMG4',
+        'Rotated by hand with the current/previous pair, so reporters outside AWS can switch without downtime',
+      );
+    }
+
+    this.function = new NightshiftFunction(this, 'Handler', {
+      entry: 'lambdas/job-report/handler.ts',
+      functionName: functionNameFor(stage, 'job-monitor-api'),
+      description: 'Job monitor API: job reports, job status, expectations, /incidents',
+      memoryMb: 256,
+      timeout: Duration.seconds(10),
+      logRetentionDays: props.logRetentionDays,
+      retainLogs: props.retain,
+      environment: {
+        JOB_STATUS_TABLE: props.jobStatusTable.tableName,
+        JOB_REPORT_SECRET_NAME: this.writeSecretName,
+        JOB_READ_TOKEN_SECRET_NAME: this.readTokenSecretName,
+        HISTORY_TTL_DAYS: String(props.historyTtlDays ?? 90),
+      },
+    });
+    this.fn = this.function.fn;
+    this.writeSecret.grantRead(this.fn);
+    this.readToken.grantRead(this.fn);
+    // Exactly what the store does: reports (put/update), reads (get/query, the latest-status index), expectations (delete).
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+        ],
+        resources: [
+          props.jobStatusTable.tableArn,
+          `${props.jobStatusTable.tableArn}/index/${JOB_STATUS_TABLE.latestIndex.name}`,
+        ],
+      }),
+    );
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      logGroupName: this.accessLogGroupName(),
+      retention: (props.logRetentionDays ?? 7) as logs.RetentionDays,
+      removalPolicy,
+    });
+    this.api = new apigwv2.HttpApi(this, 'Api', {
+      apiName: `nightshift-${stage}-job-monitor`,
+      description: 'nightshift job monitor: POST /api/monitor/job-report, read API, /incidents',
+      createDefaultStage: false,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { burstLimit: 50, rateLimit: 20 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
+        // No header appears here: the write secret and the read token travel in headers.
+        format: apigateway.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const integration = new HttpLambdaIntegration('Monitor', this.fn, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    this.api.addRoutes({ path: '/api/monitor/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration });
+    this.api.addRoutes({ path: '/incidents', methods: [apigwv2.HttpMethod.GET], integration });
+    acknowledge(this.api, 'APIG4', 'Authorization is in the function: the seed 001 webhook secret and the read token');
+
+    this.reportUrl = `${this.api.apiEndpoint}/api/monitor/job-report`;
+    this.statusPageUrl = `${this.api.apiEndpoint}/incidents`;
+    this.addAlarms();
+  }
+
+  /** A plain string (LogGroup.logGroupName is a token), so alarm text can name it. */
+  private accessLogGroupName(): string {
+    return `/nightshift/${this.props.stage}/job-monitor-api/access`;
+  }
+
+  private addAlarms(): void {
+    const { stage, alarmTopic } = this.props;
+    const region = Stack.of(this).region;
+    const functionName = functionNameFor(stage, 'job-monitor-api');
+    const statusPage = `Status page: ${this.statusPageUrl} (user: any, password: the read token in ${this.readTokenSecretName})`;
+    const appLogs = `Logs: aws logs tail /aws/lambda/${functionName} --since 2h --format short`;
+    const accessLogs = `Access logs: aws logs tail ${this.accessLogGroupName()} --since 2h --format short`;
+    const metric = (metricName: string, statistic: string, period: Duration, job?: string) =>
+      new cloudwatch.Metric({
+        namespace: 'Nightshift',
+        metricName,
+        dimensionsMap: job ? { service: 'nightshift', job } : { service: 'nightshift' },
+        statistic,
+        period,
+      });
+    const alarm = (
+      id: string,
+      lines: string[],
+      options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription' | 'comparisonOperator'>,
+      runbook = id.toLowerCase(),
+    ) => {
+      const created = new cloudwatch.Alarm(this, id, {
+        alarmName: `nightshift-${stage}-${id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
+        // No .slice(0, 1024) here: the status page URL is a token, and cutting a token breaks it; the lines are short.
+        alarmDescription: [...lines, `Runbook: docs/job-monitor.md#alarm-${runbook}`].join('\n'),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        ...options,
+      });
+      created.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+      created.addOkAction(new cwActions.SnsAction(alarmTopic));
+      this.alarms.push(created);
+    };
+    const fiveMinutes = Duration.minutes(5);
+    const quiet = cloudwatch.TreatMissingData.NOT_BREACHING;
+
+    alarm(
+      'JobReportedError',
+      [
+        `A job reported status "error" to the job monitor (${stage}). Which job and its message: ${statusPage}`,
+        appLogs,
+      ],
+      {
+        metric: metric('JobReportedError', 'Sum', fiveMinutes),
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: quiet,
+      },
+    );
+    // Ten-minute periods hold two watchdog runs; no data at all means the watchdog itself stopped.
+    alarm(
+      'JobLate',
+      [
+        `A job missed its expected report (late), or the job-watchdog stopped running (${stage}). Late jobs: ${statusPage}`,
+        `Watchdog logs: aws logs tail /aws/lambda/${functionNameFor(stage, 'job-watchdog')} --since 2h --format short`,
+      ],
+      {
+        metric: metric('LateJobs', 'Maximum', Duration.minutes(10)),
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
+    for (const job of this.props.lateAlarmJobs ?? []) {
+      alarm(
+        `JobLate-${job}`,
+        [`The job ${job} missed its expected report and is late (${stage}). ${statusPage}`],
+        {
+          metric: metric('JobLate', 'Sum', Duration.minutes(10), job),
+          threshold: 1,
+          evaluationPeriods: 1,
+          treatMissingData: quiet,
+        },
+        'joblate',
+      );
+    }
+    alarm(
+      'ApiServerErrors',
+      [`The job monitor API answered 5xx (${stage}, ${region}): reports may be lost.`, accessLogs, appLogs],
+      {
+        metric: this.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: quiet,
+      },
+    );
+    alarm('ApiFunctionErrors', [`The job monitor function ${functionName} failed (${region}).`, appLogs], {
+      metric: this.fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: quiet,
+    });
+  }
+}

@@ -1,0 +1,162 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { JobMonitorApi } from '../../lib/constructs/job-monitor-api';
+
+/** The job monitor API construct in a bare stack; asset bundling is skipped (the bundling test covers it). */
+function buildMonitor() {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'MonitorTest', { env: { account: '123456789012', region: 'ap-northeast-1' } });
+  const table = new dynamodb.TableV2(stack, 'JobStatus', {
+    partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+    sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+  });
+  const topic = new sns.Topic(stack, 'Alarms');
+  const monitor = new JobMonitorApi(stack, 'JobMonitor', {
+    stage: 'dev',
+    jobStatusTable: table,
+    alarmTopic: topic,
+    lateAlarmJobs: ['ftp-export'],
+  });
+  return {
+    monitor,
+    template: Template.fromStack(stack),
+    topicId: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic),
+  };
+}
+
+const { monitor, template, topicId } = buildMonitor();
+
+/** The alarm on one metric, with its description flattened to text (the status page URL is a token). */
+function alarmOn(metricName: string, job?: string) {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter(
+    (alarm) =>
+      alarm.Properties.MetricName === metricName &&
+      (job === undefined || JSON.stringify(alarm.Properties.Dimensions).includes(`"Value":"${job}"`)),
+  );
+  expect(alarms).toHaveLength(1);
+  return { ...alarms[0].Properties, description: JSON.stringify(alarms[0].Properties.AlarmDescription) };
+}
+
+describe('JobMonitorApi', () => {
+  it('runs the API function on Node 22 ARM64 with secret names, never secret values, in its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'nightshift-dev-job-monitor-api',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: Match.objectLike({
+          JOB_STATUS_TABLE: Match.anyValue(),
+          JOB_REPORT_SECRET_NAME: 'nightshift/dev/job-report-secret',
+          JOB_READ_TOKEN_SECRET_NAME: 'nightshift/dev/job-read-token',
+          HISTORY_TTL_DAYS: '90',
+          JOB_REPORT_SECRET: Match.absent(),
+          JOB_READ_TOKEN: Match.absent(),
+        }),
+      },
+    });
+  });
+
+  it('routes the monitor paths and /incidents to the function with payload format 2.0', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /api/monitor/{proxy+}' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /incidents' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs without any header', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 },
+      AccessLogSettings: {
+        DestinationArn: Match.anyValue(),
+        Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"'),
+      },
+    });
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).not.toHaveProperty('header');
+    expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/nightshift/dev/job-monitor-api/access',
+      RetentionInDays: 7,
+    });
+  });
+
+  it('generates both secrets as JSON with a current value', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'nightshift/dev/job-report-secret',
+      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{}', GenerateStringKey: 'current' }),
+    });
+  });
+
+  it('grants the function the store operations and nothing wider on the table', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: [
+              'dynamodb:GetItem',
+              'dynamodb:PutItem',
+              'dynamodb:UpdateItem',
+              'dynamodb:DeleteItem',
+              'dynamodb:Query',
+            ],
+            Resource: [Match.anyValue(), Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/index/byKind'])] })],
+          }),
+        ]),
+      },
+    });
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('dynamodb:Scan');
+    expect(policies).not.toContain('dynamodb:*');
+  });
+
+  it('alarms the topic when any job reports an error, linking the status page', () => {
+    const alarm = alarmOn('JobReportedError');
+
+    expect(alarm).toMatchObject({
+      Namespace: 'Nightshift',
+      Dimensions: [{ Name: 'service', Value: 'nightshift' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topicId }],
+    });
+    expect(alarm.description).toContain('/incidents');
+  });
+
+  it('alarms when any job is late, and when the watchdog stops reporting at all', () => {
+    const alarm = alarmOn('LateJobs');
+
+    expect(alarm).toMatchObject({ Statistic: 'Maximum', Threshold: 1, TreatMissingData: 'breaching' });
+    expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(alarm.description).toContain('aws logs tail /aws/lambda/nightshift-dev-job-watchdog');
+  });
+
+  it('names a registry job in its own late alarm', () => {
+    const alarm = alarmOn('JobLate', 'ftp-export');
+
+    expect(alarm.description).toMatch(/^"?.*The job ftp-export missed its expected report/);
+  });
+
+  it('alarms on API 5xx and on function errors, pointing at the logs', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      AlarmDescription: Match.stringLikeRegexp('aws logs tail /nightshift/dev/job-monitor-api/access'),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      AlarmDescription: Match.stringLikeRegexp('aws logs tail /aws/lambda/nightshift-dev-job-monitor-api'),
+    });
+    expect(monitor.alarms).toHaveLength(5);
+  });
+});

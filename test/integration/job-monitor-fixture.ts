@@ -1,0 +1,103 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Credentials, credentialsFromEnv } from '../../lambdas/job-report/credentials';
+import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-report/monitor-api';
+import { JobStatusStore } from '../../lambdas/shared/job-status-store';
+import { type HttpServer, startHttpServer } from '../../local/http-server';
+import { createJobStatusTable } from '../../local/job-status-table';
+import { dynamoClient, uniqueName } from '../support/services';
+
+/**
+ * The monitor API as local mode serves it: the real handler behind the local HTTP server, on its
+ * own job-status table in the run's dynalite. Only the clock, the credentials source and the
+ * metrics sink are the test's, so it can move time, rotate secrets and see what was emitted.
+ */
+export interface MonitorFixture {
+  url: string;
+  store: JobStatusStore;
+  db: DynamoDBDocumentClient;
+  tableName: string;
+  writeSecret: string;
+  readToken: string;
+  /** The clock every part reads; tests move it. */
+  clock: { now: Date };
+  /** job_keys of emitted JobReportedError metrics. */
+  reportedErrors: string[];
+  logLines: string[];
+  /** POST a job report (the body as given: strings are sent raw, objects as JSON). */
+  report(body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
+  /** GET with the read token as Bearer (unless other headers are given). */
+  read(path: string, headers?: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface MonitorFixtureOptions {
+  /** @default JOB_REPORT_SECRET / JOB_READ_TOKEN values, as local mode reads them */
+  credentials?: Credentials;
+  now?: Date;
+}
+
+export async function startMonitorFixture(options: MonitorFixtureOptions = {}): Promise<MonitorFixture> {
+  const client: DynamoDBClient = dynamoClient();
+  const tableName = uniqueName('job-status');
+  await createJobStatusTable(client, tableName);
+  const clock = { now: options.now ?? new Date() };
+  const now = () => new Date(clock.now);
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new JobStatusStore(db, tableName, { now });
+  const writeSecret = `write-${uniqueName('secret')}`;
+  const readToken = `read-${uniqueName('token')}`;
+  const reportedErrors: string[] = [];
+  const logLines: string[] = [];
+  const log =
+    (level: string) =>
+    (message: string, ...extra: unknown[]) =>
+      logLines.push(JSON.stringify({ level, message, extra }));
+  const deps: MonitorApiDeps = {
+    store,
+    credentials:
+      options.credentials ?? credentialsFromEnv({ JOB_REPORT_SECRET: writeSecret, JOB_READ_TOKEN: readToken }),
+    metrics: { jobReportedError: (jobKey) => reportedErrors.push(jobKey) },
+    logger: { info: log('INFO'), warn: log('WARN'), error: log('ERROR') } as unknown as MonitorApiDeps['logger'],
+    now,
+  };
+  const server: HttpServer = await startHttpServer({ port: 0, handler: createMonitorApi(deps) });
+  return {
+    url: server.url,
+    store,
+    db,
+    tableName,
+    writeSecret,
+    readToken,
+    clock,
+    reportedErrors,
+    logLines,
+    async report(body, headers = { 'x-tc-portal-webhook-secret': writeSecret }) {
+      const response = await fetch(`${server.url}/api/monitor/job-report`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    },
+    read(path, headers = { authorization: `Bearer ${readToken}` }) {
+      return fetch(`${server.url}${path}`, { headers });
+    },
+    async close() {
+      await server.close();
+      client.destroy();
+    },
+  };
+}
+
+/** A valid report, finished a minute before the fixture's clock. */
+export function validReport(fixture: Pick<MonitorFixture, 'clock'>, overrides: Record<string, unknown> = {}) {
+  return {
+    job_key: 'minpaku-in-report',
+    title: 'minpaku-IN レポート作成',
+    status: 'success',
+    finished_at: new Date(fixture.clock.now.getTime() - 60_000).toISOString(),
+    message: '処理完了',
+    ...overrides,
+  };
+}

@@ -1,0 +1,126 @@
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { JobReportError, reportJob } from '../../lambdas/job-report/client';
+import { type MonitorFixture, startMonitorFixture } from './job-monitor-fixture';
+
+const run = promisify(execFile);
+const REPORTERS = path.join(__dirname, '..', 'support', 'reporters');
+
+/** The three documented ways to report (docs/job-monitor.md), each run for real against the local API. */
+describe('reporters', () => {
+  let api: MonitorFixture;
+  beforeEach(async () => {
+    api = await startMonitorFixture();
+  });
+  afterEach(async () => {
+    await api.close();
+  });
+
+  const endpoint = () => `${api.url}/api/monitor/job-report`;
+
+  /** The seed's Windows environment variables, pointed at the local API. */
+  const seedEnv = (mode: string) => ({
+    ...process.env,
+    PYTHONIOENCODING: 'utf-8',
+    TC_PORTAL_MONITOR_URL: endpoint(),
+    TC_PORTAL_WEBHOOK_SECRET: api.writeSecret,
+    TC_PORTAL_JOB_KEY: 'minpaku-in-report',
+    TC_PORTAL_JOB_TITLE: 'minpaku-IN レポート作成',
+    REPORTER_TEST_MODE: mode,
+    REPORTER_TEST_ERROR: 'CSV が見つかりません',
+  });
+
+  const runSeedReporter = (mode: string) =>
+    run('python3', [path.join(REPORTERS, 'run_seed_reporter.py')], { env: seedEnv(mode) });
+
+  it('stores the success the seed Python reporter sends', async () => {
+    const { stdout } = await runSeedReporter('success');
+
+    expect(stdout).toContain('[TC Portal] 報告成功: success');
+    expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({
+      title: 'minpaku-IN レポート作成',
+      lastStatus: 'success',
+      lastMessage: '処理完了',
+    });
+  });
+
+  it('stores the error the seed Python reporter sends when main() raises', async () => {
+    const failed = await runSeedReporter('error').catch((error: { code: number; stdout: string }) => error);
+
+    expect(failed).toMatchObject({ code: 1, stdout: expect.stringContaining('[TC Portal] 報告成功: error') });
+    expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({
+      lastStatus: 'error',
+      lastMessage: 'CSV が見つかりません',
+    });
+  });
+
+  it('stores message null when the seed Python reporter is called without a message', async () => {
+    await runSeedReporter('no-message');
+
+    expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({ lastStatus: 'success', lastMessage: null });
+  });
+
+  it('stores the report of the seed Node.js test snippet with its Japanese intact', async () => {
+    const { hostname, port } = new URL(api.url);
+
+    const { stdout } = await run('node', [path.join(REPORTERS, 'seed-node-snippet.cjs')], {
+      env: { ...process.env, SEED_HOSTNAME: hostname, SEED_PORT: port, SEED_SECRET: api.writeSecret },
+    });
+
+    expect(stdout).toMatch(/^200 \{"success":true,/);
+    expect(await api.store.getLatest('test-job')).toMatchObject({ title: 'テストジョブ', lastMessage: 'テスト報告' });
+  });
+
+  it('stores the report of the documented curl line', async () => {
+    // The line from docs/job-monitor.md, with its variables from the environment.
+    const curlLine = `curl -sS -X POST "$NIGHTSHIFT_REPORT_URL" \\
+  -H 'Content-Type: application/json' -H "X-TC-Portal-Webhook-Secret: $JOB_REPORT_SECRET" \\
+  --data-binary '{"job_key":"backup","title":"夜間バックアップ","status":"success","finished_at":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'","message":"ok"}'`;
+
+    const { stdout } = await run('bash', ['-c', curlLine], {
+      env: { ...process.env, NIGHTSHIFT_REPORT_URL: endpoint(), JOB_REPORT_SECRET: api.writeSecret },
+    });
+
+    expect(JSON.parse(stdout)).toMatchObject({ success: true, job_key: 'backup' });
+    expect(await api.store.getLatest('backup')).toMatchObject({ title: '夜間バックアップ', lastStatus: 'success' });
+  });
+
+  it('stores the report of the TypeScript client and returns the status row id', async () => {
+    const accepted = await reportJob({
+      url: endpoint(),
+      secret: api.writeSecret,
+      job_key: 'ts-job',
+      title: 'TypeScript job',
+      status: 'error',
+      message: 'exit 2',
+    });
+
+    expect(accepted).toEqual({ success: true, id: expect.any(String), job_key: 'ts-job' });
+    expect((await api.store.getLatest('ts-job'))?.id).toBe(accepted.id);
+  });
+
+  it('makes the TypeScript client throw the API error when a report is rejected', async () => {
+    const rejected = reportJob({ url: endpoint(), secret: 'wrong', job_key: 'ts-job', title: 'T', status: 'success' });
+
+    await expect(rejected).rejects.toThrow(
+      new JobReportError('job report rejected (HTTP 401): Invalid or missing webhook secret', 401),
+    );
+  });
+
+  it('makes the TypeScript client give up after its timeout', async () => {
+    const silent = http.createServer(() => {}); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/api/monitor/job-report`;
+    try {
+      const pending = reportJob({ url, secret: 's', job_key: 'k', title: 'T', status: 'success', timeoutMs: 200 });
+
+      await expect(pending).rejects.toThrow(/timed out after 200 ms/);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+});
