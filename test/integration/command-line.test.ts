@@ -1,44 +1,64 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import cdkJson from '../../cdk.json';
+import { createJobStatusTable } from '../../local/job-status-table';
+import { dynamoClient, uniqueName } from '../support/services';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Runs a repo script the way npm does (node + tsx), returning exit code and output. */
-function runScript(script: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(
-    process.execPath,
-    ['--disable-warning=NodeVersionSupportWarning', '--import', 'tsx', script, ...args],
-    { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+/**
+ * Runs a repo script the way npm does (node + tsx), returning exit code and output. Asynchronous on
+ * purpose: when jest runs in band, the local services live in this process and must keep answering.
+ */
+function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--disable-warning=NodeVersionSupportWarning', '--import', 'tsx', script, ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('npm run invoke', () => {
-  it('rejects an unknown job id in one line, listing the jobs, with exit code 2', () => {
-    const { code, stderr } = runScript('local/invoke.ts', ['no-such-job', '{}']);
+  it('rejects an unknown job id in one line, listing the jobs, with exit code 2', async () => {
+    const { code, stderr } = await runScript('local/invoke.ts', ['no-such-job', '{}']);
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^invoke: unknown job "no-such-job"; jobs: .*job-watchdog/);
   });
 
-  it('rejects a malformed payload in one line naming the problem', () => {
-    const { code, stderr } = runScript('local/invoke.ts', ['job-watchdog', '{"slot": 2025-08']);
+  it('rejects a malformed payload in one line naming the problem', async () => {
+    const { code, stderr } = await runScript('local/invoke.ts', ['job-watchdog', '{"slot": 2025-08']);
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^invoke: payload is not valid JSON/);
   });
 
-  it('rejects a payload that is not a JSON object', () => {
-    const { code, stderr } = runScript('local/invoke.ts', ['job-watchdog', '[1,2]']);
+  it('rejects a payload that is not a JSON object', async () => {
+    const { code, stderr } = await runScript('local/invoke.ts', ['job-watchdog', '[1,2]']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/payload must be a JSON object/);
   });
 
-  it('prints the aws lambda invoke command for the deployed function with --print-aws', () => {
-    const { code, stdout } = runScript('local/invoke.ts', [
+  it('prints the aws lambda invoke command for the deployed function with --print-aws', async () => {
+    const { code, stdout } = await runScript('local/invoke.ts', [
       'job-watchdog',
       '{"dry_run":true}',
       '--print-aws',
@@ -52,12 +72,39 @@ describe('npm run invoke', () => {
   });
 });
 
+describe('npm run invoke against real endpoints', () => {
+  it('runs the job once through its handler, prints the outcome and exits 0', async () => {
+    const client = dynamoClient();
+    const table = uniqueName('invoke-status');
+    await createJobStatusTable(client, table);
+    client.destroy();
+
+    const { code, stdout } = await runScript('local/invoke.ts', ['job-watchdog', '{}'], {
+      JOB_STATUS_TABLE: table,
+      BUILT_IN_EXPECTATIONS: '[]',
+    });
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ jobId: 'job-watchdog', status: 'success' });
+  });
+
+  it('exits 1 and prints the error outcome when the job fails', async () => {
+    const { code, stdout } = await runScript('local/invoke.ts', ['job-watchdog', '{}'], {
+      JOB_STATUS_TABLE: 'no-such-table',
+      BUILT_IN_EXPECTATIONS: '[]',
+    });
+
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toMatchObject({ jobId: 'job-watchdog', status: 'error' });
+  });
+});
+
 describe('cdk synth with an invalid config', () => {
-  it('fails with one line per bad field and no stack trace', () => {
+  it('fails with one line per bad field and no stack trace', async () => {
     const outdir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-synth-'));
     try {
       const context = { ...cdkJson.context, natMode: 'sometimes', logRetentionDays: '8' };
-      const { code, stderr } = runScript('bin/nightshift.ts', [], {
+      const { code, stderr } = await runScript('bin/nightshift.ts', [], {
         CDK_CONTEXT_JSON: JSON.stringify(context),
         CDK_OUTDIR: outdir,
       });
