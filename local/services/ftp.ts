@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
+import tls from 'node:tls';
 import { FtpSrv } from 'ftp-srv';
+import commands from 'ftp-srv/src/commands/registry';
 import { generate } from 'selfsigned';
 import { findFreePort, findFreePortRange } from './ports';
 
@@ -31,23 +33,42 @@ const PASSIVE_PORTS = 10;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
 
 /** The slice of bunyan's logger ftp-srv calls; it logs every command and client hiccup, none of it useful here. */
-interface SilentLogger {
-  trace(): void;
-  debug(): void;
-  info(): void;
-  warn(): void;
-  error(): void;
-  fatal(): void;
+type SilentLogger = Record<'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', () => void> & {
   child(): SilentLogger;
-}
+};
+const ignore = () => undefined;
 const silentLogger: SilentLogger = {
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  fatal: () => undefined,
+  ...{ trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore, fatal: ignore },
   child: () => silentLogger,
+};
+
+/**
+ * Replaces ftp-srv's AUTH TLS, which answers 234 but wraps the socket in TLS only a few event-loop turns later: in a
+ * busy process (jest's) the client's TLS hello is then read as an FTP command and the handshake fails ("wrong version
+ * number"). Pausing first keeps the hello buffered for the TLS socket; the FTP parser is detached until the handshake
+ * is done because TLSSocket takes buffered bytes over with read(), which also emits them as 'data'.
+ */
+commands.AUTH!.handler = function authTls({ command }) {
+  if (command.arg?.toUpperCase() !== 'TLS') return this.reply(504);
+  if (!this.server.options.tls) return this.reply(502);
+  if (this.secure) return this.reply(202);
+  const plain = this.commandSocket;
+  const secureContext = tls.createSecureContext(this.server.options.tls);
+  plain.pause();
+  return this.reply(234).then(() => {
+    const parsers = plain.listeners('data') as ((chunk: Buffer) => void)[];
+    plain.removeAllListeners('data');
+    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext });
+    secure.once('secure', () => {
+      for (const parser of parsers) plain.on('data', parser);
+    });
+    // ftp-srv's listeners stay on the plain socket: hand them what the TLS socket hears.
+    for (const event of ['data', 'timeout', 'end', 'close', 'drain', 'error']) {
+      secure.on(event, (...args: unknown[]) => plain.emit(event, ...args));
+    }
+    this.commandSocket = secure;
+    this.secure = true;
+  });
 };
 
 /** A throwaway certificate for this process only, valid for both `localhost` and `127.0.0.1`; never written to disk. */

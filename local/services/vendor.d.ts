@@ -45,3 +45,22 @@ declare module 's3rver/lib/models/account' {
   /** s3rver's only account; it accepts requests signed with one of its registered access key ids. */
   export const DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
 }
+
+declare module 'ftp-srv/src/commands/registry' {
+  import type { Socket } from 'node:net';
+  import type { SecureContextOptions } from 'node:tls';
+
+  /** The connection a command handler runs on (`this`), reduced to what local/services touches. */
+  interface FtpCommandConnection {
+    commandSocket: Socket;
+    secure: boolean;
+    server: { options: { tls?: SecureContextOptions | false } };
+    reply(code: number): PromiseLike<unknown>;
+  }
+  interface FtpCommand {
+    handler(this: FtpCommandConnection, args: { command: { arg: string | null } }): unknown;
+  }
+  /** Every FTP command ftp-srv knows, by directive (`AUTH`, `STOR`, ...). */
+  const registry: Record<string, FtpCommand>;
+  export = registry;
+}

