@@ -1,0 +1,59 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { JOBS } from '../../lib/jobs';
+import { buildTestApp } from '../support/build-test-app';
+
+/** The real registry (lib/jobs.ts), as deployed. */
+const { app, stacks } = buildTestApp({ jobs: JOBS });
+const jobs = Template.fromStack(stacks.jobs);
+
+const functionNamed = (name: string) => {
+  const found = Object.values(jobs.findResources('AWS::Lambda::Function', { Properties: { FunctionName: name } }));
+  expect(found).toHaveLength(1);
+  return found[0].Properties;
+};
+const policiesOf = (logicalPrefix: string) =>
+  JSON.stringify(
+    Object.entries(jobs.findResources('AWS::IAM::Policy'))
+      .filter(([logicalId]) => logicalId.startsWith(logicalPrefix))
+      .map(([, policy]) => policy.Properties.PolicyDocument),
+  );
+
+describe('the registry jobs as deployed', () => {
+  it('synthesizes with cdk-nag clean', () => {
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('runs ftp-export every 15 minutes in Asia/Tokyo, in the VPC, with its database and FTP secrets only', () => {
+    jobs.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'ftp-export-every-15-minutes',
+      ScheduleExpression: 'cron(*/15 * * * ? *)',
+      ScheduleExpressionTimezone: 'Asia/Tokyo',
+    });
+    const fn = functionNamed('nightshift-dev-ftp-export');
+    expect(fn.VpcConfig.SubnetIds).toBeDefined();
+    expect(fn.Environment.Variables).toMatchObject({
+      FTP_SECRET_NAME: 'nightshift/dev/ftp',
+      DB_HOST: expect.anything(),
+    });
+    const policies = policiesOf('Jobftpexport');
+    expect(policies).toContain('secret:nightshift/dev/ftp/*');
+    expect(policies).toContain('DatabaseSecret');
+    expect(policies).not.toContain('s3:');
+  });
+
+  it('runs the watchdog every 5 minutes outside the VPC with every job expectation and no secret', () => {
+    jobs.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'job-watchdog-every-5-minutes',
+      ScheduleExpression: 'cron(*/5 * * * ? *)',
+      ScheduleExpressionTimezone: 'Asia/Tokyo',
+    });
+    const fn = functionNamed('nightshift-dev-job-watchdog');
+    expect(fn.VpcConfig).toBeUndefined();
+    const expectations = JSON.parse(fn.Environment.Variables.BUILT_IN_EXPECTATIONS);
+    expect(expectations.map((e: { job_key: string }) => e.job_key).sort()).toEqual(
+      JOBS.flatMap((job) => job.schedules.map(() => job.id)).sort(),
+    );
+    expect(policiesOf('Jobjobwatchdog')).not.toContain('secretsmanager');
+    expect(functionNamed('nightshift-dev-ftp-export').Environment.Variables.BUILT_IN_EXPECTATIONS).toBeUndefined();
+  });
+});
