@@ -1,0 +1,121 @@
+import { createCsvEncoder } from '../../lambdas/ftp-export/encode-csv';
+import { type ColumnKind, CsvRenderStream, renderHeader } from '../../lambdas/ftp-export/render-csv';
+
+/** Feeds PostgreSQL-style CSV through the render stream in chunks of `chunkSize` bytes. */
+async function render(
+  input: string,
+  options: { kinds: ColumnKind[]; neutraliseFormulas?: boolean; lineEnding?: 'crlf' | 'lf'; chunkSize?: number },
+) {
+  const headers = options.kinds.map((_kind, index) => `c${index + 1}`);
+  const stream = new CsvRenderStream({
+    headers,
+    kinds: options.kinds,
+    neutraliseFormulas: options.neutraliseFormulas ?? true,
+    lineEnding: options.lineEnding ?? 'lf',
+    encoder: createCsvEncoder('utf8', { headers }),
+  });
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject));
+  const bytes = Buffer.from(input, 'utf8');
+  const size = options.chunkSize ?? bytes.length;
+  for (let at = 0; at < bytes.length; at += size) stream.write(bytes.subarray(at, at + size));
+  stream.end();
+  await ended;
+  const text = Buffer.concat(chunks).toString('utf8');
+  return {
+    text,
+    body: text.slice(text.indexOf('\n') + 1),
+    rows: stream.rows,
+    bytes: stream.bytes,
+    hasRows: await stream.hasRows,
+  };
+}
+
+describe('CsvRenderStream', () => {
+  it('writes the header first and passes plain rows through unchanged', async () => {
+    const { text, rows } = await render('1,S001,10\n2,S002,20\n', { kinds: ['plain', 'text', 'plain'] });
+
+    expect(text).toBe('c1,c2,c3\n1,S001,10\n2,S002,20\n');
+    expect(rows).toBe(2);
+  });
+
+  it('prefixes text cells that start like a formula with an apostrophe', async () => {
+    const input = '=SUM(A1),+81,-1,@cmd,\tx,safe\n';
+
+    const { body } = await render(input, { kinds: ['text', 'text', 'text', 'text', 'text', 'text'] });
+
+    expect(body).toBe("'=SUM(A1),'+81,'-1,'@cmd,'\tx,safe\n");
+  });
+
+  it('neutralises inside quoted cells, after the opening quote', async () => {
+    const { body } = await render('"=HYPERLINK(""x""),1"\n', { kinds: ['text'] });
+
+    expect(body).toBe('"\'=HYPERLINK(""x""),1"\n');
+  });
+
+  it('leaves negative numbers and formula-looking text alone when neutralising is off', async () => {
+    const { body } = await render('-5,=1+1\n', { kinds: ['plain', 'text'], neutraliseFormulas: false });
+
+    expect(body).toBe('-5,=1+1\n');
+  });
+
+  it('renders timestamps as JST ISO 8601 with the offset in hours and minutes', async () => {
+    const input = '2025-08-11 09:15:00+09,2025-08-11 09:15:00.123456+09,\n';
+
+    const { body } = await render(input, { kinds: ['timestamp', 'timestamp', 'timestamp'] });
+
+    expect(body).toBe('2025-08-11T09:15:00+09:00,2025-08-11T09:15:00.123456+09:00,\n');
+  });
+
+  it('leaves infinite timestamps as PostgreSQL prints them', async () => {
+    const { body } = await render('infinity\n', { kinds: ['timestamp'] });
+
+    expect(body).toBe('infinity\n');
+  });
+
+  it('ends rows with CRLF but keeps line breaks inside quoted cells as they are', async () => {
+    const { text } = await render('1,"two\nlines"\n2,x\n', { kinds: ['plain', 'text'], lineEnding: 'crlf' });
+
+    expect(text).toBe('c1,c2\r\n1,"two\nlines"\r\n2,x\r\n');
+  });
+
+  it('gives the same output however the input is cut into chunks', async () => {
+    const input =
+      '1,"a ""quoted"", value",=x,2025-08-11 09:15:00+09\n2,"multi\nline",-y,\n3,,"",2025-01-01 00:00:00+09\n';
+    const kinds: ColumnKind[] = ['plain', 'text', 'text', 'timestamp'];
+    const whole = await render(input, { kinds, lineEnding: 'crlf' });
+
+    for (let chunkSize = 1; chunkSize < 12; chunkSize++) {
+      const chunked = await render(input, { kinds, lineEnding: 'crlf', chunkSize });
+      expect(chunked.text).toBe(whole.text);
+      expect(chunked.rows).toBe(3);
+    }
+  });
+
+  it('counts the bytes it pushed, header included', async () => {
+    const { text, bytes } = await render('1,店舗\n', { kinds: ['plain', 'text'] });
+
+    expect(bytes).toBe(Buffer.byteLength(text, 'utf8'));
+  });
+
+  it('reports no rows and writes only the header for an empty result', async () => {
+    const { text, rows, hasRows } = await render('', { kinds: ['plain', 'text'], lineEnding: 'crlf' });
+
+    expect(text).toBe('c1,c2\r\n');
+    expect(rows).toBe(0);
+    expect(hasRows).toBe(false);
+  });
+
+  it('fails when the input ends inside a row', async () => {
+    await expect(render('1,"open', { kinds: ['plain', 'text'] })).rejects.toThrow('ends inside row 1');
+  });
+});
+
+describe('renderHeader', () => {
+  it('quotes header names the RFC 4180 way', () => {
+    const header = renderHeader(['店舗ID', 'a,b', 'say "hi"'], 'crlf').toString('utf8');
+
+    expect(header).toBe('店舗ID,"a,b","say ""hi"""\r\n');
+  });
+});
