@@ -43,6 +43,12 @@ export interface JobSpec {
   readonly jobStatusTable?: 'record' | 'read-write';
   /** Access to the analytics bucket. @default none */
   readonly analyticsBucket?: 'read' | 'read-write';
+  /**
+   * Schedules add `scheduled_time` (the slot's own time, ISO 8601) to the payload, so a late or
+   * retried run processes its slot rather than the wall clock's. The job's payload must accept it.
+   * @default false
+   */
+  readonly scheduledTimeInPayload?: boolean;
   /** Receives every registry job's expected schedule as BUILT_IN_EXPECTATIONS (the watchdog). @default false */
   readonly watchesRegistry?: boolean;
   /** Extra environment variables (non-secret). @default {} */

@@ -27,6 +27,7 @@ export const JOBS: readonly JobSpec[] = [
     timeoutSeconds: 300,
     inVpc: true,
     secrets: ['database', 'ftp'],
+    scheduledTimeInPayload: true,
     defaultPayload: {},
   },
 ];

@@ -8,16 +8,14 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { Cron } from 'croner';
 import { handler as jobMonitorHandler } from '../lambdas/job-report/handler';
-import { SCHEDULE_TIME_ZONE } from '../lib/cron';
 import { builtInExpectations } from '../lib/expectations';
 import { JOBS } from '../lib/jobs';
 import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';
 import { startHttpServer } from './http-server';
 import { createJobStatusTable } from './job-status-table';
 import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES } from './local-env';
-import { runJobLocally } from './run-job';
+import { startLocalSchedules } from './local-schedules';
 import { describeServices, servicesEnv, startLocalServices } from './services';
 
 const secret = () => randomBytes(24).toString('base64url');
@@ -55,24 +53,7 @@ async function main(): Promise<void> {
   const http = await startHttpServer({ port, handler: jobMonitorHandler });
   writeFileSync(LOCAL_ENV_FILE, JSON.stringify({ pid: process.pid, env }, null, 2), { mode: 0o600 });
 
-  const schedules = JOBS.flatMap((spec) =>
-    spec.schedules.map((schedule) => {
-      const payload = schedule.payload ?? spec.defaultPayload;
-      return new Cron(
-        schedule.cron,
-        { timezone: SCHEDULE_TIME_ZONE, protect: true, name: `${spec.id}/${schedule.name}` },
-        async () => {
-          const outcome = await runJobLocally(spec, payload).catch((error: Error) => ({
-            status: 'error',
-            message: error.message,
-          }));
-          console.log(
-            `[${new Date().toISOString()}] ${spec.id}/${schedule.name}: ${outcome.status} — ${outcome.message}`,
-          );
-        },
-      );
-    }),
-  );
+  const schedules = startLocalSchedules(JOBS, (line) => console.log(line));
 
   console.log(`
   status page    ${http.url}/incidents   (browser login: any user, password = JOB_READ_TOKEN)

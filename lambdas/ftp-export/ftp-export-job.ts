@@ -134,6 +134,11 @@ export async function runFtpExport(
   const slotText = formatSlot(slot);
   return {
     rows: results.reduce((sum, result) => sum + result.rows, 0),
+    counts: {
+      bytes: results.reduce((sum, result) => sum + result.bytes, 0),
+      recipients: results.length,
+      failedRecipients: results.filter((result) => result.status === 'failed').length,
+    },
     message: summarise(slotText, results, dryRun),
     details: { slot: slotText, dryRun, recipients: results },
     failed: results.some((result) => result.status === 'failed'),

@@ -28,7 +28,9 @@ export interface JobResult {
   rows?: number;
   /** One line for the status page. */
   message?: string;
-  /** Anything else worth keeping with the outcome (file names, byte counts, per-recipient results). */
+  /** Other counts for the run history, e.g. `{ bytes, recipients }` (rows are added from `rows`). */
+  counts?: Record<string, number>;
+  /** Anything else worth keeping with the outcome (file names, per-recipient results); kept in the run history. */
   details?: Record<string, unknown>;
   /** A job that did part of its work can finish with an error while still reporting what it did. */
   failed?: boolean;
@@ -49,6 +51,7 @@ export interface JobOutcome {
   finishedAt: string;
   durationMs: number;
   rows?: number;
+  counts?: Record<string, number>;
   message: string;
   details?: Record<string, unknown>;
 }
@@ -116,6 +119,7 @@ export async function runJob<Payload>(
     finishedAt: finished.toISOString(),
     durationMs: finished.getTime() - started.getTime(),
     ...(result.rows !== undefined ? { rows: result.rows } : {}),
+    ...(result.counts ? { counts: result.counts } : {}),
     message: errorMessage ?? result.message ?? 'ok',
     ...(result.details ? { details: result.details } : {}),
   };
@@ -151,7 +155,10 @@ async function recordOutcome(
       message: outcome.message,
       source: 'runner',
       runId: outcome.runId,
-      ...(outcome.rows !== undefined ? { counts: { rows: outcome.rows } } : {}),
+      ...(outcome.rows !== undefined || outcome.counts
+        ? { counts: { ...outcome.counts, ...(outcome.rows !== undefined ? { rows: outcome.rows } : {}) } }
+        : {}),
+      ...(outcome.details ? { details: outcome.details } : {}),
     });
   } catch (error) {
     // The job's own result stands; a missing record shows up as "late" on the status page.

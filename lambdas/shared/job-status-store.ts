@@ -31,6 +31,8 @@ export interface RunReport {
   runId?: string;
   durationMs?: number;
   counts?: Record<string, number>;
+  /** Job-specific detail (file names, per-recipient results); stored when small enough (DETAILS_MAX_BYTES). */
+  details?: Record<string, unknown>;
 }
 
 export interface RecordResult {
@@ -73,6 +75,7 @@ export interface RunRecord {
   toolId: string | null;
   source: 'report' | 'runner';
   counts?: Record<string, number>;
+  details?: Record<string, unknown>;
   receivedAt: string;
 }
 
@@ -80,6 +83,8 @@ const LATEST = 'LATEST';
 const LATEST_KIND = 'latest';
 const RUN_PREFIX = 'RUN#';
 export const DEFAULT_HISTORY_TTL_DAYS = 90;
+/** Far below DynamoDB's 400 KB item limit: history rows stay cheap to read in pages. */
+const DETAILS_MAX_BYTES = 16_384;
 
 export const jobPartitionKey = (jobKey: string) => `JOB#${jobKey}`;
 
@@ -127,6 +132,9 @@ export class JobStatusStore {
       toolId: report.toolId ?? null,
       source: report.source,
       ...(report.counts ? { counts: report.counts } : {}),
+      ...(report.details && JSON.stringify(report.details).length <= DETAILS_MAX_BYTES
+        ? { details: report.details }
+        : {}),
       receivedAt,
     };
     let duplicate = false;

@@ -99,7 +99,10 @@ export class ScheduledJob extends Construct {
             TimeZone.of(SCHEDULE_TIME_ZONE),
           ),
           target: new targets.LambdaInvoke(this.function.fn, {
-            input: scheduler.ScheduleTargetInput.fromObject(schedule.payload ?? spec.defaultPayload),
+            input: scheduler.ScheduleTargetInput.fromObject({
+              ...(schedule.payload ?? spec.defaultPayload),
+              ...(spec.scheduledTimeInPayload ? { scheduled_time: scheduler.ContextAttribute.scheduledTime } : {}),
+            }),
             deadLetterQueue: this.deadLetterQueue,
             retryAttempts: 3,
             maxEventAge: Duration.hours(1),

@@ -254,7 +254,14 @@ describe('ftp-export: failures and dry runs', () => {
 
     expect(outcome.status).toBe('error');
     expect(outcome.details?.recipients).toEqual([expect.objectContaining({ name: 'default', status: 'failed' })]);
-    expect(recordRun).toHaveBeenCalledWith(expect.objectContaining({ jobKey: 'ftp-export', status: 'error' }));
+    expect(recordRun).toHaveBeenCalledWith(
+      expect.objectContaining({
+        jobKey: 'ftp-export',
+        status: 'error',
+        counts: expect.objectContaining({ rows: 0, recipients: 1, failedRecipients: 1 }),
+        details: expect.objectContaining({ recipients: [expect.objectContaining({ file: expect.any(String) })] }),
+      }),
+    );
   });
 
   it('refuses a server certificate it cannot verify', async () => {

@@ -32,7 +32,12 @@ describe('a registry job run through its real handler', () => {
       late: false,
     });
     const { runs } = await store.listRuns('sample-job');
-    expect(runs[0]).toMatchObject({ runId: outcome.runId, source: 'runner', counts: { rows: 4 } });
+    expect(runs[0]).toMatchObject({
+      runId: outcome.runId,
+      source: 'runner',
+      counts: { rows: 4 },
+      details: { targetDate: '2025-08-11' },
+    });
   });
 
   it('records a failed run with its error and hands the outcome back', async () => {
