@@ -82,6 +82,7 @@ export class NightshiftFunction extends Construct {
         // The Node 22 runtime ships AWS SDK v3: keeping it out keeps bundles small and cold starts short.
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
+        logLevel: nodejs.LogLevel.WARNING,
       },
     });
     acknowledge(
