@@ -3,6 +3,7 @@ import type { NightshiftConfig } from './config';
 import type { JobSpec } from './job-spec';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
+import { GitHubDeployStack } from './stacks/github-deploy-stack';
 import { JobsStack } from './stacks/jobs-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -13,6 +14,8 @@ export interface NightshiftStacks {
   monitoring: MonitoringStack;
   jobs: JobsStack;
   api: ApiStack;
+  /** Only when config.github names the repository that deploys. */
+  githubDeploy?: GitHubDeployStack;
 }
 
 /** All stacks of one stage, split by lifecycle: network · data (stateful) · monitoring · jobs · api. */
@@ -34,7 +37,10 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
   jobsStack.addStackDependency(data, 'the jobs use its table, bucket and database by name');
   const api = new ApiStack(app, `${prefix}-Api`, { env, config, jobs, alarmTopic: monitoring.alarmTopic });
   api.addStackDependency(data, 'the job monitor uses the job-status table by name');
+  const githubDeploy = config.github
+    ? new GitHubDeployStack(app, `${prefix}-GitHubDeploy`, { env, config, github: config.github })
+    : undefined;
   Tags.of(app).add('project', 'nightshift');
   Tags.of(app).add('stage', config.stage);
-  return { network, data, monitoring, jobs: jobsStack, api };
+  return { network, data, monitoring, jobs: jobsStack, api, githubDeploy };
 }

@@ -57,11 +57,30 @@ export const configSchema = z.object({
   tenants: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -')).default([]),
   /** Per-job settings, keyed by job id; a job receives its own as the JOB_SETTINGS env var and validates it. */
   jobSettings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  /** GitHub Actions deploys with OIDC: the repository and GitHub environment allowed to assume the deploy role. */
+  github: z
+    .object({
+      repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name'),
+      environment: z.string().min(1).optional(),
+      existingProviderArn: z
+        .string()
+        .regex(
+          /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+          'the ARN of the GitHub OIDC provider',
+        )
+        .optional(),
+    })
+    .optional(),
   /** Stateful resources are retained and termination-protected. @default true for prod */
   protectData: z.boolean().optional(),
 });
 
-export type NightshiftConfig = z.infer<typeof configSchema> & { readonly protectData: boolean };
+type ParsedConfig = z.infer<typeof configSchema>;
+export type NightshiftConfig = Omit<ParsedConfig, 'github'> & {
+  readonly protectData: boolean;
+  /** The GitHub environment defaults to the stage name. */
+  readonly github?: NonNullable<ParsedConfig['github']> & { readonly environment: string };
+};
 export type DatabaseConfig = NightshiftConfig['database'];
 
 /** Top-level keys a `-c key=value` may override. */
@@ -75,6 +94,7 @@ const OVERRIDABLE_KEYS = [
   'ftpSecretName',
   'tenants',
   'jobSettings',
+  'github',
   'protectData',
 ] as const;
 
@@ -116,5 +136,10 @@ export function loadConfig(getContext: (key: string) => unknown): NightshiftConf
     const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new ConfigError(`Invalid config for stage "${stage}":\n${lines.join('\n')}`);
   }
-  return { ...result.data, protectData: result.data.protectData ?? stage === 'prod' };
+  const { github, ...rest } = result.data;
+  return {
+    ...rest,
+    protectData: rest.protectData ?? stage === 'prod',
+    ...(github ? { github: { ...github, environment: github.environment ?? stage } } : {}),
+  };
 }

@@ -61,6 +61,16 @@ describe('deployment config', () => {
     );
   });
 
+  it('defaults the GitHub environment of the deploy role to the stage and checks the repository', () => {
+    expect(loadConfig(contextOf({ stage: 'prod', github: '{"repository":"acme/nightshift"}' })).github).toEqual({
+      repository: 'acme/nightshift',
+      environment: 'prod',
+    });
+    expect(() => loadConfig(contextOf({ github: '{"repository":"nightshift"}' }))).toThrow(
+      /github\.repository: owner\/name/,
+    );
+  });
+
   it('rejects a stage that cdk.json does not define', () => {
     expect(() => loadConfig(contextOf({ stage: 'qa' }))).toThrow(/stage "qa" is not defined .*\(dev, prod\)/);
   });

@@ -1,0 +1,56 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildTestApp } from '../support/build-test-app';
+
+describe('GitHub Actions deploy role', () => {
+  it('is not created unless config names the deploying repository', () => {
+    expect(buildTestApp().stacks.githubDeploy).toBeUndefined();
+  });
+
+  const { app, stacks } = buildTestApp({ context: { stage: 'prod', github: '{"repository":"acme/nightshift"}' } });
+  const template = Template.fromStack(stacks.githubDeploy!);
+
+  it('trusts only OIDC tokens of that repository in the GitHub environment named after the stage', () => {
+    template.hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: 'https://token.actions.githubusercontent.com',
+      ClientIdList: ['sts.amazonaws.com'],
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'nightshift-prod-github-deploy',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Effect: 'Allow',
+            Principal: { Federated: { Ref: Match.stringLikeRegexp('^GitHubOidc') } },
+            Condition: {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': 'repo:acme/nightshift:environment:prod',
+              },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('may only assume the CDK bootstrap roles, and synthesizes cdk-nag clean', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (policy) => policy.Properties.PolicyDocument.Statement,
+    );
+    expect(statements).toHaveLength(1);
+    expect(statements[0].Action).toBe('sts:AssumeRole');
+    expect(JSON.stringify(statements[0].Resource)).toContain(':role/cdk-hnb659fds-*-');
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('reuses an existing OIDC provider when given one', () => {
+    const providerArn = 'arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com';
+    const reuse = buildTestApp({
+      context: { github: JSON.stringify({ repository: 'acme/nightshift', existingProviderArn: providerArn }) },
+    });
+    const reused = Template.fromStack(reuse.stacks.githubDeploy!);
+    reused.resourceCountIs('AWS::IAM::OIDCProvider', 0);
+    expect(JSON.stringify(reused.findResources('AWS::IAM::Role'))).toContain(providerArn);
+  });
+});
