@@ -31,6 +31,8 @@ export interface JobMonitorApiProps {
   readonly throttle?: apigwv2.ThrottleSettings;
   /** Days history rows are kept. @default 90 */
   readonly historyTtlDays?: number;
+  /** The registry job that marks late jobs (its logs are in the late alarm's text). @default none */
+  readonly watchdogJobId?: string;
   /** Jobs that get their own "late" alarm naming them (the registry's); any job is covered by the aggregate one. @default [] */
   readonly lateAlarmJobs?: readonly string[];
   /** Keep the secrets and log groups when the stack is deleted. @default false */
@@ -237,7 +239,11 @@ export class JobMonitorApi extends Construct {
       'JobLate',
       [
         `A job missed its expected report (late), or the job-watchdog stopped running (${stage}). Late jobs: ${statusPage}`,
-        `Watchdog logs: aws logs tail /aws/lambda/${functionNameFor(stage, 'job-watchdog')} --since 2h --format short`,
+        ...(this.props.watchdogJobId
+          ? [
+              `Watchdog logs: aws logs tail /aws/lambda/${functionNameFor(stage, this.props.watchdogJobId)} --since 2h --format short`,
+            ]
+          : []),
       ],
       {
         metric: metric('LateJobs', 'Maximum', Duration.minutes(10)),

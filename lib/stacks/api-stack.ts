@@ -26,6 +26,7 @@ export class ApiStack extends Stack {
       alarmTopic: props.alarmTopic,
       logRetentionDays: config.logRetentionDays,
       lateAlarmJobs: props.jobs.map((job) => job.id),
+      watchdogJobId: props.jobs.find((job) => job.watchesRegistry)?.id,
       retain: config.protectData,
     });
     new CfnOutput(this, 'JobReportUrl', { value: this.jobMonitor.reportUrl });

@@ -18,6 +18,7 @@ function buildMonitor() {
     jobStatusTable: table,
     alarmTopic: topic,
     lateAlarmJobs: ['ftp-export'],
+    watchdogJobId: 'job-watchdog',
   });
   return {
     monitor,

@@ -58,4 +58,12 @@ describe('the registry jobs as deployed', () => {
     expect(policiesOf('Jobjobwatchdog')).not.toContain('secretsmanager');
     expect(functionNamed('nightshift-dev-ftp-export').Environment.Variables.BUILT_IN_EXPECTATIONS).toBeUndefined();
   });
+
+  it('points the late-job alarm at the watchdog of the registry', () => {
+    const lateAlarms = Template.fromStack(stacks.api).findResources('AWS::CloudWatch::Alarm', {
+      Properties: { AlarmName: 'nightshift-dev-job-late' },
+    });
+    // The description joins in the status page URL (a token), so it is a Fn::Join, not a plain string.
+    expect(JSON.stringify(lateAlarms)).toContain('aws logs tail /aws/lambda/nightshift-dev-job-watchdog');
+  });
 });
