@@ -33,6 +33,8 @@ export interface ScheduledJobProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /** Merged over the spec's environment. @default {} */
   readonly environment?: Record<string, string>;
+  /** Keep the log group when the stack is deleted (prod). @default false */
+  readonly retainLogs?: boolean;
   /** Lambda's own retries of a failed asynchronous (scheduled) invocation. @default 0 — a failed run alarms; the next slot or a re-run picks it up */
   readonly asyncRetryAttempts?: number;
 }
@@ -68,6 +70,7 @@ export class ScheduledJob extends Construct {
       memoryMb: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
       logRetentionDays: props.logRetentionDays,
+      retainLogs: props.retainLogs,
       vpc: spec.inVpc ? props.vpc : undefined,
       securityGroups: spec.inVpc ? props.securityGroups : undefined,
       environment: { JOB_ID: spec.id, ...spec.environment, ...props.environment },

@@ -71,6 +71,7 @@ export class JobsStack extends Stack {
       scheduleGroup: this.scheduleGroup,
       alarmTopic: this.props.alarmTopic,
       logRetentionDays: config.logRetentionDays,
+      retainLogs: config.protectData,
       vpc: this.props.vpc,
       securityGroups: [this.props.databaseClientSecurityGroup],
       environment: {

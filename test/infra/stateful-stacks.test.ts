@@ -69,6 +69,13 @@ describe('data stack in prod', () => {
   const { stacks } = buildTestApp({ context: { stage: 'prod' } });
   const data = Template.fromStack(stacks.data);
 
+  it('keeps job logs when the jobs stack is deleted', () => {
+    Template.fromStack(stacks.jobs).hasResource('AWS::Logs::LogGroup', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ LogGroupName: '/aws/lambda/nightshift-prod-sample-job', RetentionInDays: 30 }),
+    });
+  });
+
   it('retains stateful resources, protects the database and the stack from deletion', () => {
     expect(stacks.data.terminationProtection).toBe(true);
     data.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Retain' });
