@@ -3,8 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { createDocumentClient } from './aws-clients';
-import type { JobStatusStore } from './job-status-store';
-import { JobStatusStore as DynamoJobStatusStore } from './job-status-store';
+import { JobStatusStore } from './job-status-store';
 import { createLogger } from './logger';
 import { publishJobMetrics } from './metrics';
 
@@ -183,7 +182,7 @@ export class JobFailedError extends Error {
 export function createScheduledHandler<Payload>(job: JobDefinition<Payload>) {
   const logger = createLogger(`nightshift-${job.id}`);
   const tableName = process.env.JOB_STATUS_TABLE;
-  const store = tableName ? new DynamoJobStatusStore(createDocumentClient(), tableName) : null;
+  const store = tableName ? new JobStatusStore(createDocumentClient(), tableName) : null;
   return async (event: unknown, context?: Context): Promise<JobOutcome> => {
     if (context) logger.addContext(context);
     const outcome = await runJob(job, event, {

@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { METRICS_NAMESPACE } from './metrics';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './metrics';
 
 /**
  * Metrics of the job monitor (namespace Nightshift). Each is published twice: with the `service`
@@ -13,9 +13,6 @@ export const MonitorMetric = {
   /** How many jobs are late, every watchdog run (0 included, so the alarm has data). */
   lateJobs: 'LateJobs',
 } as const;
-
-/** The `service` dimension of every nightshift metric, as in publishJobMetrics. */
-export const METRICS_SERVICE = 'nightshift';
 
 export function publishMonitorCount(name: string, value: number, job?: string): void {
   const total = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });

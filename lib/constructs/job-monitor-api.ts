@@ -11,6 +11,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { functionNameFor } from '../job-spec';
+import { NIGHTSHIFT_METRICS, nightshiftDimensions } from '../metrics-contract';
 import { acknowledge } from '../nag-acknowledgements';
 import { JOB_STATUS_TABLE } from '../tables';
 import { NightshiftFunction } from './nightshift-function';
@@ -195,9 +196,9 @@ export class JobMonitorApi extends Construct {
     const accessLogs = `Access logs: aws logs tail ${this.accessLogGroupName()} --since 2h --format short`;
     const metric = (metricName: string, statistic: string, period: Duration, job?: string) =>
       new cloudwatch.Metric({
-        namespace: 'Nightshift',
+        namespace: NIGHTSHIFT_METRICS.namespace,
         metricName,
-        dimensionsMap: job ? { service: 'nightshift', job } : { service: 'nightshift' },
+        dimensionsMap: nightshiftDimensions(job),
         statistic,
         period,
       });

@@ -1,15 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { NIGHTSHIFT_METRICS, nightshiftDimensions } from '../metrics-contract';
 import type { ScheduledJob } from './scheduled-job';
 
 export interface JobsDashboardProps {
   readonly stage: string;
   readonly jobs: readonly ScheduledJob[];
 }
-
-/** Metric names the shared runner emits (lambdas/shared/metrics.ts), namespace Nightshift, dimension job. */
-const RUNNER_NAMESPACE = 'Nightshift';
 
 /** One row per job: runs succeeded/failed, duration against the timeout, rows processed, alarm state. */
 export class JobsDashboard extends Construct {
@@ -30,9 +28,9 @@ export class JobsDashboard extends Construct {
     for (const job of props.jobs) {
       const runnerMetric = (metricName: string, statistic: string) =>
         new cloudwatch.Metric({
-          namespace: RUNNER_NAMESPACE,
+          namespace: NIGHTSHIFT_METRICS.namespace,
           metricName,
-          dimensionsMap: { job: job.jobId },
+          dimensionsMap: nightshiftDimensions(job.jobId),
           statistic,
           period: Duration.hours(1),
         });

@@ -153,10 +153,6 @@ export class ScheduledJob extends Construct {
     return this;
   }
 
-  grantPrincipal(): iam.IPrincipal {
-    return this.fn.grantPrincipal;
-  }
-
   private addAlarms(): void {
     const { spec, stage, alarmTopic } = this.props;
     const region = Stack.of(this).region;
