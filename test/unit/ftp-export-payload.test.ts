@@ -2,6 +2,8 @@ import type { FtpExportPorts } from '../../lambdas/ftp-export/export-recipient';
 import { ftpExportPayload, runFtpExport } from '../../lambdas/ftp-export/ftp-export-job';
 import { PayloadError, parsePayload } from '../../lambdas/shared/job-runner';
 import { createLogger } from '../../lambdas/shared/logger';
+import { findJob } from '../../lib/jobs';
+import { schedulePayload } from '../../local/local-schedules';
 
 /** Ports for runs that must stop before touching PostgreSQL or FTP. */
 const unreachable = (): never => {
@@ -25,6 +27,16 @@ const context = {
 };
 
 describe('ftp-export payload', () => {
+  it('accepts what its schedules send: scheduled_time as local mode and EventBridge Scheduler write it', () => {
+    const spec = findJob('ftp-export')!;
+    const local = schedulePayload(spec, spec.schedules[0], new Date('2025-08-11T00:15:02.345Z'));
+    expect(parsePayload(ftpExportPayload, local)).toEqual({ scheduled_time: '2025-08-11T00:15:00.000Z' });
+    // <aws.scheduler.scheduled-time> arrives as seconds-precision UTC.
+    expect(parsePayload(ftpExportPayload, { scheduled_time: '2025-08-11T00:15:00Z' })).toEqual({
+      scheduled_time: '2025-08-11T00:15:00Z',
+    });
+  });
+
   it('accepts a slot, a dry run and a list of recipients', () => {
     const payload = parsePayload(ftpExportPayload, { slot: '2025-08-11T09:15', dry_run: true, recipients: ['acme'] });
 
