@@ -38,6 +38,16 @@ describe('ftp-export: full mode over verified FTPS', () => {
     expect(await fixture.uploadedNames()).toEqual([FILE]);
   });
 
+  it('names the file after the slot the schedule fired for when the run starts late', async () => {
+    // Fired for 09:15 JST, delivered (retried) at 09:47 JST: still the 09:15 slot.
+    const result = await fixture.run(
+      { scheduled_time: '2025-08-11T00:15:00Z' },
+      { now: new Date('2025-08-11T00:47:00Z') },
+    );
+
+    expect(recipientsOf(result)[0].file).toBe(FILE);
+  });
+
   it('quotes commas, quotes and line breaks the RFC 4180 way', async () => {
     await fixture.insertVisits([{ ...SHIBUYA, store_name: '渋谷店, "本館"\n2F' }]);
 
