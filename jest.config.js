@@ -1,19 +1,39 @@
 /** Jest runs TypeScript through SWC (TypeScript 7 has no ts-jest); `npm run typecheck` checks types. */
-/** @type {import('jest').Config} */
-module.exports = {
+const transform = {
+  '^.+\\.tsx?$': [
+    '@swc/jest',
+    { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+  ],
+};
+const shared = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.tsx?$': [
-      '@swc/jest',
-      { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
-    ],
-  },
+  transform,
   moduleNameMapper: { '^#shared/(.*)$': '<rootDir>/lambdas/shared/$1' },
-  // Real local services (PostgreSQL, DynamoDB, S3, FTPS) start once per run, not once per file.
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+/**
+ * Two projects: `unit` (unit + infra tests, no services) and `services` (integration + browser tests).
+ * Only `services` starts PostgreSQL, DynamoDB, S3 and FTPS, once per run: a project's globalSetup
+ * runs only when one of its tests is selected, so `npm run jest -- --selectProjects unit` starts nothing.
+ * @type {import('jest').Config}
+ */
+module.exports = {
   testTimeout: 60_000,
   maxWorkers: 2,
+  projects: [
+    {
+      ...shared,
+      displayName: 'unit',
+      roots: ['<rootDir>/test/unit', '<rootDir>/test/infra'],
+      testMatch: ['**/*.test.ts'],
+    },
+    {
+      ...shared,
+      displayName: 'services',
+      roots: ['<rootDir>/test/integration', '<rootDir>/test/browser'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
 };

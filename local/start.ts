@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { handler as jobMonitorHandler } from '../lambdas/job-report/handler';
+import { handler as jobMonitorHandler } from '../lambdas/job-monitor/handler';
 import { builtInExpectations } from '../lib/expectations';
 import { JOBS } from '../lib/jobs';
 import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';

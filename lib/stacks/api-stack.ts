@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
-import { JobMonitorApi } from '../constructs/job-monitor-api';
+import { JobMonitor } from '../constructs/job-monitor';
 import type { JobSpec } from '../job-spec';
 import { jobStatusTableName } from '../resource-names';
 
@@ -15,12 +15,12 @@ export interface ApiStackProps extends StackProps {
 
 /** The HTTP APIs: the job monitor (seed 001 job reports, read API, status page). */
 export class ApiStack extends Stack {
-  public readonly jobMonitor: JobMonitorApi;
+  public readonly jobMonitor: JobMonitor;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config } = props;
-    this.jobMonitor = new JobMonitorApi(this, 'JobMonitor', {
+    this.jobMonitor = new JobMonitor(this, 'JobMonitor', {
       stage: config.stage,
       jobStatusTable: dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage)),
       alarmTopic: props.alarmTopic,

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Credentials, credentialsFromEnv } from '../../lambdas/job-report/credentials';
-import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-report/monitor-api';
+import { type Credentials, credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
+import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor/monitor-api';
 import { JobStatusStore } from '../../lambdas/shared/job-status-store';
 import { type HttpServer, startHttpServer } from '../../local/http-server';
 import { createJobStatusTable } from '../../local/job-status-table';

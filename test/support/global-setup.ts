@@ -16,6 +16,9 @@ declare global {
 
 /** Starts PostgreSQL, DynamoDB, S3 and FTPS once per jest run; test files reach them through test/support/services. */
 export default async function globalSetup(): Promise<void> {
+  // Lets a test prove which jest projects start services (test/integration/jest-projects.test.ts).
+  if (process.env.NIGHTSHIFT_SERVICES_STARTED_MARKER)
+    await writeFile(process.env.NIGHTSHIFT_SERVICES_STARTED_MARKER, 'started');
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'nightshift-test-'));
   // mkdtemp makes the directory 0700; PostgreSQL runs as the `postgres` OS user and must traverse it.
   await chmod(tempDir, 0o755);

@@ -8,7 +8,7 @@ REPORTER_TEST_MODE:
 import os
 import runpy
 
-REPORTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "report_job_status.py")
+REPORTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "reporters", "report_job_status.py")
 mode = os.environ.get("REPORTER_TEST_MODE", "success")
 
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { credentialsFromEnv } from '../../lambdas/job-report/credentials';
+import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
 import { type MonitorFixture, startMonitorFixture, validReport } from './job-monitor-fixture';
 
 /** Seed 001's job-report contract and issue 4's limits, against the local API on dynalite. */

@@ -1,5 +1,5 @@
-import { parseIso8601 } from '../../lambdas/job-report/iso-8601';
-import { validateJobReport } from '../../lambdas/job-report/report-validation';
+import { parseIso8601 } from '../../lambdas/job-monitor/iso-8601';
+import { validateJobReport } from '../../lambdas/job-monitor/report-validation';
 
 const now = new Date('2025-08-11T03:00:00Z');
 const body = (fields: Record<string, unknown>) =>

@@ -1,5 +1,5 @@
-import { formatAgo, formatJst, renderIncidentsPage } from '../../lambdas/job-report/incidents-page';
-import { buildJobViews, countJobs, type RunView } from '../../lambdas/job-report/job-views';
+import { formatAgo, formatJst, renderIncidentsPage } from '../../lambdas/job-monitor/incidents-page';
+import { buildJobViews, countJobs, type RunView } from '../../lambdas/job-monitor/job-views';
 import type { Expectation } from '../../lambdas/shared/expectation-store';
 import type { LatestStatus } from '../../lambdas/shared/job-status-store';
 

@@ -16,7 +16,7 @@ import { acknowledge } from '../nag-acknowledgements';
 import { JOB_STATUS_TABLE } from '../tables';
 import { NightshiftFunction } from './nightshift-function';
 
-export interface JobMonitorApiProps {
+export interface JobMonitorProps {
   readonly stage: string;
   /** The job-status table the API reads and writes (reports, history, expectations). */
   readonly jobStatusTable: dynamodb.ITableV2 | dynamodb.ITable;
@@ -45,7 +45,7 @@ export interface JobMonitorApiProps {
  * Lambda behind an HTTP API, with its two secrets, throttling, access logs and the alarms that
  * tell on-call a job reported an error or stopped reporting.
  */
-export class JobMonitorApi extends Construct {
+export class JobMonitor extends Construct {
   public readonly function: NightshiftFunction;
   public readonly fn: NightshiftFunction['fn'];
   public readonly api: apigwv2.HttpApi;
@@ -63,7 +63,7 @@ export class JobMonitorApi extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    private readonly props: JobMonitorApiProps,
+    private readonly props: JobMonitorProps,
   ) {
     super(scope, id);
     const { stage } = props;
@@ -102,8 +102,8 @@ export class JobMonitorApi extends Construct {
     }
 
     this.function = new NightshiftFunction(this, 'Handler', {
-      entry: 'lambdas/job-report/handler.ts',
-      functionName: functionNameFor(stage, 'job-monitor-api'),
+      entry: 'lambdas/job-monitor/handler.ts',
+      functionName: functionNameFor(stage, 'job-monitor'),
       description: 'Job monitor API: job reports, job status, expectations, /incidents',
       memoryMb: 256,
       timeout: Duration.seconds(10),
@@ -184,13 +184,13 @@ export class JobMonitorApi extends Construct {
 
   /** A plain string (LogGroup.logGroupName is a token), so alarm text can name it. */
   private accessLogGroupName(): string {
-    return `/nightshift/${this.props.stage}/job-monitor-api/access`;
+    return `/nightshift/${this.props.stage}/job-monitor/access`;
   }
 
   private addAlarms(): void {
     const { stage, alarmTopic } = this.props;
     const region = Stack.of(this).region;
-    const functionName = functionNameFor(stage, 'job-monitor-api');
+    const functionName = functionNameFor(stage, 'job-monitor');
     const statusPage = `Status page: ${this.statusPageUrl} (user: any, password: the read token in ${this.readTokenSecretName})`;
     const appLogs = `Logs: aws logs tail /aws/lambda/${functionName} --since 2h --format short`;
     const accessLogs = `Access logs: aws logs tail ${this.accessLogGroupName()} --since 2h --format short`;

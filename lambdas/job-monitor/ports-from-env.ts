@@ -28,7 +28,7 @@ export function monitorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Monito
     store,
     credentials: credentialsFromEnv(env),
     metrics: { jobReportedError: (jobKey) => publishMonitorCount(MonitorMetric.jobReportedError, 1, jobKey) },
-    logger: createLogger('nightshift-job-report'),
+    logger: createLogger('nightshift-job-monitor'),
     now: () => new Date(),
   };
 }

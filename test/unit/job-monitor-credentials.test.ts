@@ -1,6 +1,6 @@
-import { credentialsFromEnv, matchesAnySecret, presentedReadToken } from '../../lambdas/job-report/credentials';
+import { credentialsFromEnv, matchesAnySecret, presentedReadToken } from '../../lambdas/job-monitor/credentials';
 
-describe('job-report credentials', () => {
+describe('job monitor credentials', () => {
   it('matches the current or the previous value only', () => {
     expect(matchesAnySecret('old', ['new', 'old'])).toBe(true);
     expect(matchesAnySecret('older', ['new', 'old'])).toBe(false);

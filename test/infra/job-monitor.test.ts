@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { JobMonitorApi } from '../../lib/constructs/job-monitor-api';
+import { JobMonitor } from '../../lib/constructs/job-monitor';
 
 /** The job monitor API construct in a bare stack; asset bundling is skipped (the bundling test covers it). */
 function buildMonitor() {
@@ -13,7 +13,7 @@ function buildMonitor() {
     sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
   });
   const topic = new sns.Topic(stack, 'Alarms');
-  const monitor = new JobMonitorApi(stack, 'JobMonitor', {
+  const monitor = new JobMonitor(stack, 'JobMonitor', {
     stage: 'dev',
     jobStatusTable: table,
     alarmTopic: topic,
@@ -40,10 +40,10 @@ function alarmOn(metricName: string, job?: string) {
   return { ...alarms[0].Properties, description: JSON.stringify(alarms[0].Properties.AlarmDescription) };
 }
 
-describe('JobMonitorApi', () => {
+describe('JobMonitor', () => {
   it('runs the API function on Node 22 ARM64 with secret names, never secret values, in its environment', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'nightshift-dev-job-monitor-api',
+      FunctionName: 'nightshift-dev-job-monitor',
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
@@ -84,7 +84,7 @@ describe('JobMonitorApi', () => {
     expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).not.toHaveProperty('header');
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/header|authorization/i);
     template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: '/nightshift/dev/job-monitor-api/access',
+      LogGroupName: '/nightshift/dev/job-monitor/access',
       RetentionInDays: 7,
     });
   });
@@ -151,12 +151,12 @@ describe('JobMonitorApi', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
       MetricName: '5xx',
-      AlarmDescription: Match.stringLikeRegexp('aws logs tail /nightshift/dev/job-monitor-api/access'),
+      AlarmDescription: Match.stringLikeRegexp('aws logs tail /nightshift/dev/job-monitor/access'),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
-      AlarmDescription: Match.stringLikeRegexp('aws logs tail /aws/lambda/nightshift-dev-job-monitor-api'),
+      AlarmDescription: Match.stringLikeRegexp('aws logs tail /aws/lambda/nightshift-dev-job-monitor'),
     });
     expect(monitor.alarms).toHaveLength(5);
   });

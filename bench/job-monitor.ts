@@ -1,5 +1,5 @@
 /**
- * Benchmark of the job-report API handler (`npx tsx bench/job-report.ts [reports]`).
+ * Benchmark of the job-report API handler (`npx tsx bench/job-monitor.ts [reports]`).
  *
  * Both sides are driven the same way, in the same process, against the same in-memory dynalite:
  * - reference: a trivial handler that parses the body and does the very same store write
@@ -14,8 +14,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { build } from 'esbuild';
-import { credentialsFromEnv } from '../lambdas/job-report/credentials';
-import { createMonitorApi } from '../lambdas/job-report/monitor-api';
+import { credentialsFromEnv } from '../lambdas/job-monitor/credentials';
+import { createMonitorApi } from '../lambdas/job-monitor/monitor-api';
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
 import { createLogger } from '../lambdas/shared/logger';
 import { createJobStatusTable } from '../local/job-status-table';
@@ -97,7 +97,7 @@ function realHandler(store: JobStatusStore): Handler {
     store,
     credentials: credentialsFromEnv({ JOB_REPORT_SECRET: SECRET }),
     metrics: { jobReportedError: () => {} }, // EMF is a stdout line, like the logs
-    logger: createLogger('nightshift-job-report'),
+    logger: createLogger('nightshift-job-monitor'),
     now: () => new Date('2025-08-12T00:00:00Z'),
   });
 }
@@ -120,7 +120,7 @@ const percentile = (values: number[], p: number) => {
 
 async function bundleSizeKb(): Promise<number> {
   const result = await build({
-    entryPoints: ['lambdas/job-report/handler.ts'],
+    entryPoints: ['lambdas/job-monitor/handler.ts'],
     bundle: true,
     minify: true,
     platform: 'node',
@@ -182,7 +182,7 @@ async function main() {
       `targets: p99 overhead < ${TARGETS.overheadP99Ms} ms, bundle < ${TARGETS.bundleKb} KB: ${ok ? 'met' : 'MISSED'}`,
     );
     console.log(
-      `BENCH job-report reports=${REPORTS} p50_ms=${stats.handler.p50.toFixed(2)} p99_ms=${stats.handler.p99.toFixed(2)} ` +
+      `BENCH job-monitor reports=${REPORTS} p50_ms=${stats.handler.p50.toFixed(2)} p99_ms=${stats.handler.p99.toFixed(2)} ` +
         `p99_overhead_ms=${overheadP99.toFixed(2)} throughput_ratio=${ratio.toFixed(3)} bundle_kb=${bundleKb.toFixed(1)}`,
     );
     if (!ok) process.exitCode = 1;

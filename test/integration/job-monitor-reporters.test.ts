@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { JobReportError, reportJob } from '../../lambdas/job-report/client';
+import { JobReportError, reportJob } from '../../reporters/report-job';
 import { type MonitorFixture, startMonitorFixture } from './job-monitor-fixture';
 
 const run = promisify(execFile);

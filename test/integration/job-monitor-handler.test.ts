@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createJobReportHandler } from '../../lambdas/job-report/handler';
+import { createJobReportHandler } from '../../lambdas/job-monitor/handler';
 import { createWatchdogJob, watchdogPortsFromEnv } from '../../lambdas/job-watchdog/watchdog-job';
 import { runJob } from '../../lambdas/shared/job-runner';
 import { createJobStatusTable } from '../../local/job-status-table';

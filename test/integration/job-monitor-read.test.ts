@@ -1,4 +1,4 @@
-import { credentialsFromEnv } from '../../lambdas/job-report/credentials';
+import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
 import { type MonitorFixture, startMonitorFixture, validReport } from './job-monitor-fixture';
 
 /** The read side of the monitor API: job list, history, the page's auth, routing. */
