@@ -1,15 +1,19 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type MonitorFixture, startMonitorFixture, validReport } from '../integration/job-monitor-fixture';
+import { findChromium, HEADLESS_ARGS } from './find-chromium';
+import { distinctCharacterBoxes, glyphVariety, JAPANESE } from './glyphs';
+import { japaneseFontConfig } from './japanese-font';
 import { readPng } from './png-pixels';
 
-/** The /incidents page in a real browser (Debian chromium) at phone size, with HTTP Basic auth as a person uses it. */
-const CHROMIUM = '/usr/bin/chromium';
+/** The /incidents page in a real Chromium at phone size, with HTTP Basic auth as a person uses it. */
 const PHONE = { width: 390, height: 844 };
 const ERROR_RED: [number, number, number] = [0xd3, 0x2f, 0x2f]; // .badge and .job-error in incidents-page.ts
+/** Ink spread among distinct characters above which they are real glyphs (boxes stay below 0.05, glyphs reach ~0.8). */
+const GLYPH_VARIETY = 0.4;
+const NONCHARACTERS = [0xfdd0, 0xfdd1, 0xfdd2, 0xfdd3, 0xfdd4, 0xfdd5];
 /** Where the phone screenshot is kept for people to look at. */
 const SCREENSHOT_PATH = path.join(os.tmpdir(), 'nightshift-incidents-phone.png');
 
@@ -20,11 +24,7 @@ describe('/incidents in a browser', () => {
   let page: Page;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser test`,
-      );
-    }
+    const chromiumFound = await findChromium();
     api = await startMonitorFixture({ now: new Date('2025-08-11T06:00:00Z') });
     const report = (fields: Record<string, unknown>) => api.report(validReport(api, fields));
     for (const hour of ['01', '02', '03']) {
@@ -56,18 +56,10 @@ describe('/incidents in a browser', () => {
 
     userDataDir = await mkdtemp(path.join(os.tmpdir(), 'nightshift-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath: chromiumFound.executablePath,
+      env: { ...process.env, FONTCONFIG_FILE: await japaneseFontConfig() },
       headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: HEADLESS_ARGS,
       viewport: PHONE,
       deviceScaleFactor: 1,
       // Sent only after the page's 401 Basic challenge, as a browser does when a person types the token.
@@ -131,5 +123,31 @@ describe('/incidents in a browser', () => {
     // The card's 6px left border carries the state colour.
     expect(isErrorRed(pixels.at(Math.round(card!.x + 2), Math.round(card!.y + card!.height / 2)))).toBe(true);
     expect(isErrorRed(pixels.at(Math.round(card!.x + card!.width / 2), Math.round(card!.y + 4)))).toBe(false);
+  });
+
+  it('draws the Japanese job titles as glyphs, not boxes, in the phone screenshot', async () => {
+    const pixels = readPng(await page.screenshot());
+    const characters = await distinctCharacterBoxes(page, 'article.job h3', JAPANESE);
+    const { variety, leastInk } = glyphVariety(pixels, characters);
+
+    expect(characters.map((box) => box.character).join('')).toBe('出力古いエラー同期');
+    expect(leastInk).toBeGreaterThan(0);
+    expect(variety).toBeGreaterThan(GLYPH_VARIETY);
+  });
+
+  it('tells boxes from glyphs: characters no font has are drawn as alike boxes', async () => {
+    const control = await context.newPage();
+    // Noncharacters (U+FDD0...) never get a glyph, so this is what a missing Japanese font looks like.
+    await control.setContent(
+      `<h3 style="font:bold 17px system-ui,sans-serif">${String.fromCodePoint(...NONCHARACTERS)}</h3>`,
+    );
+    const pixels = readPng(await control.screenshot());
+    const boxes = await distinctCharacterBoxes(control, 'h3', /\p{Cn}/u);
+    const { variety, leastInk } = glyphVariety(pixels, boxes);
+    await control.close();
+
+    expect(boxes).toHaveLength(NONCHARACTERS.length);
+    expect(leastInk).toBeGreaterThan(0);
+    expect(variety).toBeLessThan(GLYPH_VARIETY);
   });
 });
