@@ -15,9 +15,5 @@ if (!name || !existsSync(file)) {
   console.error(`usage: npm run bench -- <name> [args]; benchmarks: ${available.join(', ') || 'none'}`);
   process.exit(2);
 }
-const result = spawnSync(
-  process.execPath,
-  ['--disable-warning=NodeVersionSupportWarning', '--expose-gc', '--import', 'tsx', file, ...args],
-  { stdio: 'inherit' },
-);
+const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', file, ...args], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { toJstIso } from '../lambdas/shared/jst-time';
 import { SCHEDULE_TIME_ZONE } from '../lib/cron';
 import type { JobSchedule, JobSpec } from '../lib/job-spec';
 import { runJobLocally } from './run-job';
@@ -31,4 +32,17 @@ export function startLocalSchedules(jobs: readonly JobSpec[], log: (line: string
         ),
     ),
   );
+}
+
+/** `2026-11-24 09:15 JST`: the minute in the time zone the schedules are written in. */
+export function formatJstMinute(instant: Date): string {
+  return `${toJstIso(instant).slice(0, 16).replace('T', ' ')} JST`;
+}
+
+/** One line per schedule for `npm start`: name, cron pattern, next run in JST. */
+export function scheduleLines(schedules: readonly Cron[], from: Date = new Date()): string[] {
+  return schedules.map((cron) => {
+    const next = cron.nextRun(from);
+    return `${String(cron.name).padEnd(34)} ${cron.getPattern()}   next ${next ? formatJstMinute(next) : 'never'}`;
+  });
 }

@@ -15,7 +15,7 @@ import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';
 import { startHttpServer } from './http-server';
 import { createJobStatusTable } from './job-status-table';
 import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES } from './local-env';
-import { startLocalSchedules } from './local-schedules';
+import { scheduleLines, startLocalSchedules } from './local-schedules';
 import { describeServices, servicesEnv, startLocalServices } from './services';
 
 const secret = () => randomBytes(24).toString('base64url');
@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   FTPS           ${env.FTP_HOST}:${env.FTP_PORT}   (user ${env.FTP_USER}, files in .local/data/ftp)
 ${generated.map((name) => `  ${name.padEnd(14)} ${env[name]}   (generated; set it to keep it fixed)`).join('\n')}
   schedules (Asia/Tokyo):
-${schedules.map((cron) => `    ${String(cron.name).padEnd(34)} ${cron.getPattern()}   next ${cron.nextRun()?.toISOString()}`).join('\n')}
+${scheduleLines(schedules)
+  .map((line) => `    ${line}`)
+  .join('\n')}
   run a job now: npm run invoke -- <job> '<json payload>'      Ctrl-C stops everything.
 `);
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import cdkJson from '../../cdk.json';
@@ -7,22 +7,34 @@ import { createJobStatusTable } from '../../local/job-status-table';
 import { dynamoClient, uniqueName } from '../support/services';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const NPM_SCRIPTS = (
+  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts;
+
+/** The node arguments of an npm script that is one `node ...` command, so a test starts exactly what npm starts. */
+function npmScriptArgs(name: string): string[] {
+  const [command, ...args] = NPM_SCRIPTS[name].split(/\s+/);
+  if (command !== 'node') throw new Error(`npm script ${name} is not a single node command: ${NPM_SCRIPTS[name]}`);
+  return args;
+}
 
 /**
- * Runs a repo script the way npm does (node + tsx), returning exit code and output. Asynchronous on
+ * Runs node with these arguments from the repository root, returning exit code and output. Asynchronous on
  * purpose: when jest runs in band, the local services live in this process and must keep answering.
  */
-function runScript(
-  script: string,
-  args: string[],
+function runNode(
+  nodeArgs: string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--disable-warning=NodeVersionSupportWarning', '--import', 'tsx', script, ...args],
-      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
-    );
+    const child = spawn(process.execPath, nodeArgs, {
+      cwd: ROOT,
+      // The AWS SDK's own switch for its Node version warning is left to the scripts under test.
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined, ...env },
+      timeout: 60_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -36,39 +48,49 @@ function runScript(
   });
 }
 
+/** `npm run invoke -- <args>` without npm's own output. */
+const invoke = (args: string[], env?: Record<string, string>) => runNode([...npmScriptArgs('invoke'), ...args], env);
+
 describe('npm run invoke', () => {
   it('rejects an unknown job id in one line, listing the jobs, with exit code 2', async () => {
-    const { code, stderr } = await runScript('local/invoke.ts', ['no-such-job', '{}']);
+    const { code, stderr } = await invoke(['no-such-job', '{}']);
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^invoke: unknown job "no-such-job"; jobs: .*job-watchdog/);
   });
 
   it('rejects a malformed payload in one line naming the problem', async () => {
-    const { code, stderr } = await runScript('local/invoke.ts', ['job-watchdog', '{"slot": 2025-08']);
+    const { code, stderr } = await invoke(['job-watchdog', '{"slot": 2025-08']);
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^invoke: payload is not valid JSON/);
   });
 
   it('rejects a payload that is not a JSON object', async () => {
-    const { code, stderr } = await runScript('local/invoke.ts', ['job-watchdog', '[1,2]']);
+    const { code, stderr } = await invoke(['job-watchdog', '[1,2]']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/payload must be a JSON object/);
   });
 
   it('prints the aws lambda invoke command for the deployed function with --print-aws', async () => {
-    const { code, stdout } = await runScript('local/invoke.ts', [
-      'job-watchdog',
-      '{"dry_run":true}',
-      '--print-aws',
-      '--stage',
-      'prod',
-    ]);
+    const { code, stdout } = await invoke(['job-watchdog', '{"dry_run":true}', '--print-aws', '--stage', 'prod']);
     expect(code).toBe(0);
     expect(stdout.trim()).toBe(
       'aws lambda invoke --function-name nightshift-prod-job-watchdog --cli-binary-format raw-in-base64-out --payload \'{"dry_run":true}\' out.json && cat out.json',
     );
+  });
+});
+
+describe('npm start, invoke and bench', () => {
+  it('all turn off the AWS SDK Node version warning before any client exists', () => {
+    for (const name of ['start', 'invoke', 'bench']) {
+      expect(npmScriptArgs(name).slice(0, 4)).toEqual([
+        '--import',
+        'tsx',
+        '--import',
+        './local/node-version-warning.ts',
+      ]);
+    }
   });
 });
 
@@ -79,17 +101,18 @@ describe('npm run invoke against real endpoints', () => {
     await createJobStatusTable(client, table);
     client.destroy();
 
-    const { code, stdout } = await runScript('local/invoke.ts', ['job-watchdog', '{}'], {
+    const { code, stdout, stderr } = await invoke(['job-watchdog', '{}'], {
       JOB_STATUS_TABLE: table,
       BUILT_IN_EXPECTATIONS: '[]',
     });
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ jobId: 'job-watchdog', status: 'success' });
+    expect(stderr).not.toContain('NodeVersionSupportWarning'); // the AWS SDK warns on Node < 22 unless told not to
   });
 
   it('exits 1 and prints the error outcome when the job fails', async () => {
-    const { code, stdout } = await runScript('local/invoke.ts', ['job-watchdog', '{}'], {
+    const { code, stdout } = await invoke(['job-watchdog', '{}'], {
       JOB_STATUS_TABLE: 'no-such-table',
       BUILT_IN_EXPECTATIONS: '[]',
     });
@@ -104,7 +127,7 @@ describe('cdk synth with an invalid config', () => {
     const outdir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-synth-'));
     try {
       const context = { ...cdkJson.context, natMode: 'sometimes', logRetentionDays: '8' };
-      const { code, stderr } = await runScript('bin/nightshift.ts', [], {
+      const { code, stderr } = await runNode(['--import', 'tsx', 'bin/nightshift.ts'], {
         CDK_CONTEXT_JSON: JSON.stringify(context),
         CDK_OUTDIR: outdir,
       });

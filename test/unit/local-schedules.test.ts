@@ -1,5 +1,6 @@
+import { Cron } from 'croner';
 import { JOBS } from '../../lib/jobs';
-import { schedulePayload } from '../../local/local-schedules';
+import { formatJstMinute, scheduleLines, schedulePayload } from '../../local/local-schedules';
 import { TEST_JOBS } from '../support/test-registry';
 
 describe('local schedules', () => {
@@ -14,5 +15,21 @@ describe('local schedules', () => {
     const ftpExport = JOBS.find((job) => job.id === 'ftp-export')!;
     const payload = schedulePayload(ftpExport, ftpExport.schedules[0], new Date('2025-08-11T00:15:04.321Z'));
     expect(payload).toEqual({ scheduled_time: '2025-08-11T00:15:00.000Z' });
+  });
+
+  it('print an instant as the Japan wall-clock minute', () => {
+    expect(formatJstMinute(new Date('2026-11-24T00:15:00Z'))).toBe('2026-11-24 09:15 JST');
+    expect(formatJstMinute(new Date('2026-11-23T15:00:59Z'))).toBe('2026-11-24 00:00 JST');
+  });
+
+  it('list each schedule with its next run in JST, as npm start prints them', () => {
+    const cron = new Cron('15 9 * * *', { timezone: 'Asia/Tokyo', paused: true, name: 'daily/morning' });
+    try {
+      expect(scheduleLines([cron], new Date('2026-11-23T23:20:00Z'))).toEqual([
+        `${'daily/morning'.padEnd(34)} 15 9 * * *   next 2026-11-24 09:15 JST`,
+      ]);
+    } finally {
+      cron.stop();
+    }
   });
 });
