@@ -4,7 +4,7 @@
  * Both sides are driven the same way, in the same process, against the same in-memory dynalite:
  * - reference: a trivial handler that parses the body and does the very same store write
  *   (JobStatusStore.recordRun: history row + latest status), then returns 200;
- * - handler: the real monitor API (routing, secret check, seed validation, logging, response).
+ * - handler: the real monitor API (routing, secret check, TC Portal validation, logging, response).
  * So the difference is the handler's own overhead, not DynamoDB's. Requests run one at a time
  * (latency), in alternating blocks on fresh tables (so neither side gets a warmer or emptier store).
  * Log lines are formatted as in Lambda but not written (stdout is muted while measuring).

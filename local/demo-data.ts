@@ -4,8 +4,8 @@ import pg from 'pg';
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
 
 /**
- * Demo data for local mode, created once: the seed's visitor counts (what ftp-export sends) and a
- * few reports from outside jobs (what seed 001's Python scripts send), so every page has content.
+ * Demo data for local mode, created once: visitor counts (what ftp-export sends) and a
+ * few reports from outside jobs (what the TC Portal's Python reporters send), so every page has content.
  */
 export async function seedVisitorCounts(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     generated.push(name);
     return secret();
   };
-  // Variables the caller set win: DATABASE_URL, FTP_* etc. can point at real services (DESIGN.md).
+  // Variables the caller set win: DATABASE_URL, FTP_* etc. can point at real services (docs/architecture.md).
   const env: Record<string, string> = {
     ...servicesEnv(describeServices(services)),
     JOB_STATUS_TABLE: LOCAL_RESOURCES.jobStatusTable,

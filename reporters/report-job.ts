@@ -4,10 +4,10 @@
  *   await reportJob({ url, secret, job_key: 'minpaku-in-report', title: 'minpaku-IN レポート作成', status: 'success' });
  *
  * It throws JobReportError when the report was not stored; a job that must not fail because its
- * report failed wraps the call in try/catch, as the seed's Python reporter does.
+ * report failed wraps the call in try/catch, as the TC Portal's Python reporter does.
  */
 export interface ReportJobOptions {
-  /** The endpoint, e.g. `https://<api>/api/monitor/job-report` (the seed's TC_PORTAL_MONITOR_URL). */
+  /** The endpoint, e.g. `https://<api>/api/monitor/job-report` (the Python reporter's TC_PORTAL_MONITOR_URL). */
   url: string;
   /** The write secret, sent as X-TC-Portal-Webhook-Secret. */
   secret: string;
@@ -18,7 +18,7 @@ export interface ReportJobOptions {
   /** @default now */
   finished_at?: string | Date;
   tool_id?: string | null;
-  /** @default 10000, as the seed's reporter */
+  /** @default 10000, as the Python reporter */
   timeoutMs?: number;
 }
 

@@ -16,7 +16,7 @@ import { ensureWatermarkTable } from './watermark-store';
 
 /**
  * ftp-export: every 15 minutes (JST), a PostgreSQL query → CSV → FTPS upload, per configured recipient
- * (seed 000). `{"slot": "2025-08-11T09:15"}` re-exports a slot, `{"dry_run": true}` writes the CSV
+ * (docs/ftp-export.md). `{"slot": "2025-08-11T09:15"}` re-exports a slot, `{"dry_run": true}` writes the CSV
  * locally instead of uploading, `{"recipients": ["acme"]}` limits the run to those recipients.
  */
 

@@ -30,7 +30,7 @@ const secure = z.union([
 ]);
 const booleanLike = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
 
-/** The secret's JSON (Secrets Manager); field names as in the seed's config. */
+/** The secret's JSON (Secrets Manager); field names as in the original export's config. */
 const secretSchema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(1).max(65_535).optional(),

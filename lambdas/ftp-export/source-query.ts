@@ -84,7 +84,7 @@ function kindOf(column: TableColumn): ColumnKind {
 
 function renderColumn(column: TableColumn, quote: (name: string) => string): string {
   const name = quote(column.name);
-  // Timestamps without time zone hold UTC (DESIGN.md: "store UTC"): make them timestamptz to print in JST.
+  // Timestamps without time zone hold UTC (docs/architecture.md, "Time"): make them timestamptz to print in JST.
   if (column.type === 'timestamp') return `(${name} AT TIME ZONE 'UTC')`;
   if (column.type === 'bool') return `${name}::text`;
   return name;

@@ -2,7 +2,7 @@ import { toJstIso } from '#shared/jst-time';
 import type { JobCounts, JobView, RunView } from './job-views';
 
 /**
- * The /incidents status page (seed 001's 障害 page): server-rendered HTML, no script, no
+ * The /incidents status page (the TC Portal's 障害 page): server-rendered HTML, no script, no
  * external asset, readable on a phone. Jobs come already ordered (errors, late, the rest).
  */
 export interface IncidentsPageInput {

@@ -4,7 +4,7 @@
  *
  * Accepted: `2025-08-11`, `2025-08-11T12:00`, `2025-08-11T12:00:00`, fractions of any length
  * (Python's microseconds too), `Z` or `±HH:MM` / `±HHMM` / `±HH`, and a space instead of `T`
- * (Python's `str(datetime)`). Without a zone the time is UTC, as on the seed's server.
+ * (Python's `str(datetime)`). Without a zone the time is UTC, as on the TC Portal's server.
  */
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?)?$/;

@@ -1,7 +1,7 @@
 import type { Expectation } from '#shared/expectation-store';
 import type { LatestStatus, RunRecord } from '#shared/job-status-store';
 
-/** What the read API returns (snake_case, like the seed's job_status columns) and the page shows. */
+/** What the read API returns (snake_case, like the TC Portal's job_status columns) and the page shows. */
 export interface ExpectationView {
   crons: string[];
   every_minutes: number | null;
@@ -14,7 +14,7 @@ export interface ExpectationView {
 
 export interface JobView {
   job_key: string;
-  /** The status row's stable id (the seed's job_status.id); null while the job has never reported. */
+  /** The status row's stable id (the TC Portal's job_status.id); null while the job has never reported. */
   id: string | null;
   title: string;
   /** null: expected but never reported. */

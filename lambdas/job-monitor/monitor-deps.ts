@@ -13,12 +13,12 @@ export interface MonitorApiDeps {
   now: () => Date;
 }
 
-/** The seed's header name; API Gateway and the local server deliver header names lower-cased. */
+/** The TC Portal's header name; API Gateway and the local server deliver header names lower-cased. */
 export const WRITE_SECRET_HEADER = 'x-tc-portal-webhook-secret';
 
 const CONFIGURATION_ERROR = 'Server configuration error';
 
-/** Loads accepted values; a missing or unreadable secret is the seed's 500, logged with the setting to fix. */
+/** Loads accepted values; a missing or unreadable secret is the TC Portal's 500, logged with the setting to fix. */
 async function acceptedValues(
   deps: MonitorApiDeps,
   load: () => Promise<string[]>,
@@ -34,7 +34,7 @@ async function acceptedValues(
   return errorResponse(500, CONFIGURATION_ERROR);
 }
 
-/** undefined when the request carries a valid write secret, else the response to send (500 or 401, as in the seed). */
+/** undefined when the request carries a valid write secret, else the response to send (500 or 401, as in the TC Portal). */
 export async function denyWithoutWriteSecret(
   deps: MonitorApiDeps,
   request: HttpRequest,

@@ -3,7 +3,7 @@ import { denyWithoutWriteSecret, type MonitorApiDeps } from './monitor-deps';
 import { validateJobReport } from './report-validation';
 
 /**
- * `POST /api/monitor/job-report`: seed 001's endpoint. Checks in the seed's order (configuration,
+ * `POST /api/monitor/job-report`: the TC Portal's endpoint. Checks in the portal's order (configuration,
  * secret, body), then stores the run; nothing is written unless every check passed.
  */
 export async function reportJob(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {

@@ -1,7 +1,7 @@
 import { parseIso8601 } from './iso-8601';
 
 /**
- * Validation of a job report. The first checks, their order and their messages are seed 001's
+ * Validation of a job report. The first checks, their order and their messages are the TC Portal's
  * contract (reporters in the field match on them); the limits of issue 4 come after them.
  */
 export const REPORT_LIMITS = {
@@ -38,7 +38,7 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Parses a JSON object body; anything else gets the seed's "Invalid JSON body". */
+/** Parses a JSON object body; anything else gets the TC Portal's "Invalid JSON body". */
 export function parseJsonObject(body: string | undefined): Validation<Record<string, unknown>> {
   let parsed: unknown;
   try {
@@ -63,7 +63,7 @@ export function validateJobReport(body: string | undefined, now: Date): Validati
   if (!parsed.ok) return parsed;
   const { job_key, title, status, finished_at, tool_id, message } = parsed.value;
 
-  // Seed 001, in its order. Like the seed, an empty string counts as missing.
+  // The TC Portal's checks, in its order. Like the portal, an empty string counts as missing.
   if (!job_key || typeof job_key !== 'string') return invalid('job_key is required');
   if (!title || typeof title !== 'string') return invalid('title is required');
   if (status !== 'success' && status !== 'error') return invalid("status must be 'success' or 'error'");
@@ -86,7 +86,7 @@ export function validateJobReport(body: string | undefined, now: Date): Validati
       `finished_at must not be more than ${REPORT_LIMITS.futureMinutes} minutes in the future (server time ${now.toISOString()})`,
     );
   }
-  // The seed stores `tool_id || null` and `message || null`: empty and null both mean "none".
+  // The TC Portal stores `tool_id || null` and `message || null`: empty and null both mean "none".
   if (tool_id !== undefined && tool_id !== null && tool_id !== '') {
     if (typeof tool_id !== 'string' || !UUID.test(tool_id)) return invalid('tool_id must be a UUID');
   }

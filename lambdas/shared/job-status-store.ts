@@ -36,7 +36,7 @@ export interface RunReport {
 }
 
 export interface RecordResult {
-  /** Stable id of the job's status row (the seed's `job_status.id`). */
+  /** Stable id of the job's status row (the TC Portal's `job_status.id`). */
   id: string;
   jobKey: string;
   runId: string;

@@ -41,7 +41,7 @@ export interface JobMonitorProps {
 }
 
 /**
- * The job monitor's HTTP API (seed 001's job-report endpoint, the read API and /incidents) as one
+ * The job monitor's HTTP API (the TC Portal job-report endpoint, the read API and /incidents) as one
  * Lambda behind an HTTP API, with its two secrets, throttling, access logs and the alarms that
  * tell on-call a job reported an error or stopped reporting.
  */
@@ -175,7 +175,7 @@ export class JobMonitor extends Construct {
     });
     this.api.addRoutes({ path: '/api/monitor/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration });
     this.api.addRoutes({ path: '/incidents', methods: [apigwv2.HttpMethod.GET], integration });
-    acknowledge(this.api, 'APIG4', 'Authorization is in the function: the seed 001 webhook secret and the read token');
+    acknowledge(this.api, 'APIG4', 'Authorization is in the function: the TC Portal webhook secret and the read token');
 
     this.reportUrl = `${this.api.apiEndpoint}/api/monitor/job-report`;
     this.statusPageUrl = `${this.api.apiEndpoint}/incidents`;

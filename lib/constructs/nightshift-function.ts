@@ -88,7 +88,7 @@ export class NightshiftFunction extends Construct {
     acknowledge(
       this.fn,
       'L1',
-      'Node.js 22 is the runtime the product targets (DESIGN.md); upgrades are a deliberate change',
+      'Node.js 22 is the runtime the product targets (docs/architecture.md); upgrades are a deliberate change',
     );
   }
 

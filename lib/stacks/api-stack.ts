@@ -13,7 +13,7 @@ export interface ApiStackProps extends StackProps {
   readonly alarmTopic: sns.ITopic;
 }
 
-/** The HTTP APIs: the job monitor (seed 001 job reports, read API, status page). */
+/** The HTTP APIs: the job monitor (TC Portal job reports, read API, status page). */
 export class ApiStack extends Stack {
   public readonly jobMonitor: JobMonitor;
 

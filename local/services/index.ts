@@ -101,7 +101,7 @@ export function describeServices(services: LocalServicesInfo): LocalServicesInfo
   };
 }
 
-/** The environment (DESIGN.md, "Local mode and npm run invoke") that points jobs at these services. */
+/** The environment (README, "Environment for npm start and npm run invoke") that points jobs at these services. */
 export function servicesEnv(services: LocalServicesInfo): Record<string, string> {
   return {
     DATABASE_URL: services.postgres.url,

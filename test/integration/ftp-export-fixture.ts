@@ -17,7 +17,7 @@ import { createTestDatabase, ftpTestDir, testServices, uniqueName } from '../sup
 
 export const FTP_SECRET_NAME = 'nightshift/ftp';
 
-/** The seed's table, as local mode creates it, plus a free-text note. */
+/** The original export's table, as local mode creates it, plus a free-text note. */
 const VISITOR_COUNTS = `CREATE TABLE visitor_counts (
   id bigserial PRIMARY KEY,
   store_id text NOT NULL,

@@ -5,7 +5,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
 import { type MonitorFixture, startMonitorFixture, validReport } from './job-monitor-fixture';
 
-/** Seed 001's job-report contract and issue 4's limits, against the local API on dynalite. */
+/** The TC Portal job-report contract and nightshift's own limits, against the local API on dynalite. */
 describe('POST /api/monitor/job-report', () => {
   let api: MonitorFixture;
   beforeEach(async () => {
@@ -15,7 +15,7 @@ describe('POST /api/monitor/job-report', () => {
     await api.close();
   });
 
-  it('stores a report and answers with the seed success body', async () => {
+  it('stores a report and answers with the TC Portal success body', async () => {
     const response = await api.report(validReport(api));
 
     expect(response).toEqual({
@@ -79,7 +79,7 @@ describe('POST /api/monitor/job-report', () => {
     }
   });
 
-  it('accepts the seed Python reporter body: microseconds, +00:00 and message null', async () => {
+  it('accepts the TC Portal Python reporter body: microseconds, +00:00 and message null', async () => {
     const response = await api.report(
       validReport(api, { finished_at: '2025-08-11T03:00:00.123456+00:00', message: null }),
     );
@@ -174,7 +174,7 @@ describe('POST /api/monitor/job-report with bad input', () => {
       'finished_at must be valid ISO 8601',
     ],
     [
-      'job_key and status both wrong (seed order)',
+      'job_key and status both wrong (TC Portal order)',
       () => validReport(api, { job_key: '', status: 'x' }),
       400,
       'job_key is required',

@@ -21,7 +21,7 @@ describe('reporters', () => {
 
   const endpoint = () => `${api.url}/api/monitor/job-report`;
 
-  /** The seed's Windows environment variables, pointed at the local API. */
+  /** The Python reporter's Windows environment variables, pointed at the local API. */
   const seedEnv = (mode: string) => ({
     ...process.env,
     PYTHONIOENCODING: 'utf-8',
@@ -36,7 +36,7 @@ describe('reporters', () => {
   const runSeedReporter = (mode: string) =>
     run('python3', [path.join(REPORTERS, 'run_seed_reporter.py')], { env: seedEnv(mode) });
 
-  it('stores the success the seed Python reporter sends', async () => {
+  it('stores the success the TC Portal Python reporter sends', async () => {
     const { stdout } = await runSeedReporter('success');
 
     expect(stdout).toContain('[TC Portal] 報告成功: success');
@@ -47,7 +47,7 @@ describe('reporters', () => {
     });
   });
 
-  it('stores the error the seed Python reporter sends when main() raises', async () => {
+  it('stores the error the TC Portal Python reporter sends when main() raises', async () => {
     const failed = await runSeedReporter('error').catch((error: { code: number; stdout: string }) => error);
 
     expect(failed).toMatchObject({ code: 1, stdout: expect.stringContaining('[TC Portal] 報告成功: error') });
@@ -57,13 +57,13 @@ describe('reporters', () => {
     });
   });
 
-  it('stores message null when the seed Python reporter is called without a message', async () => {
+  it('stores message null when the TC Portal Python reporter is called without a message', async () => {
     await runSeedReporter('no-message');
 
     expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({ lastStatus: 'success', lastMessage: null });
   });
 
-  it('stores the report of the seed Node.js test snippet with its Japanese intact', async () => {
+  it('stores the report of the TC Portal Node.js test snippet with its Japanese intact', async () => {
     const { hostname, port } = new URL(api.url);
 
     const { stdout } = await run('node', [path.join(REPORTERS, 'seed-node-snippet.cjs')], {

@@ -28,17 +28,17 @@ describe('validateJobReport', () => {
     });
   });
 
-  it('checks title before status, as the seed does', () => {
+  it('checks title before status, as the TC Portal does', () => {
     expect(validateJobReport(body({ title: 7, status: 'bad' }), now)).toMatchObject({ error: 'title is required' });
   });
 
-  it('checks status before finished_at, as the seed does', () => {
+  it('checks status before finished_at, as the TC Portal does', () => {
     expect(validateJobReport(body({ status: 'bad', finished_at: undefined }), now)).toMatchObject({
       error: "status must be 'success' or 'error'",
     });
   });
 
-  it('reports the seed error before the size limit of an oversized body', () => {
+  it('reports the TC Portal error before the size limit of an oversized body', () => {
     const huge = JSON.stringify({ title: 't', padding: 'x'.repeat(70_000) });
 
     expect(validateJobReport(huge, now)).toMatchObject({ status: 400, error: 'job_key is required' });

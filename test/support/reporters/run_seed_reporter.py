@@ -1,9 +1,9 @@
-"""Runs seed 001's reporter (report_job_status.py, kept verbatim) the way a scheduled task does.
+"""Runs the TC Portal's reporter (report_job_status.py, kept verbatim) the way a scheduled task does.
 
 REPORTER_TEST_MODE:
   success     run it as a script whose main() succeeds  -> report_job_status("success", "処理完了")
   error       run it as a script whose main() raises    -> report_job_status("error", str(e)), then re-raise
-  no-message  call report_job_status("success") itself  -> the seed sends "message": null
+  no-message  call report_job_status("success") itself  -> the reporter sends "message": null
 """
 import os
 import runpy

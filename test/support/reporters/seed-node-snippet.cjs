@@ -1,4 +1,4 @@
-// Seed 001's "APIテスト（Node.js）" snippet, as the seed sends it (formatted by biome). Changed only where the
+// The TC Portal's "APIテスト（Node.js）" snippet, as the portal documents it (formatted by biome). Changed only where the
 // local API needs it: `http` instead of `https`, hostname/port/secret from the environment.
 const https = require('node:http');
 
