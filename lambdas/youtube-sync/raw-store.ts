@@ -1,0 +1,76 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+/**
+ * Each run's channel CSVs, gzipped, in the analytics bucket:
+ * `raw/youtube/dt=<JST date>/run=<run id>/<channel id>.csv.gz`. A replay reads them back instead of
+ * calling the API.
+ */
+
+export const RAW_PREFIX = 'raw/youtube/';
+
+export interface RawCsvStore {
+  put(key: string, csv: Buffer): Promise<void>;
+  /** The stored CSV, decompressed. */
+  get(key: string): Promise<Buffer>;
+  /** Keys under a prefix, in key order. */
+  list(prefix: string): Promise<string[]>;
+  /** The next level of "folders" under a prefix (`.../dt=2025-08-11/`). */
+  listFolders(prefix: string): Promise<string[]>;
+}
+
+export function rawCsvKey(jstDate: string, runId: string, channelId: string): string {
+  return `${RAW_PREFIX}dt=${jstDate}/run=${runId}/${channelId}.csv.gz`;
+}
+
+/** The run's keys, looking through the newest dates first (a replay is usually of a recent run). */
+export async function findRunKeys(store: RawCsvStore, runId: string): Promise<string[]> {
+  const dates = (await store.listFolders(RAW_PREFIX)).sort().reverse();
+  for (const date of dates) {
+    const keys = await store.list(`${date}run=${runId}/`);
+    if (keys.length > 0) return keys;
+  }
+  return [];
+}
+
+/** The S3 store; S3_ENDPOINT points it at s3rver locally. */
+export function s3RawCsvStore(bucket: string, env: NodeJS.ProcessEnv = process.env): RawCsvStore {
+  const s3 = new S3Client({
+    region: env.AWS_REGION ?? 'ap-northeast-1',
+    ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}),
+  });
+  const listAll = async (prefix: string, delimiter?: string) => {
+    const keys: string[] = [];
+    const folders: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token }),
+      );
+      keys.push(...(page.Contents ?? []).flatMap((item) => item.Key ?? []));
+      folders.push(...(page.CommonPrefixes ?? []).flatMap((item) => item.Prefix ?? []));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return { keys, folders };
+  };
+  return {
+    async put(key, csv) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: gzipSync(csv),
+          // A .csv.gz file, not a compressed transfer: downloads keep the gzip bytes.
+          ContentType: 'application/gzip',
+        }),
+      );
+    },
+    async get(key) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!object.Body) throw new Error(`s3://${bucket}/${key} has no body`);
+      return gunzipSync(await object.Body.transformToByteArray());
+    },
+    list: async (prefix) => (await listAll(prefix)).keys.sort(),
+    listFolders: async (prefix) => (await listAll(prefix, '/')).folders,
+  };
+}
