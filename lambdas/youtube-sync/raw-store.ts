@@ -15,22 +15,15 @@ export interface RawCsvStore {
   get(key: string): Promise<Buffer>;
   /** Keys under a prefix, in key order. */
   list(prefix: string): Promise<string[]>;
-  /** The next level of "folders" under a prefix (`.../dt=2025-08-11/`). */
-  listFolders(prefix: string): Promise<string[]>;
 }
 
 export function rawCsvKey(jstDate: string, runId: string, channelId: string): string {
   return `${RAW_PREFIX}dt=${jstDate}/run=${runId}/${channelId}.csv.gz`;
 }
 
-/** The run's keys, looking through the newest dates first (a replay is usually of a recent run). */
+/** The run's keys, whatever its date (one listing call per 1,000 stored files). */
 export async function findRunKeys(store: RawCsvStore, runId: string): Promise<string[]> {
-  const dates = (await store.listFolders(RAW_PREFIX)).sort().reverse();
-  for (const date of dates) {
-    const keys = await store.list(`${date}run=${runId}/`);
-    if (keys.length > 0) return keys;
-  }
-  return [];
+  return (await store.list(RAW_PREFIX)).filter((key) => key.includes(`/run=${runId}/`));
 }
 
 /** The S3 store; S3_ENDPOINT points it at s3rver locally. */
@@ -39,19 +32,17 @@ export function s3RawCsvStore(bucket: string, env: NodeJS.ProcessEnv = process.e
     region: env.AWS_REGION ?? 'ap-northeast-1',
     ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}),
   });
-  const listAll = async (prefix: string, delimiter?: string) => {
+  const listAll = async (prefix: string) => {
     const keys: string[] = [];
-    const folders: string[] = [];
     let token: string | undefined;
     do {
       const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token }),
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
       );
       keys.push(...(page.Contents ?? []).flatMap((item) => item.Key ?? []));
-      folders.push(...(page.CommonPrefixes ?? []).flatMap((item) => item.Prefix ?? []));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return { keys, folders };
+    return keys;
   };
   return {
     async put(key, csv) {
@@ -70,7 +61,6 @@ export function s3RawCsvStore(bucket: string, env: NodeJS.ProcessEnv = process.e
       if (!object.Body) throw new Error(`s3://${bucket}/${key} has no body`);
       return gunzipSync(await object.Body.transformToByteArray());
     },
-    list: async (prefix) => (await listAll(prefix)).keys.sort(),
-    listFolders: async (prefix) => (await listAll(prefix, '/')).folders,
+    list: async (prefix) => (await listAll(prefix)).sort(),
   };
 }

@@ -75,6 +75,8 @@ export function createYoutubeApi(options: YoutubeClientOptions): YoutubeApi {
     ...(options.baseUrl ? { rootUrl: options.baseUrl } : {}),
     retry: false,
     timeout: options.timeoutMs ?? 30_000,
+    // Node's own fetch, rather than gaxios loading node-fetch through a dynamic import.
+    fetchImplementation: fetch,
   });
   const call = async <T>(request: () => Promise<{ data: T }>): Promise<T> => {
     try {
