@@ -21,6 +21,7 @@ export interface SyncRunOptions {
   jobSettings?: object;
   now?: Date;
   runId?: string;
+  remainingMs?: number;
   env?: Record<string, string>;
   ports?: Partial<YoutubeSyncPorts>;
 }
@@ -82,7 +83,7 @@ export async function syncFixture(prefix: string): Promise<SyncFixture> {
         runId,
         logger,
         now: () => now,
-        remainingMs: () => Number.POSITIVE_INFINITY,
+        remainingMs: () => options.remainingMs ?? Number.POSITIVE_INFINITY,
       };
       const ports: YoutubeSyncPorts = {
         ...defaultPorts(env(options)),
