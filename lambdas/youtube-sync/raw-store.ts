@@ -1,3 +1,5 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
@@ -62,5 +64,24 @@ export function s3RawCsvStore(bucket: string, env: NodeJS.ProcessEnv = process.e
       return gunzipSync(await object.Body.transformToByteArray());
     },
     list: async (prefix) => (await listAll(prefix)).sort(),
+  };
+}
+
+/** The same layout in a local directory, for `npm run invoke` without S3 (ANALYTICS_BUCKET unset). */
+export function fileRawCsvStore(rootDir: string): RawCsvStore {
+  return {
+    async put(key, csv) {
+      await mkdir(path.dirname(path.join(rootDir, key)), { recursive: true });
+      await writeFile(path.join(rootDir, key), gzipSync(csv));
+    },
+    get: async (key) => gunzipSync(await readFile(path.join(rootDir, key))),
+    async list(prefix) {
+      const files = await readdir(rootDir, { recursive: true, withFileTypes: true }).catch(() => []);
+      return files
+        .filter((file) => file.isFile())
+        .map((file) => path.relative(rootDir, path.join(file.parentPath, file.name)).split(path.sep).join('/'))
+        .filter((key) => key.startsWith(prefix))
+        .sort();
+    },
   };
 }

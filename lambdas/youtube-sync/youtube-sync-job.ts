@@ -1,14 +1,16 @@
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { databaseConfigFromEnv } from '#shared/database';
 import { errorMessage } from '#shared/error-message';
 import type { JobContext, JobDefinition, JobResult } from '#shared/job-runner';
 import { jstDateString } from '#shared/jst-time';
 import { sleep } from '#shared/retry-with-backoff';
-import { readJsonSecret, requireEnv } from '#shared/secrets';
+import { readJsonSecret } from '#shared/secrets';
 import { listChannels, resolveChannelIds } from './fetch-channel';
 import { loadChannelCsv } from './load-channel';
 import { isKeyInvalid, isQuotaExhausted, meteredApi, publishQuotaUnits, QuotaMeter } from './quota';
-import { findRunKeys, RAW_PREFIX, type RawCsvStore, s3RawCsvStore } from './raw-store';
+import { fileRawCsvStore, findRunKeys, RAW_PREFIX, type RawCsvStore, s3RawCsvStore } from './raw-store';
 import { parseSettings, type YoutubeSyncPayload, type YoutubeSyncSettings, youtubeSyncPayload } from './settings';
 import { type ChannelResult, type SyncResult, syncChannels } from './sync-run';
 import { createYoutubeApi, type YoutubeApi } from './youtube-api';
@@ -59,7 +61,11 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): YoutubeSyncP
       await client.connect();
       return client;
     },
-    rawStore: () => s3RawCsvStore(requireEnv('ANALYTICS_BUCKET', env), env),
+    // Deployed, the bucket is always set; a local invoke without S3 keeps the files on disk.
+    rawStore: () =>
+      env.ANALYTICS_BUCKET
+        ? s3RawCsvStore(env.ANALYTICS_BUCKET, env)
+        : fileRawCsvStore(env.YOUTUBE_RAW_DIR || path.join(os.tmpdir(), 'nightshift-youtube-raw')),
     sleep,
     random: Math.random,
     publishQuotaUnits: (units) => publishQuotaUnits('youtube-sync', units),
