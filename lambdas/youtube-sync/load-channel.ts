@@ -18,11 +18,15 @@ export interface LoadCounts {
 
 const STAGING = 'youtube_sync_staging';
 
-const CREATE_STAGING = `CREATE TEMPORARY TABLE ${STAGING} (
+/**
+ * One staging table per connection, emptied by DELETE at each load: dropping or truncating it per
+ * channel costs file operations at every commit. The dead rows it keeps are bounded by the run's budget.
+ */
+const CREATE_STAGING = `CREATE TEMPORARY TABLE IF NOT EXISTS ${STAGING} (
   record_type text, id text, channel_id text, title text, description text, custom_url text,
   published_at timestamptz, duration text, view_count bigint, like_count bigint, comment_count bigint,
   subscriber_count bigint, video_count bigint, uploads_playlist_id text, fetched_at timestamptz
-) ON COMMIT DROP`;
+)`;
 
 const UPSERT_CHANNELS = `INSERT INTO youtube_channels AS t (channel_id, title, description, custom_url, published_at,
     uploads_playlist_id, subscriber_count, view_count, video_count, fetched_at, run_id)
@@ -61,6 +65,7 @@ export async function loadChannelCsv(client: pg.ClientBase, csv: Buffer, runId: 
   await client.query('BEGIN');
   try {
     await client.query(CREATE_STAGING);
+    await client.query(`DELETE FROM ${STAGING}`);
     await pipeline(
       Readable.from([csv]),
       client.query(copyFrom(`COPY ${STAGING} (${CSV_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`)),

@@ -135,6 +135,10 @@ export class FakeYoutube {
     const url = new URL(request.url ?? '/', 'http://fake');
     const method = METHODS[url.pathname];
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    if (url.pathname === '/_fake/calls') {
+      // Not an API path: lets a process that does not hold this object (a benchmark's parent) read the counts.
+      return send(response, 200, { calls: this.calls, totalCalls: this.totalCalls, unitsSpent: this.unitsSpent });
+    }
     if (!method || request.method !== 'GET') {
       return send(response, 404, { error: { code: 404, message: 'Not Found', errors: [{ reason: 'notFound' }] } });
     }
@@ -265,11 +269,23 @@ export class FakeYoutube {
     };
   }
 
+  private indexed?: { size: number; byId: Map<string, { channel: FakeChannel; video: FakeVideo }> };
+
+  /** Video id → video, rebuilt only when videos were added or removed (statistics are read live). */
+  private videoIndex() {
+    const size = this.channels.reduce((total, channel) => total + channel.videos.length, this.channels.length * 1e6);
+    if (this.indexed?.size !== size) {
+      const entries = this.channels.flatMap((channel) =>
+        channel.videos.map((video) => [video.id, { channel, video }] as const),
+      );
+      this.indexed = { size, byId: new Map(entries) };
+    }
+    return this.indexed.byId;
+  }
+
   private listVideos(params: URLSearchParams): object {
     const ids = idList(params);
-    const byId = new Map(
-      this.channels.flatMap((channel) => channel.videos.map((video) => [video.id, { channel, video }] as const)),
-    );
+    const byId = this.videoIndex();
     const items = ids.flatMap((id) => {
       const found = byId.get(id);
       if (!found || found.video.unavailable) return [];

@@ -23,9 +23,11 @@ CREATE TABLE youtube_channel_handles (
   resolved_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- No foreign keys here or below: the load writes channel, videos and snapshots in one transaction,
+-- in that order, and per-row key checks (with their row locks) would triple its time.
 CREATE TABLE youtube_videos (
   video_id      text        PRIMARY KEY,
-  channel_id    text        NOT NULL REFERENCES youtube_channels (channel_id),
+  channel_id    text        NOT NULL,
   title         text        NOT NULL,
   description   text,
   published_at  timestamptz,
@@ -42,7 +44,7 @@ CREATE INDEX youtube_videos_channel_published ON youtube_videos (channel_id, pub
 
 -- stat_date is the JST date of the fetch: later runs of the same day update their day's row.
 CREATE TABLE youtube_video_daily_stats (
-  video_id      text        NOT NULL REFERENCES youtube_videos (video_id),
+  video_id      text        NOT NULL,
   stat_date     date        NOT NULL,
   view_count    bigint,
   like_count    bigint,
