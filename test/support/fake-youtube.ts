@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ApiError, errorBody, injected, keyInvalid, quotaExceeded } from './fake-youtube-errors';
 
 /**
  * A fake YouTube Data API v3 (channels.list, playlistItems.list, videos.list) written from the public
@@ -63,17 +64,6 @@ const METHODS: Record<string, FakeMethod> = {
 
 const etag = (value: unknown) => createHash('sha1').update(JSON.stringify(value)).digest('base64url').slice(0, 27);
 export const uploadsPlaylistOf = (channelId: string) => `UU${channelId.slice(2)}`;
-
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-    message: string,
-    readonly domain = 'global',
-  ) {
-    super(message);
-  }
-}
 
 export class FakeYoutube {
   readonly channels: FakeChannel[] = [];
@@ -341,51 +331,6 @@ function idList(params: URLSearchParams): string[] {
 function listResponse(kind: string, items: object[], pageInfo: object, alwaysItems = false): object {
   const body = { pageInfo, ...(items.length > 0 || alwaysItems ? { items } : {}) };
   return { kind, etag: etag(body), ...body };
-}
-
-function keyInvalid(): ApiError {
-  return new ApiError(400, 'keyInvalid', 'API key not valid. Please pass a valid API key.', 'usageLimits');
-}
-
-function quotaExceeded(): ApiError {
-  return new ApiError(
-    403,
-    'quotaExceeded',
-    'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
-    'youtube.quota',
-  );
-}
-
-function injected(failure: FakeFailure): ApiError {
-  const status = failure.status as number;
-  if (failure.reason === 'quotaExceeded') return quotaExceeded();
-  if (failure.reason === 'dailyLimitExceeded')
-    return new ApiError(403, 'dailyLimitExceeded', 'Daily Limit Exceeded.', 'usageLimits');
-  if (failure.reason === 'keyInvalid') return keyInvalid();
-  const reason = failure.reason ?? (status >= 500 ? 'backendError' : 'rateLimitExceeded');
-  return new ApiError(status, reason, status >= 500 ? 'Internal error encountered.' : 'Rate limit exceeded.');
-}
-
-function errorBody(error: ApiError): object {
-  return {
-    error: {
-      code: error.status,
-      message: error.message,
-      errors: [{ message: error.message, domain: error.domain, reason: error.reason }],
-      ...(error.reason === 'keyInvalid'
-        ? {
-            status: 'INVALID_ARGUMENT',
-            details: [
-              {
-                '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-                reason: 'API_KEY_INVALID',
-                domain: 'googleapis.com',
-              },
-            ],
-          }
-        : {}),
-    },
-  };
 }
 
 function send(response: ServerResponse, status: number, body: object): void {
