@@ -4,11 +4,17 @@ const transform = {
     '@swc/jest',
     { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
   ],
+  // node-pg-migrate ships ES modules only; jest (CommonJS, Node 20) needs them compiled.
+  '/node_modules/node-pg-migrate/.+\\.js$': [
+    '@swc/jest',
+    { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } },
+  ],
 };
 const shared = {
   testEnvironment: 'node',
   transform,
   moduleNameMapper: { '^#shared/(.*)$': '<rootDir>/lambdas/shared/$1' },
+  transformIgnorePatterns: ['/node_modules/(?!node-pg-migrate/)'],
 };
 
 /**

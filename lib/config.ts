@@ -54,6 +54,8 @@ export const configSchema = z.object({
   database: z.discriminatedUnion('mode', [createdDatabase, importedDatabase]),
   /** Secrets Manager name of the default FTP recipient (host, port, user, password, secure, remote_dir). */
   ftpSecretName: z.string().min(1).default('nightshift/ftp'),
+  /** Secrets Manager name of the YouTube Data API key (`{"api_key": "..."}`), read by youtube-sync only. */
+  youtubeSecretName: z.string().min(1).default('nightshift/youtube'),
   tenants: z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -')).default([]),
   /** Per-job settings, keyed by job id; a job receives its own as the JOB_SETTINGS env var and validates it. */
   jobSettings: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
@@ -92,6 +94,7 @@ const OVERRIDABLE_KEYS = [
   'natMode',
   'database',
   'ftpSecretName',
+  'youtubeSecretName',
   'tenants',
   'jobSettings',
   'github',
@@ -103,7 +106,7 @@ export class ConfigError extends Error {
 }
 
 /** Overrides that stay strings even when they look like numbers (an account id is 12 digits). */
-const STRING_KEYS = new Set<string>(['account', 'region', 'alarmEmail', 'ftpSecretName']);
+const STRING_KEYS = new Set<string>(['account', 'region', 'alarmEmail', 'ftpSecretName', 'youtubeSecretName']);
 
 /** `-c` values arrive as strings; JSON-looking ones (numbers, booleans, objects, arrays) are parsed. */
 function parseContextValue(key: string, value: unknown): unknown {

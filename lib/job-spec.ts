@@ -4,7 +4,7 @@
  */
 
 /** The secrets a job may read. Each maps to one Secrets Manager secret created or imported by the stacks. */
-export type JobSecret = 'database' | 'ftp';
+export type JobSecret = 'database' | 'ftp' | 'youtube';
 
 export interface JobSchedule {
   /** Stable name, part of the EventBridge schedule name (`<job>-<name>`). */
@@ -20,6 +20,8 @@ export interface JobAlarmThresholds {
   readonly errors?: number;
   /** Duration alarm fires above this share of the timeout. @default 0.8 */
   readonly durationShareOfTimeout?: number;
+  /** Duration alarm fires above this many seconds, whatever the timeout; wins over durationShareOfTimeout. @default none */
+  readonly durationSeconds?: number;
 }
 
 export interface JobSpec {
@@ -90,6 +92,10 @@ export function validateRegistry(jobs: readonly JobSpec[]): void {
     }
     if (job.timeoutSeconds < 1 || job.timeoutSeconds > 900) problems.push(`job ${job.id}: timeoutSeconds 1-900`);
     if (job.memoryMb < 128 || job.memoryMb > 10240) problems.push(`job ${job.id}: memoryMb 128-10240`);
+    const durationSeconds = job.alarms?.durationSeconds;
+    if (durationSeconds !== undefined && (durationSeconds <= 0 || durationSeconds >= job.timeoutSeconds)) {
+      problems.push(`job ${job.id}: alarms.durationSeconds must be above 0 and below timeoutSeconds`);
+    }
     if ((job.secrets ?? []).includes('database') && !job.inVpc) {
       problems.push(`job ${job.id}: reads the database secret, so it must run inVpc`);
     }

@@ -30,6 +30,23 @@ export const JOBS: readonly JobSpec[] = [
     scheduledTimeInPayload: true,
     defaultPayload: {},
   },
+  {
+    id: 'youtube-sync',
+    title: 'YouTube channels and videos: Data API → CSV → PostgreSQL',
+    entry: 'lambdas/youtube-sync/handler.ts',
+    schedules: [
+      { name: 'midnight', cron: '0 0 * * *' },
+      { name: 'noon', cron: '0 12 * * *' },
+      { name: 'evening', cron: '0 18 * * *' },
+    ],
+    memoryMb: 512,
+    timeoutSeconds: 900,
+    inVpc: true,
+    secrets: ['database', 'youtube'],
+    analyticsBucket: 'read-write',
+    defaultPayload: {},
+    alarms: { durationSeconds: 600 },
+  },
 ];
 
 validateRegistry(JOBS);

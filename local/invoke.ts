@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { rerunCommand } from '../lib/job-spec';
 import { findJob, JOBS } from '../lib/jobs';
 import { readRunningLocalEnv } from './local-env';
+import { migrateDatabase } from './migrate';
 import { runJobLocally } from './run-job';
 
 class UsageError extends Error {}
@@ -55,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
+  // A deployed job never creates tables: bring the database up to date first, as the deploy does.
+  if (process.env.DATABASE_URL && spec.secrets?.includes('database')) await migrateDatabase(process.env.DATABASE_URL);
   const outcome = await runJobLocally(spec, payload);
   console.log(JSON.stringify(outcome, null, 2));
   return outcome.status === 'success' ? 0 : 1;

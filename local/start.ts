@@ -16,7 +16,9 @@ import { startHttpServer } from './http-server';
 import { createJobStatusTable } from './job-status-table';
 import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES } from './local-env';
 import { scheduleLines, startLocalSchedules } from './local-schedules';
+import { migrateDatabase } from './migrate';
 import { describeServices, servicesEnv, startLocalServices } from './services';
+import { startLocalYoutube } from './youtube-local';
 
 const secret = () => randomBytes(24).toString('base64url');
 
@@ -40,12 +42,15 @@ async function main(): Promise<void> {
     POWERTOOLS_METRICS_DISABLED: 'true',
     BUILT_IN_EXPECTATIONS: JSON.stringify(builtInExpectations(JOBS)),
   };
+  const youtube = await startLocalYoutube();
+  Object.assign(env, youtube.env);
   for (const [name, value] of Object.entries(env)) process.env[name] ||= value;
   for (const name of Object.keys(env)) env[name] = process.env[name] as string;
 
   const dynamo = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   await createJobStatusTable(dynamo, env.JOB_STATUS_TABLE);
   await createBucketIfMissing(env);
+  await migrateDatabase(env.DATABASE_URL);
   const demoRows = await seedVisitorCounts(env.DATABASE_URL);
   await seedOutsideJobReports(dynamo, env.JOB_STATUS_TABLE);
 
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
   DynamoDB       ${env.DYNAMODB_ENDPOINT}   (table ${env.JOB_STATUS_TABLE})
   S3             ${env.S3_ENDPOINT}   (bucket ${env.ANALYTICS_BUCKET})
   FTPS           ${env.FTP_HOST}:${env.FTP_PORT}   (user ${env.FTP_USER}, files in .local/data/ftp)
+  YouTube API    ${youtube.description}
 ${generated.map((name) => `  ${name.padEnd(14)} ${env[name]}   (generated; set it to keep it fixed)`).join('\n')}
   schedules (Asia/Tokyo):
 ${scheduleLines(schedules)
@@ -79,6 +85,7 @@ ${scheduleLines(schedules)
     for (const cron of schedules) cron.stop();
     rmSync(LOCAL_ENV_FILE, { force: true });
     await http.close();
+    await youtube.stop();
     await services.stop();
     process.exit(0);
   };

@@ -12,7 +12,6 @@ import { readJsonSecret } from '#shared/secrets';
 import { exportRecipient, type FtpExportPorts, type RecipientResult } from './export-recipient';
 import { formatSlot, parseSlot, slotOf } from './file-name';
 import { parseJobSettings, type RecipientSettings } from './settings';
-import { ensureWatermarkTable } from './watermark-store';
 
 /**
  * ftp-export: every 15 minutes (JST), a PostgreSQL query → CSV → FTPS upload, per configured recipient
@@ -107,15 +106,6 @@ export async function runFtpExport(
     dryRun,
     recipients: recipients.map((recipient) => recipient.name),
   });
-  if (!dryRun && recipients.some((recipient) => recipient.mode === 'incremental')) {
-    const client = await ports.connectDatabase();
-    client.on('error', () => undefined); // a dropped connection fails the query below instead of the process
-    try {
-      await ensureWatermarkTable(client);
-    } finally {
-      await client.end();
-    }
-  }
   const run = {
     slot,
     dryRun,

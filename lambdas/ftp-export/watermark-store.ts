@@ -4,7 +4,8 @@ import type { SqlClient, WatermarkRange } from './source-query';
  * Incremental exports remember, per recipient and slot, the watermark range they sent, in a small table
  * of the same database. A row is written only after the upload was verified, so a failed slot is picked
  * up by the next one; a re-run of a recorded slot sends the same range again (same file, same content).
- * The recipient's watermark is the upper bound of its latest recorded slot.
+ * The recipient's watermark is the upper bound of its latest recorded slot. The table comes from the
+ * migration 0001 (lambdas/db-migrate/migrations).
  */
 
 export const WATERMARK_TABLE = 'nightshift_export_watermarks';
@@ -21,29 +22,6 @@ export interface SlotExport extends WatermarkRange {
   fileName: string;
   rows: number;
   bytes: number;
-}
-
-/** Creates the table if missing; call once per run, before recipients export in parallel. */
-export async function ensureWatermarkTable(client: SqlClient): Promise<void> {
-  if (await tableExists(client)) return;
-  try {
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${WATERMARK_TABLE} (
-       recipient   text        NOT NULL,
-       slot        timestamptz NOT NULL,
-       lower_bound text,
-       upper_bound text,
-       file_name   text        NOT NULL,
-       rows        bigint      NOT NULL,
-       bytes       bigint      NOT NULL,
-       exported_at timestamptz NOT NULL DEFAULT now(),
-       PRIMARY KEY (recipient, slot)
-     )`,
-    );
-  } catch (error) {
-    // Two runs creating it at once: one wins, the other sees a duplicate type or table.
-    if (!['23505', '42P07'].includes((error as { code?: string }).code ?? '')) throw error;
-  }
 }
 
 async function tableExists(client: SqlClient): Promise<boolean> {

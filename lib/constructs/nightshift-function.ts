@@ -30,6 +30,8 @@ export interface NightshiftFunctionProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /** Keep the log group when the stack is deleted. @default false */
   readonly retainLogs?: boolean;
+  /** Directories (relative to the repository root) copied next to the bundle's index.js, for files read at run time. @default none */
+  readonly copyIntoBundle?: readonly string[];
 }
 
 /**
@@ -83,6 +85,7 @@ export class NightshiftFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
+        ...(props.copyIntoBundle?.length ? { commandHooks: copyHooks(props.copyIntoBundle) } : {}),
       },
     });
     acknowledge(
@@ -126,4 +129,14 @@ export class NightshiftFunction extends Construct {
     );
     return role;
   }
+}
+
+/** Bundling hooks that copy each directory under its base name into the bundle (local esbuild, no Docker). */
+function copyHooks(directories: readonly string[]): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      directories.map((dir) => `cp -R "${path.join(inputDir, dir)}" "${path.join(outputDir, path.basename(dir))}"`),
+  };
 }

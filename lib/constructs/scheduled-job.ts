@@ -159,7 +159,11 @@ export class ScheduledJob extends Construct {
     const logs = `Logs: aws logs tail /aws/lambda/${this.functionName} --since 2h --format short`;
     const rerun = `Re-run: ${rerunCommand(stage, spec)} (for a given slot or date, put it in the payload; see README "Re-running a job").`;
     const period = Duration.minutes(5);
-    const durationThresholdMs = Math.floor(spec.timeoutSeconds * 1000 * (spec.alarms?.durationShareOfTimeout ?? 0.8));
+    const absoluteSeconds = spec.alarms?.durationSeconds;
+    const durationThresholdMs =
+      absoluteSeconds !== undefined
+        ? absoluteSeconds * 1000
+        : Math.floor(spec.timeoutSeconds * 1000 * (spec.alarms?.durationShareOfTimeout ?? 0.8));
 
     const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, meaning: string) => {
       const created = new cloudwatch.Alarm(this, id, {
@@ -188,7 +192,9 @@ export class ScheduledJob extends Construct {
       'Duration',
       this.fn.metricDuration({ period, statistic: 'Maximum' }),
       durationThresholdMs,
-      `a run of ${spec.id} took over ${durationThresholdMs} ms, close to its ${spec.timeoutSeconds} s timeout; the next runs may time out.`,
+      absoluteSeconds !== undefined
+        ? `a run of ${spec.id} took over ${absoluteSeconds} s (its limit in the registry; timeout ${spec.timeoutSeconds} s).`
+        : `a run of ${spec.id} took over ${durationThresholdMs} ms, close to its ${spec.timeoutSeconds} s timeout; the next runs may time out.`,
     );
     alarm(
       'Throttles',

@@ -7,10 +7,11 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import { DatabaseMigrations } from '../constructs/database-migrations';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import { builtInExpectations } from '../expectations';
-import type { JobSpec } from '../job-spec';
+import { functionNameFor, type JobSpec } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { analyticsBucketName, jobStatusTableName } from '../resource-names';
 import type { DatabaseEndpoint } from './data-stack';
@@ -30,6 +31,8 @@ export class JobsStack extends Stack {
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   public readonly jobs = new Map<string, ScheduledJob>();
   public readonly dashboard: JobsDashboard;
+  /** The deploy-time schema step; only when a job uses the database. */
+  public readonly migrations?: DatabaseMigrations;
   private readonly jobStatusTable: dynamodb.ITableV2;
   private readonly analyticsBucket: s3.IBucket;
 
@@ -51,6 +54,22 @@ export class JobsStack extends Stack {
       analyticsBucketName(config.stage, config.region),
     );
     for (const spec of props.jobs) this.jobs.set(spec.id, this.addJob(spec));
+    const databaseJobs = props.jobs.filter((spec) => (spec.secrets ?? []).includes('database'));
+    if (databaseJobs.length > 0) {
+      this.migrations = new DatabaseMigrations(this, 'DatabaseMigrations', {
+        functionName: functionNameFor(config.stage, 'db-migrate'),
+        vpc: props.vpc,
+        securityGroups: [props.databaseClientSecurityGroup],
+        host: props.database.host,
+        port: props.database.port,
+        databaseName: props.database.databaseName,
+        secret: props.database.secret,
+        logRetentionDays: config.logRetentionDays,
+        retainLogs: config.protectData,
+      });
+      // A job never runs against a schema older than its code.
+      this.migrations.runBefore(...databaseJobs.map((spec) => this.jobs.get(spec.id) as ScheduledJob));
+    }
     this.dashboard = new JobsDashboard(this, 'Dashboard', { stage: config.stage, jobs: [...this.jobs.values()] });
     for (const role of this.node.findAll().filter((c) => c.node.id.startsWith('SchedulerRoleForTarget'))) {
       for (const job of this.jobs.values()) {
@@ -86,6 +105,7 @@ export class JobsStack extends Stack {
     for (const secret of spec.secrets ?? []) {
       if (secret === 'database') this.bindDatabase(job);
       if (secret === 'ftp') this.bindFtpSecrets(job);
+      if (secret === 'youtube') this.bindYoutubeSecret(job);
     }
     return job;
   }
@@ -96,6 +116,28 @@ export class JobsStack extends Stack {
     job.fn.addEnvironment('DB_HOST', database.host);
     job.fn.addEnvironment('DB_PORT', database.port);
     job.fn.addEnvironment('DB_NAME', database.databaseName);
+  }
+
+  /** The YouTube Data API key: read-only, this one secret, to the jobs whose entry names it. */
+  private bindYoutubeSecret(job: ScheduledJob): void {
+    const name = this.props.config.youtubeSecretName;
+    const arn = Arn.format(
+      {
+        service: 'secretsmanager',
+        resource: 'secret',
+        // Secrets Manager appends "-" and 6 random characters to every secret ARN.
+        resourceName: `${name}-??????`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      },
+      this,
+    );
+    job.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [arn],
+      }),
+    );
+    job.fn.addEnvironment('YOUTUBE_SECRET_NAME', name);
   }
 
   /** The default FTP secret and the per-recipient ones under its name (`<name>/<recipient>`), nothing else. */

@@ -26,4 +26,16 @@ describe('bundling every function', () => {
     }
     expect(bundles.length).toBeGreaterThanOrEqual(JOBS.length + TEST_JOBS.length);
   });
+
+  it('carries the SQL migrations next to the migrate function bundle', () => {
+    const jobsStack = assembly.stacks.find((stack) => stack.stackName.endsWith('-Jobs'));
+    const functions = Template.fromJSON(jobsStack?.template ?? {}).findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: 'nightshift-dev-db-migrate' },
+    });
+    const s3Key = Object.values(functions)[0].Properties.Code.S3Key as string;
+    const dir = path.join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`);
+    const shipped = readdirSync(path.join(dir, 'migrations'));
+    expect(shipped).toEqual(readdirSync(path.join(__dirname, '..', '..', 'lambdas', 'db-migrate', 'migrations')));
+    expect(shipped.length).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Client as BasicFtpClient } from 'basic-ftp';
 import pg from 'pg';
+import { applyMigrations } from '../../lambdas/db-migrate/migrate';
 import type { FtpExportPorts } from '../../lambdas/ftp-export/export-recipient';
 import { type FtpExportPayload, runFtpExport } from '../../lambdas/ftp-export/ftp-export-job';
 import type { JobContext, JobResult } from '../../lambdas/shared/job-runner';
@@ -103,6 +104,7 @@ export async function exportFixture(prefix: string): Promise<ExportFixture> {
   const ftpDir = await ftpTestDir(prefix);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
+  await applyMigrations(db);
   await db.query(VISITOR_COUNTS);
   const secrets = new Map<string, unknown>([[FTP_SECRET_NAME, ftpSecret(ftpDir.relativePath)]]);
   const sleeps: number[] = [];
