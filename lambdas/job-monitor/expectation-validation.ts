@@ -1,6 +1,6 @@
 import type { ExpectationInput } from '#shared/expectation-store';
 import { cronProblem, isTimeZone } from '#shared/expected-runs';
-import { jobKeyProblem, parseJsonObject, REPORT_LIMITS, type Validation } from './report-validation';
+import { jobKeyProblem, parseJsonObject, titleProblem, type Validation } from './report-validation';
 
 /**
  * `PUT /api/monitor/jobs/{job_key}/expectation` body:
@@ -43,9 +43,8 @@ export function validateExpectation(jobKey: string, body: string | undefined): V
   if (title !== undefined && (typeof title !== 'string' || title === '')) {
     return invalid('title must be a non-empty string');
   }
-  if (typeof title === 'string' && [...title].length > REPORT_LIMITS.titleChars) {
-    return invalid(`title must be at most ${REPORT_LIMITS.titleChars} characters`);
-  }
+  const badTitle = typeof title === 'string' ? titleProblem(title) : undefined;
+  if (badTitle) return invalid(badTitle);
   return {
     ok: true,
     value: {

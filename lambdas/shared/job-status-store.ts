@@ -1,13 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ExpectationStore } from './expectation-store';
+import { RunCommitter } from './run-commit';
 
 /**
  * The job-status store: latest status per job_key plus a run history, in one DynamoDB table
@@ -44,6 +39,11 @@ export interface RecordResult {
   duplicate: boolean;
   /** Older than the stored latest status: kept in history only. */
   stale: boolean;
+  /**
+   * This call is the one that recorded the run: it moved the latest status to it or wrote its history row.
+   * A retry that completes an interrupted first attempt is; a redelivery of a completely stored run is not.
+   */
+  firstRecorded: boolean;
 }
 
 export interface LatestStatus {
@@ -89,8 +89,9 @@ const DETAILS_MAX_BYTES = 16_384;
 export const jobPartitionKey = (jobKey: string) => `JOB#${jobKey}`;
 
 function contentRunId(report: RunReport, finishedAt: string): string {
-  const content = [report.jobKey, finishedAt, report.status, report.title, report.message ?? ''].join('\u0000');
-  return createHash('sha256').update(content).digest('hex').slice(0, 24);
+  // Every field a reporter sends: two tools reporting the same job at the same moment are two runs.
+  const content = [report.jobKey, finishedAt, report.status, report.title, report.message ?? '', report.toolId ?? ''];
+  return createHash('sha256').update(content.join('\u0000')).digest('hex').slice(0, 24);
 }
 
 /** A runs cursor that was not issued for this job (or is not a cursor at all). */
@@ -108,13 +109,16 @@ export class JobStatusStore {
     private readonly options: { historyTtlDays?: number; now?: () => Date } = {},
   ) {
     this.expectations = new ExpectationStore(db, tableName, () => this.now());
+    this.committer = new RunCommitter(db, tableName);
   }
+
+  private readonly committer: RunCommitter;
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
 
-  /** History row first (idempotent), then the latest status if this run is not older than it. */
+  /** The history row and, unless this run is older, the latest status: all or nothing as run-commit.ts explains. */
   async recordRun(report: RunReport): Promise<RecordResult> {
     const finishedAt = new Date(report.finishedAt).toISOString();
     const runId = report.runId ?? contentRunId(report, finishedAt);
@@ -137,64 +141,18 @@ export class JobStatusStore {
         : {}),
       receivedAt,
     };
-    let duplicate = false;
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: jobPartitionKey(report.jobKey),
-            sk: `${RUN_PREFIX}${finishedAt}#${runId}`,
-            ...run,
-            expiresAt: Math.floor(Date.parse(finishedAt) / 1000) + ttlDays * 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      duplicate = true; // still (re)apply the latest status below: a retry after a partial failure completes it
-    }
-    const latest = await this.applyLatest(run, receivedAt);
-    if (latest) return { id: latest.id, jobKey: report.jobKey, runId, duplicate, stale: false };
-    const current = await this.getLatest(report.jobKey);
-    return { id: current?.id ?? '', jobKey: report.jobKey, runId, duplicate, stale: true };
-  }
-
-  private async applyLatest(run: RunRecord, now: string): Promise<LatestStatus | undefined> {
-    try {
-      const result = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: jobPartitionKey(run.jobKey), sk: LATEST },
-          UpdateExpression:
-            'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
-            'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, lastReceivedAt = :now, ' +
-            'late = :false, id = if_not_exists(id, :newId), createdAt = if_not_exists(createdAt, :now) ' +
-            'REMOVE lateSince',
-          ConditionExpression: 'attribute_not_exists(pk) OR lastFinishedAt <= :finishedAt',
-          ExpressionAttributeNames: { '#kind': 'kind' },
-          ExpressionAttributeValues: {
-            ':kind': LATEST_KIND,
-            ':jobKey': run.jobKey,
-            ':title': run.title,
-            ':toolId': run.toolId,
-            ':status': run.status,
-            ':finishedAt': run.finishedAt,
-            ':message': run.message,
-            ':runId': run.runId,
-            ':now': now,
-            ':false': false,
-            ':newId': randomUUID(),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toLatest(result.Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+    const outcome = await this.committer.record(
+      {
+        pk: jobPartitionKey(report.jobKey),
+        sk: `${RUN_PREFIX}${finishedAt}#${runId}`,
+        ...run,
+        expiresAt: Math.floor(Date.parse(finishedAt) / 1000) + ttlDays * 86_400,
+      },
+      LATEST_KIND,
+      receivedAt,
+    );
+    const { id, duplicate, stale, committed, stored } = outcome;
+    return { id, jobKey: report.jobKey, runId, duplicate, stale, firstRecorded: committed || stored };
   }
 
   async getLatest(jobKey: string): Promise<LatestStatus | undefined> {
@@ -303,6 +261,6 @@ function decodeRunsCursor(cursor: string, jobKey: string): Record<string, string
 
 function toLatest(item: Record<string, unknown> | undefined): LatestStatus {
   if (!item) throw new Error('job-status store returned no item');
-  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, pendingRun: _pending, pendingRunId: _pendingId, ...rest } = item;
   return { late: false, toolId: null, lastMessage: null, ...rest } as LatestStatus;
 }
