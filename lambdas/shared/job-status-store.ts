@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { ExpectationStore } from './expectation-store';
+import { decodeCursor, encodeCursor } from './page-cursor';
 import { RunCommitter } from './run-commit';
 
 /**
@@ -94,10 +96,7 @@ function contentRunId(report: RunReport, finishedAt: string): string {
   return createHash('sha256').update(content.join('\u0000')).digest('hex').slice(0, 24);
 }
 
-/** A runs cursor that was not issued for this job (or is not a cursor at all). */
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-}
+export { InvalidCursorError } from './page-cursor';
 
 export class JobStatusStore {
   /** Per-job schedule expectations, kept in the same table. */
@@ -122,6 +121,7 @@ export class JobStatusStore {
   async recordRun(report: RunReport): Promise<RecordResult> {
     const finishedAt = new Date(report.finishedAt).toISOString();
     const runId = report.runId ?? contentRunId(report, finishedAt);
+    if (!RUN_ID.test(runId)) throw new Error(`runId must match ${RUN_ID}, got "${runId}"`); // it becomes part of a key
     const receivedAt = this.now().toISOString();
     const ttlDays = this.options.historyTtlDays ?? DEFAULT_HISTORY_TTL_DAYS;
     const run: RunRecord = {
@@ -238,25 +238,20 @@ export class JobStatusStore {
     );
     const runs = (result.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...run }) => run as RunRecord);
     const next = result.LastEvaluatedKey
-      ? Buffer.from(JSON.stringify(result.LastEvaluatedKey), 'utf8').toString('base64url')
+      ? encodeCursor({ pk: result.LastEvaluatedKey.pk, sk: result.LastEvaluatedKey.sk })
       : undefined;
     return { runs, nextCursor: next };
   }
 }
 
-/** The cursor is the last key of the previous page; it must belong to this job's history. */
-function decodeRunsCursor(cursor: string, jobKey: string): Record<string, string> {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('cursor is not a runs cursor');
-  }
-  const { pk, sk } = (key ?? {}) as Record<string, unknown>;
-  if (pk !== jobPartitionKey(jobKey) || typeof sk !== 'string' || !sk.startsWith(RUN_PREFIX)) {
-    throw new InvalidCursorError(`cursor does not belong to the runs of job_key "${jobKey}"`);
-  }
-  return { pk, sk };
+/** `RUN#<finished_at>#<run id>`: anything else in a cursor was not issued by listRuns. */
+const RUN_SORT_KEY = /^RUN#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9._:-]{1,100}$/;
+const RUN_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** The cursor is the last key of the previous page; it must be a history key of this job. */
+export function decodeRunsCursor(cursor: string, jobKey: string): Record<string, string> {
+  const schema = z.strictObject({ pk: z.literal(jobPartitionKey(jobKey)), sk: z.string().regex(RUN_SORT_KEY) });
+  return decodeCursor(cursor, schema, `runs (job_key "${jobKey}")`);
 }
 
 function toLatest(item: Record<string, unknown> | undefined): LatestStatus {
