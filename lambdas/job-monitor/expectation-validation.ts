@@ -1,5 +1,5 @@
 import type { ExpectationInput } from '#shared/expectation-store';
-import { cronProblem, isTimeZone } from '#shared/expected-runs';
+import { cronProblem, cronScheduleProblem, isTimeZone } from '#shared/expected-runs';
 import { jobKeyProblem, parseJsonObject, titleProblem, type Validation } from './report-validation';
 
 /**
@@ -17,7 +17,7 @@ function isIntegerIn(value: unknown, min: number, max: number): value is number 
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-export function validateExpectation(jobKey: string, body: string | undefined): Validation<ExpectationInput> {
+export function validateExpectation(jobKey: string, body: string | undefined, now: Date): Validation<ExpectationInput> {
   const keyProblem = jobKey === '' ? 'job_key is required' : jobKeyProblem(jobKey);
   if (keyProblem) return invalid(keyProblem);
   const parsed = parseJsonObject(body);
@@ -39,6 +39,15 @@ export function validateExpectation(jobKey: string, body: string | undefined): V
   }
   if (grace_minutes !== undefined && !isIntegerIn(grace_minutes, 0, MAX_GRACE_MINUTES)) {
     return invalid(`grace_minutes must be an integer from 0 to ${MAX_GRACE_MINUTES}`);
+  }
+  // Only now that the time zone is known: whether a cron ever runs depends on it (daylight saving gaps).
+  if (typeof cron === 'string') {
+    const never = cronScheduleProblem(
+      cron.trim(),
+      typeof timezone === 'string' ? timezone : EXPECTATION_DEFAULTS.timezone,
+      now,
+    );
+    if (never) return invalid(`cron ${never}: the watchdog could never tell whether the job is late`);
   }
   if (title !== undefined && (typeof title !== 'string' || title === '')) {
     return invalid('title must be a non-empty string');

@@ -1,5 +1,5 @@
 import { toJstIso } from '#shared/jst-time';
-import type { JobCounts, JobView, RunView } from './job-views';
+import { type JobCounts, type JobView, needsAttention, type RunView } from './job-views';
 
 /**
  * The /incidents status page (seed 001's 障害 page): server-rendered HTML, no script, no
@@ -47,6 +47,7 @@ function statusPills(job: JobView): string {
   if (job.status === 'success') pills.push('<span class="pill pill-ok">正常</span>');
   if (job.status === null) pills.push('<span class="pill pill-none">未報告</span>');
   if (job.late) pills.push('<span class="pill pill-late">遅延</span>');
+  if (job.expectation?.problem) pills.push('<span class="pill pill-late">予定エラー</span>');
   return pills.join('');
 }
 
@@ -57,7 +58,10 @@ function expectationText(job: JobView): string {
     expectation.every_minutes !== null
       ? `${expectation.every_minutes}分ごと`
       : `cron ${expectation.crons.join(' / ')} (${expectation.timezone})`;
-  return `<p class="meta">予定: ${escapeHtml(schedule)} · 猶予 ${expectation.grace_minutes}分</p>`;
+  const problem = expectation.problem
+    ? `<p class="late-note expectation-problem">予定を評価できません (監視されていません): ${escapeHtml(expectation.problem)}</p>`
+    : '';
+  return `<p class="meta">予定: ${escapeHtml(schedule)} · 猶予 ${expectation.grace_minutes}分</p>${problem}`;
 }
 
 function historyList(runs: readonly RunView[], now: Date): string {
@@ -73,7 +77,7 @@ function historyList(runs: readonly RunView[], now: Date): string {
 }
 
 function jobCard(job: JobView, runs: readonly RunView[], now: Date): string {
-  const tone = job.status === 'error' ? 'error' : job.late ? 'late' : job.status === null ? 'none' : 'ok';
+  const tone = job.status === 'error' ? 'error' : needsAttention(job) ? 'late' : job.status === null ? 'none' : 'ok';
   const parts = [
     `<article class="job job-${tone}" data-job-key="${escapeHtml(job.job_key)}">`,
     `<div class="job-head">${statusPills(job)}<h3>${escapeHtml(job.title)}</h3></div>`,
@@ -121,8 +125,8 @@ h4{margin:10px 0 4px;font-size:.8rem;color:#52606d}
 
 export function renderIncidentsPage(input: IncidentsPageInput): string {
   const { jobs, counts, history, now } = input;
-  const attention = jobs.filter((job) => job.status === 'error' || job.late);
-  const rest = jobs.filter((job) => !(job.status === 'error' || job.late));
+  const attention = jobs.filter(needsAttention);
+  const rest = jobs.filter((job) => !needsAttention(job));
   const cards = (list: readonly JobView[]) =>
     list.map((job) => jobCard(job, history.get(job.job_key) ?? [], now)).join('');
   const badges = [

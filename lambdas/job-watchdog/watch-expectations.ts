@@ -28,7 +28,7 @@ export interface WatchdogResult {
   newlyLate: string[];
   /** Jobs whose late mark was cleared because their expectation changed or was deleted. */
   cleared: string[];
-  /** Expectations that could not be evaluated, with the reason. */
+  /** Expectations that could not be evaluated, with the reason: marked on the expectation, the others still checked. */
   problems: string[];
 }
 
@@ -83,9 +83,15 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
         now,
       });
     } catch (error) {
-      result.problems.push(`${expectation.jobKey}: ${(error as Error).message}`);
+      // One broken expectation (say, stored before its cron was checked) must not stop the watch over the others.
+      const problem = (error as Error).message;
+      result.problems.push(`${expectation.jobKey}: ${problem}`);
+      if (expectation.problem !== problem)
+        await store.expectations.setProblem(expectation.jobKey, problem, expectation.updatedAt);
       continue;
     }
+    if (expectation.problem !== undefined)
+      await store.expectations.setProblem(expectation.jobKey, undefined, expectation.updatedAt);
     if (!lateness.late) {
       if (latest?.late && (await store.clearLate(latest.jobKey, latest.updatedAt))) result.cleared.push(latest.jobKey);
       continue;
