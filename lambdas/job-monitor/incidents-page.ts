@@ -11,6 +11,12 @@ export interface IncidentsPageInput {
   /** Recent runs per job_key, newest first. */
   history: ReadonlyMap<string, readonly RunView[]>;
   now: Date;
+  /** Jobs needing attention across all pages (the section header counts them all). */
+  attentionTotal?: number;
+  /** Link to the next page of jobs, when there is one. */
+  nextPage?: string;
+  /** false on a later page: it links back to the first. */
+  firstPage?: boolean;
 }
 
 /** The page reloads itself this often, so a screen left open stays current. */
@@ -76,7 +82,7 @@ function historyList(runs: readonly RunView[], now: Date): string {
   return `<h4>最近の実行</h4><ol class="history">${items.join('')}</ol>`;
 }
 
-function jobCard(job: JobView, runs: readonly RunView[], now: Date): string {
+export function renderJobCard(job: JobView, runs: readonly RunView[], now: Date): string {
   const tone = job.status === 'error' ? 'error' : needsAttention(job) ? 'late' : job.status === null ? 'none' : 'ok';
   const parts = [
     `<article class="job job-${tone}" data-job-key="${escapeHtml(job.job_key)}">`,
@@ -121,14 +127,16 @@ h4{margin:10px 0 4px;font-size:.8rem;color:#52606d}
 .run-status{font-weight:600}.run-error .run-status{color:#d32f2f}.run-success .run-status{color:#2e7d32}
 .run-message{color:#52606d}
 .empty{padding:24px;text-align:center;color:#52606d}
+.pager{margin:12px 4px;font-size:.95rem}
 `;
 
 export function renderIncidentsPage(input: IncidentsPageInput): string {
   const { jobs, counts, history, now } = input;
+  const attentionTotal = input.attentionTotal ?? jobs.filter(needsAttention).length;
   const attention = jobs.filter(needsAttention);
   const rest = jobs.filter((job) => !needsAttention(job));
   const cards = (list: readonly JobView[]) =>
-    list.map((job) => jobCard(job, history.get(job.job_key) ?? [], now)).join('');
+    list.map((job) => renderJobCard(job, history.get(job.job_key) ?? [], now)).join('');
   const badges = [
     counts.error > 0
       ? `<span class="badge" id="error-badge" aria-label="エラー ${counts.error}件">${counts.error}</span>`
@@ -138,11 +146,17 @@ export function renderIncidentsPage(input: IncidentsPageInput): string {
       : '',
   ].join('');
   const sections = [
+    input.firstPage === false ? '<nav class="pager"><a href="/incidents">← 先頭のページへ</a></nav>' : '',
     attention.length > 0
-      ? `<section id="attention"><h2>要対応 (${attention.length})</h2>${cards(attention)}</section>`
+      ? `<section id="attention"><h2>要対応 (${attentionTotal})</h2>${cards(attention)}</section>`
       : '',
-    rest.length > 0 ? `<section id="others"><h2>その他 (${rest.length})</h2>${cards(rest)}</section>` : '',
+    rest.length > 0
+      ? `<section id="others"><h2>その他 (${counts.total - attentionTotal})</h2>${cards(rest)}</section>`
+      : '',
     jobs.length === 0 ? '<p class="empty">まだジョブの報告がありません</p>' : '',
+    input.nextPage
+      ? `<nav class="pager"><a id="next-page" href="${escapeHtml(input.nextPage)}">次のページ (全 ${counts.total} 件) →</a></nav>`
+      : '',
   ].join('');
   return `<!doctype html>
 <html lang="ja"><head><meta charset="utf-8">

@@ -65,7 +65,7 @@ export function toExpectationView(expectation: Expectation): ExpectationView {
   };
 }
 
-function fromLatest(latest: LatestStatus, expectation: Expectation | undefined): JobView {
+export function fromLatest(latest: LatestStatus, expectation: Expectation | undefined): JobView {
   return {
     job_key: latest.jobKey,
     id: latest.id,
@@ -112,7 +112,8 @@ export function compareJobs(a: JobView, b: JobView): number {
     urgency(a) - urgency(b) ||
     // ISO UTC strings sort as time; never-reported jobs (null) go last in their group.
     (b.finished_at ?? '').localeCompare(a.finished_at ?? '') ||
-    a.job_key.localeCompare(b.job_key)
+    // Code-unit order, not locale order: page cursors (job-pages.ts) compare job_keys the same way.
+    (a.job_key < b.job_key ? -1 : a.job_key > b.job_key ? 1 : 0)
   );
 }
 

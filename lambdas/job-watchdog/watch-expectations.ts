@@ -1,13 +1,13 @@
 import type { Expectation, ExpectationInput } from '#shared/expectation-store';
 import { evaluateLateness } from '#shared/expected-runs';
-import type { JobStatusStore, LatestStatus } from '#shared/job-status-store';
+import type { JobStatusStore, LatestSummary } from '#shared/job-status-store';
 
 /**
  * The watchdog's core: bring the registry's expectations into the store, then mark every job
  * that missed its window as late (once; a report clears it) and clear marks that no longer hold.
  */
 export interface WatchdogPorts {
-  store: Pick<JobStatusStore, 'listLatest' | 'markLate' | 'clearLate' | 'expectations'>;
+  store: Pick<JobStatusStore, 'listLatestSummaries' | 'markLate' | 'clearLate' | 'expectations'>;
   /** The registry's expectations (BUILT_IN_EXPECTATIONS). */
   builtIn: readonly ExpectationInput[];
   now: Date;
@@ -69,7 +69,7 @@ export async function syncBuiltInExpectations(
 export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogResult> {
   const { store, now } = ports;
   const expectations = await syncBuiltInExpectations(store, ports.builtIn);
-  const latestByJob = new Map((await store.listLatest()).map((latest) => [latest.jobKey, latest]));
+  const latestByJob = new Map((await store.listLatestSummaries()).map((latest) => [latest.jobKey, latest]));
   const result: WatchdogResult = { checked: expectations.length, late: [], newlyLate: [], cleared: [], problems: [] };
 
   for (const expectation of expectations) {
@@ -109,6 +109,6 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
   return result;
 }
 
-async function clearOrphanedLate(store: WatchdogPorts['store'], latest: LatestStatus, result: WatchdogResult) {
+async function clearOrphanedLate(store: WatchdogPorts['store'], latest: LatestSummary, result: WatchdogResult) {
   if (latest.late && (await store.clearLate(latest.jobKey, latest.updatedAt))) result.cleared.push(latest.jobKey);
 }

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ExpectationStore } from './expectation-store';
 import { decodeCursor, encodeCursor } from './page-cursor';
@@ -65,6 +71,12 @@ export interface LatestStatus {
   updatedAt: string;
 }
 
+/** What listLatestSummaries reads: enough to order and count jobs, without their text. */
+export type LatestSummary = Pick<
+  LatestStatus,
+  'jobKey' | 'lastStatus' | 'lastFinishedAt' | 'late' | 'lateSince' | 'lastReceivedAt' | 'updatedAt'
+>;
+
 export interface RunRecord {
   runId: string;
   jobKey: string;
@@ -85,6 +97,9 @@ const LATEST = 'LATEST';
 const LATEST_KIND = 'latest';
 const RUN_PREFIX = 'RUN#';
 export const DEFAULT_HISTORY_TTL_DAYS = 90;
+/** BatchGetItem takes at most 100 keys; unprocessed ones are retried this many times in all. */
+const BATCH_GET_MAX = 100;
+const BATCH_GET_ATTEMPTS = 5;
 /** Far below DynamoDB's 400 KB item limit: history rows stay cheap to read in pages. */
 const DETAILS_MAX_BYTES = 16_384;
 
@@ -204,7 +219,20 @@ export class JobStatusStore {
 
   /** Every job's latest status, most recent report first. */
   async listLatest(): Promise<LatestStatus[]> {
-    const items: LatestStatus[] = [];
+    return (await this.queryLatest()).map(toLatest);
+  }
+
+  /** Every job's latest status without its text (title, message): what ordering and counting need, at any job count. */
+  async listLatestSummaries(): Promise<LatestSummary[]> {
+    const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
+    const items = await this.queryLatest(attributes);
+    return items.map((item) => ({ late: false, ...item }) as LatestSummary);
+  }
+
+  private async queryLatest(attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    const names: Record<string, string> = { '#kind': 'kind' };
+    for (const [index, name] of (attributes ?? []).entries()) names[`#a${index}`] = name;
     let cursor: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -212,16 +240,35 @@ export class JobStatusStore {
           TableName: this.tableName,
           IndexName: 'byKind',
           KeyConditionExpression: '#kind = :kind',
-          ExpressionAttributeNames: { '#kind': 'kind' },
+          ...(attributes ? { ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', ') } : {}),
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ':kind': LATEST_KIND },
           ScanIndexForward: false,
           ExclusiveStartKey: cursor,
         }),
       );
-      for (const item of page.Items ?? []) items.push(toLatest(item));
+      items.push(...(page.Items ?? []));
       cursor = page.LastEvaluatedKey;
     } while (cursor);
     return items;
+  }
+
+  /** The latest status of each job_key given (those that have one), in batches of 100. */
+  async getLatestMany(jobKeys: readonly string[]): Promise<LatestStatus[]> {
+    const found: LatestStatus[] = [];
+    for (let start = 0; start < jobKeys.length; start += BATCH_GET_MAX) {
+      let keys = jobKeys
+        .slice(start, start + BATCH_GET_MAX)
+        .map((jobKey) => ({ pk: jobPartitionKey(jobKey), sk: LATEST }));
+      for (let attempt = 0; keys.length > 0; attempt += 1) {
+        if (attempt === BATCH_GET_ATTEMPTS) throw new Error(`DynamoDB left ${keys.length} status rows unread`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
+        found.push(...(result.Responses?.[this.tableName] ?? []).map(toLatest));
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      }
+    }
+    return found;
   }
 
   /** One job's runs, newest first; pass the returned cursor to get the next page. */
