@@ -180,15 +180,18 @@ describe('job watchdog', () => {
     expect(await api.store.expectations.get('ftp-export')).toBeUndefined();
   });
 
-  it('marks an expectation it cannot evaluate, shows it on the page and still watches every other job', async () => {
-    // Stored before PUT checked that a cron runs at all: 31 February never comes.
-    await api.store.expectations.put({
+  /** As stored before PUT checked that a cron runs at all: 31 February never comes. */
+  const storeNeverRunningExpectation = () =>
+    api.store.expectations.put({
       jobKey: 'never-runs',
       crons: ['0 9 31 2 *'],
       timezone: 'Asia/Tokyo',
       graceMinutes: 10,
       source: 'api',
     });
+
+  it('marks an expectation it cannot evaluate, shows it on the page and still watches every other job', async () => {
+    await storeNeverRunningExpectation();
     await expectEvery('minpaku-in-report', 60, 10);
     await reportNow();
 
@@ -208,13 +211,7 @@ describe('job watchdog', () => {
   });
 
   it('clears the mark once the expectation is replaced by one it can evaluate', async () => {
-    await api.store.expectations.put({
-      jobKey: 'never-runs',
-      crons: ['0 9 31 2 *'],
-      timezone: 'Asia/Tokyo',
-      graceMinutes: 10,
-      source: 'api',
-    });
+    await storeNeverRunningExpectation();
     await runWatchdog();
 
     await expectEvery('never-runs', 60, 10);
