@@ -7,7 +7,10 @@ import type { JobStatusStore, LatestSummary } from '#shared/job-status-store';
  * that missed its window as late (once; a report clears it) and clear marks that no longer hold.
  */
 export interface WatchdogPorts {
-  store: Pick<JobStatusStore, 'listLatestSummaries' | 'markLate' | 'clearLate' | 'expectations'>;
+  store: Pick<
+    JobStatusStore,
+    'listLatestSummaries' | 'completeInterruptedRun' | 'markLate' | 'clearLate' | 'expectations'
+  >;
   /** The registry's expectations (BUILT_IN_EXPECTATIONS). */
   builtIn: readonly ExpectationInput[];
   now: Date;
@@ -30,7 +33,12 @@ export interface WatchdogResult {
   cleared: string[];
   /** Expectations that could not be evaluated, with the reason: marked on the expectation, the others still checked. */
   problems: string[];
+  /** Jobs whose interrupted report's run was written out to the history by this run. */
+  completed: string[];
 }
+
+/** A run parked this long is no report in progress any more: its reporter failed or gave up. */
+const PARKED_RUN_MINUTES = 1;
 
 function sameSchedule(stored: Expectation, wanted: ExpectationInput): boolean {
   return (
@@ -69,8 +77,21 @@ export async function syncBuiltInExpectations(
 export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogResult> {
   const { store, now } = ports;
   const expectations = await syncBuiltInExpectations(store, ports.builtIn);
-  const latestByJob = new Map((await store.listLatestSummaries()).map((latest) => [latest.jobKey, latest]));
-  const result: WatchdogResult = { checked: expectations.length, late: [], newlyLate: [], cleared: [], problems: [] };
+  const summaries = await store.listLatestSummaries();
+  const latestByJob = new Map(summaries.map((latest) => [latest.jobKey, latest]));
+  const result: WatchdogResult = {
+    checked: expectations.length,
+    late: [],
+    newlyLate: [],
+    cleared: [],
+    problems: [],
+    completed: [],
+  };
+  const parkedBefore = now.getTime() - PARKED_RUN_MINUTES * 60_000;
+  for (const latest of summaries) {
+    if (!latest.pendingRunId || Date.parse(latest.updatedAt) > parkedBefore) continue;
+    if (await store.completeInterruptedRun(latest.jobKey)) result.completed.push(latest.jobKey);
+  }
 
   for (const expectation of expectations) {
     const latest = latestByJob.get(expectation.jobKey);

@@ -75,7 +75,10 @@ export interface LatestStatus {
 export type LatestSummary = Pick<
   LatestStatus,
   'jobKey' | 'lastStatus' | 'lastFinishedAt' | 'late' | 'lateSince' | 'lastReceivedAt' | 'updatedAt'
->;
+> & {
+  /** Set while the run of an interrupted report waits to be written to the history (run-commit.ts). */
+  pendingRunId?: string;
+};
 
 export interface RunRecord {
   runId: string;
@@ -170,6 +173,11 @@ export class JobStatusStore {
     return { id, jobKey: report.jobKey, runId, duplicate, stale, firstRecorded: committed || stored };
   }
 
+  /** Writes an interrupted report's run to the history if it is still parked in the latest status. */
+  completeInterruptedRun(jobKey: string): Promise<boolean> {
+    return this.committer.completeParked(jobPartitionKey(jobKey));
+  }
+
   async getLatest(jobKey: string): Promise<LatestStatus | undefined> {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: jobPartitionKey(jobKey), sk: LATEST } }),
@@ -225,6 +233,7 @@ export class JobStatusStore {
   /** Every job's latest status without its text (title, message): what ordering and counting need, at any job count. */
   async listLatestSummaries(): Promise<LatestSummary[]> {
     const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
+    attributes.push('pendingRunId');
     const items = await this.queryLatest(attributes);
     return items.map((item) => ({ late: false, ...item }) as LatestSummary);
   }

@@ -10,7 +10,8 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
  * row is the commit record: one conditional update (atomic on its own) moves it to the run and parks
  * the run's history row in it (`pendingRun`); the history row is written next and the parked copy
  * dropped last. Whoever finds a parked run of another report writes it out before committing its own,
- * so a run that reached the latest status always reaches the history, even if its reporter never retries.
+ * so a run that reached the latest status always reaches the history, even if its reporter never retries
+ * (and the watchdog writes out what is still parked after a minute, for jobs that report rarely).
  *
  *   1. history row exists        → a redelivery: nothing changes (not even lastReceivedAt or a late mark)
  *   2. commit latest (if newer)  → condition: no older-report overwrite, no parked run of another report
@@ -151,6 +152,15 @@ export class RunCommitter {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Writes out the parked run of a job's latest status, if any (the watchdog's clean-up); true if there was one. */
+  async completeParked(pk: string): Promise<boolean> {
+    const latestKey = { pk, sk: LATEST };
+    const parked = (await this.readLatest(latestKey))?.pendingRun as HistoryItem | undefined;
+    if (!parked) return false;
+    await this.writeOutParked(latestKey, parked);
+    return true;
   }
 
   /** Completes another report's interrupted commit: its history row, then its parked copy. */

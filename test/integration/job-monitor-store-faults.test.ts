@@ -1,4 +1,5 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { watchExpectations } from '../../lambdas/job-watchdog/watch-expectations';
 import { type MonitorFixture, startMonitorFixture, validReport } from './job-monitor-fixture';
 
 /**
@@ -89,6 +90,19 @@ describe('job report when DynamoDB fails mid-write', () => {
       ['2025-08-11T05:30:00.000Z', 'success'],
       ['2025-08-11T05:00:00.000Z', 'error'],
     ]);
+    expect((await rows()).some((row) => 'pendingRun' in row)).toBe(false);
+  });
+
+  it('has the watchdog write out the history row of an interrupted report its reporter never retried', async () => {
+    api.dynamoFaults.failOnCall = api.dynamoFaults.calls + 3; // the history row write
+    await api.report(report());
+    api.clock.now = new Date(api.clock.now.getTime() + 2 * 60_000);
+
+    const result = await watchExpectations({ store: api.store, builtIn: [], now: api.clock.now });
+
+    expect(result.completed).toEqual(['minpaku-in-report']);
+    const { runs } = await api.store.listRuns('minpaku-in-report');
+    expect(runs.map((run) => run.message)).toEqual(['disk full']);
     expect((await rows()).some((row) => 'pendingRun' in row)).toBe(false);
   });
 
