@@ -1,6 +1,7 @@
 import type { Expectation, ExpectationInput } from '#shared/expectation-store';
 import { evaluateLateness } from '#shared/expected-runs';
 import type { JobStatusStore, LatestSummary } from '#shared/job-status-store';
+import { ABANDONED_AFTER_MS } from '#shared/run-commit';
 
 /**
  * The watchdog's core: bring the registry's expectations into the store, then mark every job
@@ -9,7 +10,7 @@ import type { JobStatusStore, LatestSummary } from '#shared/job-status-store';
 export interface WatchdogPorts {
   store: Pick<
     JobStatusStore,
-    'listLatestSummaries' | 'completeInterruptedRun' | 'markLate' | 'clearLate' | 'expectations'
+    'listLatestSummaries' | 'completeInterruptedRuns' | 'markLate' | 'clearLate' | 'expectations'
   >;
   /** The registry's expectations (BUILT_IN_EXPECTATIONS). */
   builtIn: readonly ExpectationInput[];
@@ -36,9 +37,6 @@ export interface WatchdogResult {
   /** Jobs whose interrupted report's run was written out to the history by this run. */
   completed: string[];
 }
-
-/** A run parked this long is no report in progress any more: its reporter failed or gave up. */
-const PARKED_RUN_MINUTES = 1;
 
 function sameSchedule(stored: Expectation, wanted: ExpectationInput): boolean {
   return (
@@ -87,10 +85,10 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
     problems: [],
     completed: [],
   };
-  const parkedBefore = now.getTime() - PARKED_RUN_MINUTES * 60_000;
+  const parkedBefore = now.getTime() - ABANDONED_AFTER_MS;
   for (const latest of summaries) {
-    if (!latest.pendingRunId || Date.parse(latest.updatedAt) > parkedBefore) continue;
-    if (await store.completeInterruptedRun(latest.jobKey)) result.completed.push(latest.jobKey);
+    if (!latest.parkedRunIds?.size || Date.parse(latest.updatedAt) > parkedBefore) continue;
+    if ((await store.completeInterruptedRuns(latest.jobKey)) > 0) result.completed.push(latest.jobKey);
   }
 
   for (const expectation of expectations) {

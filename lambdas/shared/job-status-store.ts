@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import { ExpectationStore } from './expectation-store';
 import { decodeCursor, encodeCursor } from './page-cursor';
-import { RunCommitter } from './run-commit';
+import { isCommitAttribute, RunCommitter } from './run-commit';
 
 /**
  * The job-status store: latest status per job_key plus a run history, in one DynamoDB table
@@ -76,8 +76,8 @@ export type LatestSummary = Pick<
   LatestStatus,
   'jobKey' | 'lastStatus' | 'lastFinishedAt' | 'late' | 'lateSince' | 'lastReceivedAt' | 'updatedAt'
 > & {
-  /** Set while the run of an interrupted report waits to be written to the history (run-commit.ts). */
-  pendingRunId?: string;
+  /** Runs of reports still being written, or interrupted, waiting to be written to the history (run-commit.ts). */
+  parkedRunIds?: Set<string>;
 };
 
 export interface RunRecord {
@@ -173,8 +173,8 @@ export class JobStatusStore {
     return { id, jobKey: report.jobKey, runId, duplicate, stale, firstRecorded: committed || stored };
   }
 
-  /** Writes an interrupted report's run to the history if it is still parked in the latest status. */
-  completeInterruptedRun(jobKey: string): Promise<boolean> {
+  /** Writes interrupted reports' runs to the history if they are still parked in the latest status; returns how many. */
+  completeInterruptedRuns(jobKey: string): Promise<number> {
     return this.committer.completeParked(jobPartitionKey(jobKey));
   }
 
@@ -233,7 +233,7 @@ export class JobStatusStore {
   /** Every job's latest status without its text (title, message): what ordering and counting need, at any job count. */
   async listLatestSummaries(): Promise<LatestSummary[]> {
     const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
-    attributes.push('pendingRunId');
+    attributes.push('parkedRunIds');
     const items = await this.queryLatest(attributes);
     return items.map((item) => ({ late: false, ...item }) as LatestSummary);
   }
@@ -312,6 +312,7 @@ export function decodeRunsCursor(cursor: string, jobKey: string): Record<string,
 
 function toLatest(item: Record<string, unknown> | undefined): LatestStatus {
   if (!item) throw new Error('job-status store returned no item');
-  const { pk: _pk, sk: _sk, kind: _kind, pendingRun: _pending, pendingRunId: _pendingId, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
+  for (const name of Object.keys(rest)) if (isCommitAttribute(name)) delete rest[name];
   return { late: false, toolId: null, lastMessage: null, ...rest } as LatestStatus;
 }

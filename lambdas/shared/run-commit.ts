@@ -8,13 +8,13 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
  * DynamoDB's TransactWriteItems would do it in one call, but dynalite (the local and test twin) does
  * not implement transactions, and code that only real AWS runs would be untested. So the latest-status
  * row is the commit record: one conditional update (atomic on its own) moves it to the run and parks
- * the run's history row in it (`pendingRun`); the history row is written next and the parked copy
- * dropped last. Whoever finds a parked run of another report writes it out before committing its own,
- * so a run that reached the latest status always reaches the history, even if its reporter never retries
- * (and the watchdog writes out what is still parked after a minute, for jobs that report rarely).
+ * the run's history row in it (attribute `parked:<runId>`, listed in the string set `parkedRunIds`);
+ * the history row is written next and the parked copy dropped last. A retry, the job's next report or
+ * the watchdog writes out what an interrupted report left parked (over a minute), so a run that reached
+ * the latest status always reaches the history, even if its reporter never retries.
  *
  *   1. history row exists        → a redelivery: nothing changes (not even lastReceivedAt or a late mark)
- *   2. commit latest (if newer)  → condition: no older-report overwrite, no parked run of another report
+ *   2. commit latest (if newer)  → the older-report rule is the condition; concurrent reports each park their own
  *   3. put history row           → idempotent (attribute_not_exists)
  *   4. drop the parked copy      → best effort: a leftover copy is written out (idempotently) later
  */
@@ -45,10 +45,17 @@ export interface CommitOutcome {
 }
 
 const LATEST = 'LATEST';
-/** A parked run of another report blocks a commit until written out; a few rounds cover concurrent reporters. */
-const MAX_COMMIT_ROUNDS = 4;
+const PARKED_PREFIX = 'parked:';
+const parkedAttribute = (runId: string) => `${PARKED_PREFIX}${runId}`;
+/** A run parked this long is no report in progress any more: its reporter failed or gave up. */
+export const ABANDONED_AFTER_MS = 60_000;
 
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+/** Attributes of the commit protocol, which readers of the latest status leave out. */
+export function isCommitAttribute(name: string): boolean {
+  return name === 'parkedRunIds' || name.startsWith(PARKED_PREFIX);
+}
 
 export class RunCommitter {
   constructor(
@@ -72,35 +79,52 @@ export class RunCommitter {
       };
     }
 
-    let id: string | undefined;
+    const before = await this.commitLatest(item, latestKind, receivedAt);
+    const committed = before !== undefined;
+    let id = before?.id;
+    let parkedByUs = committed;
     let latest: Record<string, unknown> | undefined;
-    for (let round = 0; round < MAX_COMMIT_ROUNDS && id === undefined; round += 1) {
-      id = await this.commitLatest(item, latestKind, receivedAt);
-      if (id !== undefined) break;
+    if (!committed) {
       latest = await this.readLatest(latestKey);
-      const parked = latest?.pendingRun as HistoryItem | undefined;
-      if (!parked || parked.runId === item.runId) break; // older than the latest status, or our own retry
-      await this.writeOutParked(latestKey, parked);
+      id = String(latest?.id ?? '');
+      parkedByUs = latest?.[parkedAttribute(item.runId)] !== undefined; // our own earlier, interrupted attempt
     }
-    if (id === undefined && latest?.pendingRun && (latest.pendingRun as HistoryItem).runId !== item.runId) {
-      throw new Error(`job ${item.jobKey}: the latest status stayed blocked by other reports' runs; retry`);
-    }
-    const committed = id !== undefined;
     const stored = await this.putHistory(item);
-    if (committed || (latest?.pendingRun as HistoryItem | undefined)?.runId === item.runId) {
-      await this.dropParked(latestKey, item.runId).catch(() => undefined); // written out later if this fails
-    }
-    return {
-      id: id ?? String(latest?.id ?? ''),
-      duplicate: false,
-      committed,
-      stored,
-      stale: !committed && !sameRun(latest, item),
-    };
+    // Best effort: this report is stored either way, and the watchdog sweeps what is left.
+    if (before) await this.writeOutAbandoned(latestKey, before.previous, receivedAt).catch(() => undefined);
+    if (parkedByUs) await this.dropParked(latestKey, item.runId).catch(() => undefined); // written out later if this fails
+    return { id: id ?? '', duplicate: false, committed, stored, stale: !committed && !sameRun(latest, item) };
   }
 
-  /** The commit: returns the status row id, or undefined when the condition held it back. */
-  private async commitLatest(item: HistoryItem, latestKind: string, receivedAt: string): Promise<string | undefined> {
+  /** Writes out every run parked in a job's latest status (the watchdog's clean-up); returns how many. */
+  async completeParked(pk: string): Promise<number> {
+    const latestKey = { pk, sk: LATEST };
+    const latest = await this.readLatest(latestKey);
+    const runIds = [...((latest?.parkedRunIds as Set<string> | undefined) ?? [])];
+    for (const runId of runIds) {
+      const parked = latest?.[parkedAttribute(runId)] as HistoryItem | undefined;
+      if (parked) await this.putHistory(parked);
+      await this.dropParked(latestKey, runId);
+    }
+    return runIds.length;
+  }
+
+  /** Runs parked over a minute before this commit belong to interrupted reports: the next report writes them out. */
+  private async writeOutAbandoned(latestKey: Record<string, string>, previous: Record<string, unknown>, now: string) {
+    for (const runId of (previous.parkedRunIds as Set<string> | undefined) ?? []) {
+      const parked = previous[parkedAttribute(runId)] as HistoryItem | undefined;
+      if (!parked || Date.parse(now) - Date.parse(String(parked.receivedAt)) < ABANDONED_AFTER_MS) continue;
+      await this.putHistory(parked);
+      await this.dropParked(latestKey, runId);
+    }
+  }
+
+  /** The commit: the status row id and the row as it was, or undefined when the condition held it back. */
+  private async commitLatest(
+    item: HistoryItem,
+    latestKind: string,
+    receivedAt: string,
+  ): Promise<{ id: string; previous: Record<string, unknown> } | undefined> {
     const newId = randomUUID();
     try {
       const result = await this.db.send(
@@ -111,12 +135,12 @@ export class RunCommitter {
             'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
             'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, ' +
             'lastReceivedAt = :now, late = :false, id = if_not_exists(id, :newId), ' +
-            'createdAt = if_not_exists(createdAt, :now), pendingRun = :run, pendingRunId = :runId REMOVE lateSince',
+            'createdAt = if_not_exists(createdAt, :now), #parked = :run ADD parkedRunIds :runIds REMOVE lateSince',
           // Newer wins; at the same finished_at the later arrival wins, but never the same run again.
           ConditionExpression:
-            '(attribute_not_exists(pk) OR lastFinishedAt < :finishedAt OR ' +
-            '(lastFinishedAt = :finishedAt AND lastRunId <> :runId)) AND attribute_not_exists(pendingRunId)',
-          ExpressionAttributeNames: { '#kind': 'kind' },
+            'attribute_not_exists(pk) OR lastFinishedAt < :finishedAt OR ' +
+            '(lastFinishedAt = :finishedAt AND lastRunId <> :runId)',
+          ExpressionAttributeNames: { '#kind': 'kind', '#parked': parkedAttribute(item.runId) },
           ExpressionAttributeValues: {
             ':kind': latestKind,
             ':jobKey': item.jobKey,
@@ -126,6 +150,7 @@ export class RunCommitter {
             ':finishedAt': item.finishedAt,
             ':message': item.message,
             ':runId': item.runId,
+            ':runIds': new Set([item.runId]),
             ':now': receivedAt,
             ':false': false,
             ':newId': newId,
@@ -134,7 +159,8 @@ export class RunCommitter {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      return typeof result.Attributes?.id === 'string' ? result.Attributes.id : newId;
+      const previous = result.Attributes ?? {};
+      return { id: typeof previous.id === 'string' ? previous.id : newId, previous };
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -154,30 +180,16 @@ export class RunCommitter {
     }
   }
 
-  /** Writes out the parked run of a job's latest status, if any (the watchdog's clean-up); true if there was one. */
-  async completeParked(pk: string): Promise<boolean> {
-    const latestKey = { pk, sk: LATEST };
-    const parked = (await this.readLatest(latestKey))?.pendingRun as HistoryItem | undefined;
-    if (!parked) return false;
-    await this.writeOutParked(latestKey, parked);
-    return true;
-  }
-
-  /** Completes another report's interrupted commit: its history row, then its parked copy. */
-  private async writeOutParked(latestKey: Record<string, string>, parked: HistoryItem): Promise<void> {
-    await this.putHistory(parked);
-    await this.dropParked(latestKey, parked.runId);
-  }
-
   private async dropParked(latestKey: Record<string, string>, runId: string): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: latestKey,
-          UpdateExpression: 'REMOVE pendingRun, pendingRunId',
-          ConditionExpression: 'pendingRunId = :runId',
-          ExpressionAttributeValues: { ':runId': runId },
+          UpdateExpression: 'REMOVE #parked DELETE parkedRunIds :runIds',
+          ConditionExpression: 'attribute_exists(#parked)',
+          ExpressionAttributeNames: { '#parked': parkedAttribute(runId) },
+          ExpressionAttributeValues: { ':runIds': new Set([runId]) },
         }),
       );
     } catch (error) {

@@ -82,6 +82,7 @@ describe('job report when DynamoDB fails mid-write', () => {
     const interrupted = await api.report(report());
     expect(interrupted.status).toBe(500);
     expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({ lastStatus: 'error' });
+    api.clock.now = new Date(api.clock.now.getTime() + 2 * 60_000);
 
     await api.report(validReport(api, { finished_at: '2025-08-11T05:30:00Z', status: 'success' }));
 
@@ -90,7 +91,20 @@ describe('job report when DynamoDB fails mid-write', () => {
       ['2025-08-11T05:30:00.000Z', 'success'],
       ['2025-08-11T05:00:00.000Z', 'error'],
     ]);
-    expect((await rows()).some((row) => 'pendingRun' in row)).toBe(false);
+    expect((await rows()).some((row) => 'parkedRunIds' in row)).toBe(false);
+  });
+
+  it('stores 20 concurrent reports of one job completely, the newest as its latest status', async () => {
+    const reports = Array.from({ length: 20 }, (_, index) =>
+      validReport(api, { finished_at: new Date(Date.parse('2025-08-11T05:00:00Z') + index * 1000).toISOString() }),
+    );
+
+    const responses = await Promise.all(reports.map((sent) => api.report(sent)));
+
+    expect(responses.map((response) => response.status)).toEqual(reports.map(() => 200));
+    expect((await api.store.getLatest('minpaku-in-report'))?.lastFinishedAt).toBe('2025-08-11T05:00:19.000Z');
+    expect((await api.store.listRuns('minpaku-in-report', { limit: 50 })).runs).toHaveLength(20);
+    expect((await rows()).some((row) => 'parkedRunIds' in row)).toBe(false);
   });
 
   it('has the watchdog write out the history row of an interrupted report its reporter never retried', async () => {
@@ -103,7 +117,7 @@ describe('job report when DynamoDB fails mid-write', () => {
     expect(result.completed).toEqual(['minpaku-in-report']);
     const { runs } = await api.store.listRuns('minpaku-in-report');
     expect(runs.map((run) => run.message)).toEqual(['disk full']);
-    expect((await rows()).some((row) => 'pendingRun' in row)).toBe(false);
+    expect((await rows()).some((row) => 'parkedRunIds' in row)).toBe(false);
   });
 
   it('emits JobReportedError for an error report whose first attempt failed before anything was written', async () => {
