@@ -1,6 +1,5 @@
-import { z } from 'zod';
 import type { LatestStatus, LatestSummary } from '#shared/job-status-store';
-import { decodeCursor, encodeCursor } from '#shared/page-cursor';
+import { decodeCursor, encodeCursor, exactObject } from '#shared/page-cursor';
 import { type JobView, urgency } from './job-views';
 
 /**
@@ -23,11 +22,15 @@ interface JobPosition {
   k: string;
 }
 
-const positionSchema = z.strictObject({
-  u: z.number().int().min(0).max(2),
-  f: z.union([z.literal(''), z.string().regex(ISO_UTC)]),
-  k: z.string().min(1).max(1000),
-});
+function positionShape(value: unknown): JobPosition | undefined {
+  const position = exactObject(value, ['u', 'f', 'k']);
+  if (!position) return undefined;
+  const { u, f, k } = position;
+  if (u !== 0 && u !== 1 && u !== 2) return undefined;
+  if (typeof f !== 'string' || (f !== '' && !ISO_UTC.test(f))) return undefined;
+  if (typeof k !== 'string' || k.length === 0 || k.length > 1000) return undefined;
+  return { u, f, k };
+}
 
 const positionOf = (job: JobView): JobPosition => ({ u: urgency(job), f: job.finished_at ?? '', k: job.job_key });
 
@@ -60,7 +63,7 @@ export interface JobsPage {
  * `limit`. Throws InvalidCursorError for a cursor this API did not issue.
  */
 export function selectPage(ordered: readonly JobView[], cursor: string | undefined, limit: number): JobsPage {
-  const after = cursor === undefined ? undefined : decodeCursor(cursor, positionSchema, 'job list');
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, positionShape, 'job list');
   const remaining = after ? ordered.filter((job) => comparePositions(positionOf(job), after) > 0) : ordered;
   const jobs = remaining.slice(0, limit);
   return { jobs, nextCursor: remaining.length > limit ? cursorAfter(jobs[jobs.length - 1]) : undefined };

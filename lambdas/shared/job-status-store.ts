@@ -7,9 +7,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { ExpectationStore } from './expectation-store';
-import { decodeCursor, encodeCursor } from './page-cursor';
+import { decodeCursor, encodeCursor, exactObject } from './page-cursor';
 import { isCommitAttribute, RunCommitter } from './run-commit';
 
 /**
@@ -306,8 +305,12 @@ const RUN_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** The cursor is the last key of the previous page; it must be a history key of this job. */
 export function decodeRunsCursor(cursor: string, jobKey: string): Record<string, string> {
-  const schema = z.strictObject({ pk: z.literal(jobPartitionKey(jobKey)), sk: z.string().regex(RUN_SORT_KEY) });
-  return decodeCursor(cursor, schema, `runs (job_key "${jobKey}")`);
+  const shape = (position: unknown) => {
+    const key = exactObject(position, ['pk', 'sk']);
+    const valid = key && key.pk === jobPartitionKey(jobKey) && typeof key.sk === 'string' && RUN_SORT_KEY.test(key.sk);
+    return valid ? { pk: key.pk as string, sk: key.sk as string } : undefined;
+  };
+  return decodeCursor(cursor, shape, `runs (job_key "${jobKey}")`);
 }
 
 function toLatest(item: Record<string, unknown> | undefined): LatestStatus {
