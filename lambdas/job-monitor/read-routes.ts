@@ -81,7 +81,8 @@ export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Prom
   const detailed = await withDetails(deps, page.jobs, expectations);
   const fits = countWithinBudget(detailed, (job) => Buffer.byteLength(JSON.stringify(job)));
   const jobs = detailed.slice(0, fits);
-  const nextCursor = fits < detailed.length ? cursorAfter(jobs[jobs.length - 1]) : page.nextCursor;
+  // Cut short: continue after the last job shown, at the position it was ordered by.
+  const nextCursor = fits < detailed.length ? cursorAfter(page.jobs[fits - 1]) : page.nextCursor;
   const body = {
     jobs,
     counts: countJobs(ordered),
@@ -155,7 +156,8 @@ export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest):
     Buffer.byteLength(renderJobCard(job, history.get(job.job_key) ?? [], now)),
   );
   const jobs = detailed.slice(0, fits);
-  const nextCursor = fits < detailed.length ? cursorAfter(jobs[jobs.length - 1]) : page.nextCursor;
+  // Cut short: continue after the last job shown, at the position it was ordered by.
+  const nextCursor = fits < detailed.length ? cursorAfter(page.jobs[fits - 1]) : page.nextCursor;
   const html = renderIncidentsPage({
     jobs,
     counts: countJobs(ordered),
