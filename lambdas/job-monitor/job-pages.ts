@@ -72,14 +72,21 @@ export function selectPage(ordered: readonly JobView[], cursor: string | undefin
 export const cursorAfter = (job: JobView): string => encodeCursor(positionOf(job));
 
 /**
- * The first items of a page whose rendered size stays within the budget (always at least one: a single
- * job is at most a few tens of KB). Returns how many fit.
+ * The first jobs of a page (`detailed`: the page's jobs with their text) whose rendered size stays within
+ * the budget, always at least one (a single job is a few tens of KB at most). A page cut short continues
+ * after its last job shown, at the position that job was ordered by.
  */
-export function countWithinBudget<T>(items: readonly T[], bytes: (item: T) => number, budget = PAGE_BUDGET_BYTES) {
+export function fitToBudget(
+  page: JobsPage,
+  detailed: readonly JobView[],
+  bytes: (job: JobView) => number,
+  budget = PAGE_BUDGET_BYTES,
+): JobsPage {
   let used = 0;
-  for (const [index, item] of items.entries()) {
-    used += bytes(item);
-    if (used > budget && index > 0) return index;
+  for (const [index, job] of detailed.entries()) {
+    used += bytes(job);
+    if (used > budget && index > 0)
+      return { jobs: detailed.slice(0, index), nextCursor: cursorAfter(page.jobs[index - 1]) };
   }
-  return items.length;
+  return { jobs: [...detailed], nextCursor: page.nextCursor };
 }

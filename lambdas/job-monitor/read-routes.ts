@@ -2,7 +2,7 @@ import type { Expectation } from '#shared/expectation-store';
 import { InvalidCursorError } from '#shared/job-status-store';
 import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from './http-messages';
 import { escapeHtml, renderIncidentsPage, renderJobCard } from './incidents-page';
-import { countWithinBudget, cursorAfter, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
+import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
 import {
   buildJobViews,
   countJobs,
@@ -79,10 +79,7 @@ export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Prom
   const page = pageOf(ordered, wanted);
   if ('error' in page) return errorResponse(400, page.error);
   const detailed = await withDetails(deps, page.jobs, expectations);
-  const fits = countWithinBudget(detailed, (job) => Buffer.byteLength(JSON.stringify(job)));
-  const jobs = detailed.slice(0, fits);
-  // Cut short: continue after the last job shown, at the position it was ordered by.
-  const nextCursor = fits < detailed.length ? cursorAfter(page.jobs[fits - 1]) : page.nextCursor;
+  const { jobs, nextCursor } = fitToBudget(page, detailed, (job) => Buffer.byteLength(JSON.stringify(job)));
   const body = {
     jobs,
     counts: countJobs(ordered),
@@ -152,12 +149,9 @@ export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest):
   const detailed = await withDetails(deps, page.jobs, expectations);
   const history = await recentHistory(deps, detailed);
   const now = deps.now();
-  const fits = countWithinBudget(detailed, (job) =>
+  const { jobs, nextCursor } = fitToBudget(page, detailed, (job) =>
     Buffer.byteLength(renderJobCard(job, history.get(job.job_key) ?? [], now)),
   );
-  const jobs = detailed.slice(0, fits);
-  // Cut short: continue after the last job shown, at the position it was ordered by.
-  const nextCursor = fits < detailed.length ? cursorAfter(page.jobs[fits - 1]) : page.nextCursor;
   const html = renderIncidentsPage({
     jobs,
     counts: countJobs(ordered),
