@@ -100,6 +100,19 @@ describe('job expectation API', () => {
     expect(await api.store.expectations.get('minpaku-in-report')).toBeUndefined();
   });
 
+  it.each([
+    ['\u200b', 'job_key must not be blank'],
+    [
+      'nightly\u202e',
+      'job_key must not contain invisible or bidirectional formatting characters (such as U+200B or U+202E)',
+    ],
+  ])('rejects the job_key %j in the path with the error naming it', async (jobKey, error) => {
+    const response = await putExpectation(jobKey, { cron: '0 9 * * *' });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error });
+  });
+
   it('deletes an expectation and answers 404 for one that is gone', async () => {
     await putExpectation('minpaku-in-report', { cron: '0 9 * * *' });
     const remove = () =>
