@@ -17,7 +17,7 @@ export async function putExpectation(
 ): Promise<HttpResponse> {
   const denied = await denyWithoutWriteSecret(deps, request);
   if (denied) return denied;
-  const validation = validateExpectation(params.job_key, request.body);
+  const validation = validateExpectation(params.job_key, request.body, deps.now());
   if (!validation.ok) return errorResponse(validation.status, validation.error);
   const stored = await deps.store.expectations.put(validation.value);
   if (!stored) throw new Error('expectation was not stored'); // only a registry-only put can be skipped

@@ -1,6 +1,6 @@
 import type { ExpectationInput } from '#shared/expectation-store';
-import { cronProblem, isTimeZone } from '#shared/expected-runs';
-import { jobKeyProblem, parseJsonObject, REPORT_LIMITS, type Validation } from './report-validation';
+import { cronProblem, cronScheduleProblem, isTimeZone } from '#shared/expected-runs';
+import { jobKeyProblem, parseJsonObject, titleProblem, type Validation } from './report-validation';
 
 /**
  * `PUT /api/monitor/jobs/{job_key}/expectation` body:
@@ -17,7 +17,7 @@ function isIntegerIn(value: unknown, min: number, max: number): value is number 
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
-export function validateExpectation(jobKey: string, body: string | undefined): Validation<ExpectationInput> {
+export function validateExpectation(jobKey: string, body: string | undefined, now: Date): Validation<ExpectationInput> {
   const keyProblem = jobKey === '' ? 'job_key is required' : jobKeyProblem(jobKey);
   if (keyProblem) return invalid(keyProblem);
   const parsed = parseJsonObject(body);
@@ -40,12 +40,20 @@ export function validateExpectation(jobKey: string, body: string | undefined): V
   if (grace_minutes !== undefined && !isIntegerIn(grace_minutes, 0, MAX_GRACE_MINUTES)) {
     return invalid(`grace_minutes must be an integer from 0 to ${MAX_GRACE_MINUTES}`);
   }
+  // Only now that the time zone is known: whether a cron ever runs depends on it (daylight saving gaps).
+  if (typeof cron === 'string') {
+    const never = cronScheduleProblem(
+      cron.trim(),
+      typeof timezone === 'string' ? timezone : EXPECTATION_DEFAULTS.timezone,
+      now,
+    );
+    if (never) return invalid(`cron ${never}: the watchdog could never tell whether the job is late`);
+  }
   if (title !== undefined && (typeof title !== 'string' || title === '')) {
     return invalid('title must be a non-empty string');
   }
-  if (typeof title === 'string' && [...title].length > REPORT_LIMITS.titleChars) {
-    return invalid(`title must be at most ${REPORT_LIMITS.titleChars} characters`);
-  }
+  const badTitle = typeof title === 'string' ? titleProblem(title) : undefined;
+  if (badTitle) return invalid(badTitle);
   return {
     ok: true,
     value: {

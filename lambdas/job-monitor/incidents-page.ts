@@ -1,5 +1,5 @@
 import { toJstIso } from '#shared/jst-time';
-import type { JobCounts, JobView, RunView } from './job-views';
+import { type JobCounts, type JobView, needsAttention, type RunView } from './job-views';
 
 /**
  * The /incidents status page (the TC Portal's 障害 page): server-rendered HTML, no script, no
@@ -11,6 +11,12 @@ export interface IncidentsPageInput {
   /** Recent runs per job_key, newest first. */
   history: ReadonlyMap<string, readonly RunView[]>;
   now: Date;
+  /** Jobs needing attention across all pages (the section header counts them all). */
+  attentionTotal?: number;
+  /** Link to the next page of jobs, when there is one. */
+  nextPage?: string;
+  /** false on a later page: it links back to the first. */
+  firstPage?: boolean;
 }
 
 /** The page reloads itself this often, so a screen left open stays current. */
@@ -47,6 +53,7 @@ function statusPills(job: JobView): string {
   if (job.status === 'success') pills.push('<span class="pill pill-ok">正常</span>');
   if (job.status === null) pills.push('<span class="pill pill-none">未報告</span>');
   if (job.late) pills.push('<span class="pill pill-late">遅延</span>');
+  if (job.expectation?.problem) pills.push('<span class="pill pill-late">予定エラー</span>');
   return pills.join('');
 }
 
@@ -57,7 +64,10 @@ function expectationText(job: JobView): string {
     expectation.every_minutes !== null
       ? `${expectation.every_minutes}分ごと`
       : `cron ${expectation.crons.join(' / ')} (${expectation.timezone})`;
-  return `<p class="meta">予定: ${escapeHtml(schedule)} · 猶予 ${expectation.grace_minutes}分</p>`;
+  const problem = expectation.problem
+    ? `<p class="late-note expectation-problem">予定を評価できません (監視されていません): ${escapeHtml(expectation.problem)}</p>`
+    : '';
+  return `<p class="meta">予定: ${escapeHtml(schedule)} · 猶予 ${expectation.grace_minutes}分</p>${problem}`;
 }
 
 function historyList(runs: readonly RunView[], now: Date): string {
@@ -72,8 +82,8 @@ function historyList(runs: readonly RunView[], now: Date): string {
   return `<h4>最近の実行</h4><ol class="history">${items.join('')}</ol>`;
 }
 
-function jobCard(job: JobView, runs: readonly RunView[], now: Date): string {
-  const tone = job.status === 'error' ? 'error' : job.late ? 'late' : job.status === null ? 'none' : 'ok';
+export function renderJobCard(job: JobView, runs: readonly RunView[], now: Date): string {
+  const tone = job.status === 'error' ? 'error' : needsAttention(job) ? 'late' : job.status === null ? 'none' : 'ok';
   const parts = [
     `<article class="job job-${tone}" data-job-key="${escapeHtml(job.job_key)}">`,
     `<div class="job-head">${statusPills(job)}<h3>${escapeHtml(job.title)}</h3></div>`,
@@ -117,14 +127,16 @@ h4{margin:10px 0 4px;font-size:.8rem;color:#52606d}
 .run-status{font-weight:600}.run-error .run-status{color:#d32f2f}.run-success .run-status{color:#2e7d32}
 .run-message{color:#52606d}
 .empty{padding:24px;text-align:center;color:#52606d}
+.pager{margin:12px 4px;font-size:.95rem}
 `;
 
 export function renderIncidentsPage(input: IncidentsPageInput): string {
   const { jobs, counts, history, now } = input;
-  const attention = jobs.filter((job) => job.status === 'error' || job.late);
-  const rest = jobs.filter((job) => !(job.status === 'error' || job.late));
+  const attentionTotal = input.attentionTotal ?? jobs.filter(needsAttention).length;
+  const attention = jobs.filter(needsAttention);
+  const rest = jobs.filter((job) => !needsAttention(job));
   const cards = (list: readonly JobView[]) =>
-    list.map((job) => jobCard(job, history.get(job.job_key) ?? [], now)).join('');
+    list.map((job) => renderJobCard(job, history.get(job.job_key) ?? [], now)).join('');
   const badges = [
     counts.error > 0
       ? `<span class="badge" id="error-badge" aria-label="エラー ${counts.error}件">${counts.error}</span>`
@@ -134,11 +146,17 @@ export function renderIncidentsPage(input: IncidentsPageInput): string {
       : '',
   ].join('');
   const sections = [
+    input.firstPage === false ? '<nav class="pager"><a href="/incidents">← 先頭のページへ</a></nav>' : '',
     attention.length > 0
-      ? `<section id="attention"><h2>要対応 (${attention.length})</h2>${cards(attention)}</section>`
+      ? `<section id="attention"><h2>要対応 (${attentionTotal})</h2>${cards(attention)}</section>`
       : '',
-    rest.length > 0 ? `<section id="others"><h2>その他 (${rest.length})</h2>${cards(rest)}</section>` : '',
+    rest.length > 0
+      ? `<section id="others"><h2>その他 (${counts.total - attentionTotal})</h2>${cards(rest)}</section>`
+      : '',
     jobs.length === 0 ? '<p class="empty">まだジョブの報告がありません</p>' : '',
+    input.nextPage
+      ? `<nav class="pager"><a id="next-page" href="${escapeHtml(input.nextPage)}">次のページ (全 ${counts.total} 件) →</a></nav>`
+      : '',
   ].join('');
   return `<!doctype html>
 <html lang="ja"><head><meta charset="utf-8">

@@ -10,6 +10,8 @@ export interface ExpectationView {
   title: string | null;
   source: 'api' | 'registry';
   created_at: string;
+  /** Why the watchdog cannot evaluate it (the job is not being watched); null when it can. */
+  problem: string | null;
 }
 
 export interface JobView {
@@ -59,10 +61,11 @@ export function toExpectationView(expectation: Expectation): ExpectationView {
     title: expectation.title ?? null,
     source: expectation.source,
     created_at: expectation.createdAt,
+    problem: expectation.problem ?? null,
   };
 }
 
-function fromLatest(latest: LatestStatus, expectation: Expectation | undefined): JobView {
+export function fromLatest(latest: LatestStatus, expectation: Expectation | undefined): JobView {
   return {
     job_key: latest.jobKey,
     id: latest.id,
@@ -94,19 +97,23 @@ function fromExpectationOnly(expectation: Expectation): JobView {
   };
 }
 
-/** Errors first, then late jobs, then everything else; most recent report first within each group. */
-function urgency(job: JobView): number {
+/** Errors first, then late jobs (and jobs the watchdog cannot watch), then everything else. */
+export function urgency(job: JobView): number {
   if (job.status === 'error') return 0;
-  if (job.late) return 1;
+  if (job.late || job.expectation?.problem) return 1;
   return 2;
 }
+
+/** What the status page lists under 要対応. */
+export const needsAttention = (job: JobView) => urgency(job) < 2;
 
 export function compareJobs(a: JobView, b: JobView): number {
   return (
     urgency(a) - urgency(b) ||
     // ISO UTC strings sort as time; never-reported jobs (null) go last in their group.
     (b.finished_at ?? '').localeCompare(a.finished_at ?? '') ||
-    a.job_key.localeCompare(b.job_key)
+    // Code-unit order, not locale order: page cursors (job-pages.ts) compare job_keys the same way.
+    (a.job_key < b.job_key ? -1 : a.job_key > b.job_key ? 1 : 0)
   );
 }
 

@@ -1,7 +1,17 @@
+import type { Expectation } from '#shared/expectation-store';
 import { InvalidCursorError } from '#shared/job-status-store';
 import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from './http-messages';
-import { renderIncidentsPage } from './incidents-page';
-import { buildJobViews, countJobs, type JobView, type RunView, toRunView } from './job-views';
+import { escapeHtml, renderIncidentsPage, renderJobCard } from './incidents-page';
+import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
+import {
+  buildJobViews,
+  countJobs,
+  fromLatest,
+  type JobView,
+  needsAttention,
+  type RunView,
+  toRunView,
+} from './job-views';
 import { denyWithoutReadToken, type MonitorApiDeps } from './monitor-deps';
 import { jobKeyProblem } from './report-validation';
 
@@ -12,24 +22,79 @@ const RUNS_PAGE = { default: 20, max: 100 } as const;
 const PAGE_HISTORY_RUNS = 5;
 /** History queries in flight at once while rendering the page. */
 const HISTORY_CONCURRENCY = 8;
+/** Jobs per status page: each shows its last runs, one history query per job. */
+const PAGE_JOBS = 50;
 
-async function loadJobViews(deps: MonitorApiDeps): Promise<JobView[]> {
-  const [latest, expectations] = await Promise.all([deps.store.listLatest(), deps.store.expectations.list()]);
-  return buildJobViews(latest, expectations);
+/** Every job in page order, from status summaries (no text): cheap to hold and sort at any job count. */
+async function loadOrderedJobs(deps: MonitorApiDeps): Promise<{ ordered: JobView[]; expectations: Expectation[] }> {
+  const [summaries, expectations] = await Promise.all([
+    deps.store.listLatestSummaries(),
+    deps.store.expectations.list(),
+  ]);
+  return { ordered: buildJobViews(summaries.map(summaryAsLatest), expectations), expectations };
 }
 
-/** `GET /api/monitor/jobs` */
+/** The full views (title, message...) of one page's jobs, in the page's order. */
+async function withDetails(deps: MonitorApiDeps, page: readonly JobView[], expectations: readonly Expectation[]) {
+  const reported = page.filter((job) => job.status !== null).map((job) => job.job_key);
+  const latest = new Map((await deps.store.getLatestMany(reported)).map((row) => [row.jobKey, row]));
+  const byJob = new Map(expectations.map((expectation) => [expectation.jobKey, expectation]));
+  return page.map((job) => {
+    const row = latest.get(job.job_key);
+    return row ? fromLatest(row, byJob.get(job.job_key)) : job;
+  });
+}
+
+interface PageWanted {
+  limit: number;
+  cursor: string | undefined;
+}
+type PageRequest = PageWanted | { error: string };
+
+function pageRequest(request: HttpRequest, defaultLimit: number): PageRequest {
+  const limit = parseLimit(request.query.get('limit'), defaultLimit, JOBS_PAGE.max);
+  if (limit === undefined) return { error: `limit must be an integer from 1 to ${JOBS_PAGE.max}` };
+  return { limit, cursor: request.query.get('cursor') ?? undefined };
+}
+
+function pageOf(ordered: readonly JobView[], request: PageWanted) {
+  try {
+    return selectPage(ordered, request.cursor, request.limit);
+  } catch (error) {
+    if (error instanceof InvalidCursorError) return { error: `cursor is invalid: ${error.message}` };
+    throw error;
+  }
+}
+
+const nextLink = (path: string, limit: number, cursor: string) =>
+  `${path}?${new URLSearchParams({ limit: String(limit), cursor })}`;
+
+/** `GET /api/monitor/jobs?limit=100&cursor=...`: one page; `next_cursor` (and the Link header) fetch the next. */
 export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
   const denied = await denyWithoutReadToken(deps, request, 'api');
   if (denied) return denied;
-  const jobs = await loadJobViews(deps);
-  return jsonResponse(200, { jobs, counts: countJobs(jobs), generated_at: deps.now().toISOString() });
+  const wanted = pageRequest(request, JOBS_PAGE.default);
+  if ('error' in wanted) return errorResponse(400, wanted.error);
+  const { ordered, expectations } = await loadOrderedJobs(deps);
+  const page = pageOf(ordered, wanted);
+  if ('error' in page) return errorResponse(400, page.error);
+  const detailed = await withDetails(deps, page.jobs, expectations);
+  const { jobs, nextCursor } = fitToBudget(page, detailed, (job) => Buffer.byteLength(JSON.stringify(job)));
+  const body = {
+    jobs,
+    counts: countJobs(ordered),
+    generated_at: deps.now().toISOString(),
+    next_cursor: nextCursor ?? null,
+  };
+  const headers: Record<string, string> = {};
+  if (nextCursor) headers.link = `<${nextLink('/api/monitor/jobs', wanted.limit, nextCursor)}>; rel="next"`;
+  return jsonResponse(200, body, headers);
 }
 
-function parseLimit(raw: string | null): number | undefined {
-  if (raw === null) return RUNS_PAGE.default;
+function parseLimit(raw: string | null, defaultLimit: number, max: number): number | undefined {
+  if (raw === null) return defaultLimit;
   const limit = Number(raw);
-  return /^\d+$/.test(raw) && limit >= 1 && limit <= RUNS_PAGE.max ? limit : undefined;
+  return /^\d+$/.test(raw) && limit >= 1 && limit <= max ? limit : undefined;
 }
 
 /** `GET /api/monitor/jobs/{job_key}/runs?limit=20&cursor=...`: newest first; `next_cursor` fetches the next page. */
@@ -43,7 +108,7 @@ export async function listJobRuns(
   const jobKey = params.job_key;
   const keyProblem = jobKeyProblem(jobKey);
   if (keyProblem) return errorResponse(400, keyProblem);
-  const limit = parseLimit(request.query.get('limit'));
+  const limit = parseLimit(request.query.get('limit'), RUNS_PAGE.default, RUNS_PAGE.max);
   if (limit === undefined) return errorResponse(400, `limit must be an integer from 1 to ${RUNS_PAGE.max}`);
   const cursor = request.query.get('cursor') ?? undefined;
   let page: Awaited<ReturnType<MonitorApiDeps['store']['listRuns']>>;
@@ -70,11 +135,31 @@ async function recentHistory(deps: MonitorApiDeps, jobs: readonly JobView[]): Pr
   return history;
 }
 
-/** `GET /incidents`: the status page; a browser is asked for the read token as a Basic password. */
+/** `GET /incidents?cursor=...`: the status page, one page of jobs; a browser is asked for the read token as a Basic password. */
 export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
   const denied = await denyWithoutReadToken(deps, request, 'page');
   if (denied) return denied;
-  const jobs = await loadJobViews(deps);
-  const history = await recentHistory(deps, jobs);
-  return htmlResponse(200, renderIncidentsPage({ jobs, counts: countJobs(jobs), history, now: deps.now() }));
+  const { ordered, expectations } = await loadOrderedJobs(deps);
+  const page = pageOf(ordered, { limit: PAGE_JOBS, cursor: request.query.get('cursor') ?? undefined });
+  if ('error' in page)
+    return htmlResponse(
+      400,
+      `<!doctype html><html lang="ja"><meta charset="utf-8"><p>${escapeHtml(page.error)}</p></html>`,
+    );
+  const detailed = await withDetails(deps, page.jobs, expectations);
+  const history = await recentHistory(deps, detailed);
+  const now = deps.now();
+  const { jobs, nextCursor } = fitToBudget(page, detailed, (job) =>
+    Buffer.byteLength(renderJobCard(job, history.get(job.job_key) ?? [], now)),
+  );
+  const html = renderIncidentsPage({
+    jobs,
+    counts: countJobs(ordered),
+    attentionTotal: ordered.filter(needsAttention).length,
+    history,
+    now,
+    nextPage: nextCursor ? `/incidents?${new URLSearchParams({ cursor: nextCursor })}` : undefined,
+    firstPage: request.query.get('cursor') === null,
+  });
+  return htmlResponse(200, html);
 }

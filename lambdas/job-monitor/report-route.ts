@@ -20,8 +20,9 @@ export async function reportJob(deps: MonitorApiDeps, request: HttpRequest): Pro
     deps.logger.error('could not store the job report', { error: error as Error, job_key: report.jobKey });
     return errorResponse(500, 'Failed to update job status');
   }
-  // A redelivered report was counted the first time; an older (stale) error still is an error that happened.
-  if (report.status === 'error' && !stored.duplicate) deps.metrics.jobReportedError(report.jobKey);
+  // Once per run: a redelivery was counted the first time, a retry completing an interrupted first attempt counts
+  // now (that attempt answered 500 before counting), and an older (stale) error still is an error that happened.
+  if (report.status === 'error' && stored.firstRecorded) deps.metrics.jobReportedError(report.jobKey);
   deps.logger.info('job report stored', {
     job_key: report.jobKey,
     status: report.status,

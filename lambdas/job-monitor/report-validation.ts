@@ -30,6 +30,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // C0 controls, DEL and C1 controls: invisible in the page and in logs, and a job_key ends up in both.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+// Zero-width, bidirectional and other format characters (U+200B, U+202E...) and line separators: two job_keys
+// that look the same must be the same, and a key must not reorder the text around it on the page.
+const INVISIBLE_CHARACTER = /[\p{Cf}\p{Zl}\p{Zp}]/u;
+const BLANK = /^[\s\p{Cf}]*$/u;
+/** Windows tools (PowerShell 5, .NET) prefix UTF-8 bodies with a byte-order mark; JSON.parse refuses it. */
+const BYTE_ORDER_MARK = /^\uFEFF/;
 
 /** Length as people count it: code points, so an emoji or a kanji is one character. */
 const characterCount = (value: string) => [...value].length;
@@ -42,7 +48,7 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
 export function parseJsonObject(body: string | undefined): Validation<Record<string, unknown>> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body ?? '');
+    parsed = JSON.parse((body ?? '').replace(BYTE_ORDER_MARK, ''));
   } catch {
     return invalid('Invalid JSON body');
   }
@@ -55,6 +61,21 @@ export function jobKeyProblem(jobKey: string): string | undefined {
     return `job_key must be at most ${REPORT_LIMITS.jobKeyChars} characters`;
   }
   if (CONTROL_CHARACTER.test(jobKey)) return 'job_key must not contain control characters';
+  if (BLANK.test(jobKey)) return 'job_key must not be blank';
+  if (INVISIBLE_CHARACTER.test(jobKey)) {
+    return 'job_key must not contain invisible or bidirectional formatting characters (such as U+200B or U+202E)';
+  }
+  if (jobKey.trim() !== jobKey) return 'job_key must not start or end with white space';
+  return undefined;
+}
+
+/** What is wrong with a title beyond being present (job reports and expectations). */
+export function titleProblem(title: string): string | undefined {
+  if (characterCount(title) > REPORT_LIMITS.titleChars) {
+    return `title must be at most ${REPORT_LIMITS.titleChars} characters`;
+  }
+  if (CONTROL_CHARACTER.test(title)) return 'title must not contain control characters';
+  if (BLANK.test(title)) return 'title must not be blank';
   return undefined;
 }
 
@@ -77,9 +98,8 @@ export function validateJobReport(body: string | undefined, now: Date): Validati
   }
   const keyProblem = jobKeyProblem(job_key);
   if (keyProblem) return invalid(keyProblem);
-  if (characterCount(title) > REPORT_LIMITS.titleChars) {
-    return invalid(`title must be at most ${REPORT_LIMITS.titleChars} characters`);
-  }
+  const badTitle = titleProblem(title);
+  if (badTitle) return invalid(badTitle);
   const latestAccepted = now.getTime() + REPORT_LIMITS.futureMinutes * 60_000;
   if (finishedAt.getTime() > latestAccepted) {
     return invalid(

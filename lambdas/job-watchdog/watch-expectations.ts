@@ -1,13 +1,17 @@
 import type { Expectation, ExpectationInput } from '#shared/expectation-store';
 import { evaluateLateness } from '#shared/expected-runs';
-import type { JobStatusStore, LatestStatus } from '#shared/job-status-store';
+import type { JobStatusStore, LatestSummary } from '#shared/job-status-store';
+import { ABANDONED_AFTER_MS } from '#shared/run-commit';
 
 /**
  * The watchdog's core: bring the registry's expectations into the store, then mark every job
  * that missed its window as late (once; a report clears it) and clear marks that no longer hold.
  */
 export interface WatchdogPorts {
-  store: Pick<JobStatusStore, 'listLatest' | 'markLate' | 'clearLate' | 'expectations'>;
+  store: Pick<
+    JobStatusStore,
+    'listLatestSummaries' | 'completeInterruptedRuns' | 'markLate' | 'clearLate' | 'expectations'
+  >;
   /** The registry's expectations (BUILT_IN_EXPECTATIONS). */
   builtIn: readonly ExpectationInput[];
   now: Date;
@@ -28,8 +32,10 @@ export interface WatchdogResult {
   newlyLate: string[];
   /** Jobs whose late mark was cleared because their expectation changed or was deleted. */
   cleared: string[];
-  /** Expectations that could not be evaluated, with the reason. */
+  /** Expectations that could not be evaluated, with the reason: marked on the expectation, the others still checked. */
   problems: string[];
+  /** Jobs whose interrupted report's run was written out to the history by this run. */
+  completed: string[];
 }
 
 function sameSchedule(stored: Expectation, wanted: ExpectationInput): boolean {
@@ -69,8 +75,21 @@ export async function syncBuiltInExpectations(
 export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogResult> {
   const { store, now } = ports;
   const expectations = await syncBuiltInExpectations(store, ports.builtIn);
-  const latestByJob = new Map((await store.listLatest()).map((latest) => [latest.jobKey, latest]));
-  const result: WatchdogResult = { checked: expectations.length, late: [], newlyLate: [], cleared: [], problems: [] };
+  const summaries = await store.listLatestSummaries();
+  const latestByJob = new Map(summaries.map((latest) => [latest.jobKey, latest]));
+  const result: WatchdogResult = {
+    checked: expectations.length,
+    late: [],
+    newlyLate: [],
+    cleared: [],
+    problems: [],
+    completed: [],
+  };
+  const parkedBefore = now.getTime() - ABANDONED_AFTER_MS;
+  for (const latest of summaries) {
+    if (!latest.parkedRunIds?.size || Date.parse(latest.updatedAt) > parkedBefore) continue;
+    if ((await store.completeInterruptedRuns(latest.jobKey)) > 0) result.completed.push(latest.jobKey);
+  }
 
   for (const expectation of expectations) {
     const latest = latestByJob.get(expectation.jobKey);
@@ -83,9 +102,15 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
         now,
       });
     } catch (error) {
-      result.problems.push(`${expectation.jobKey}: ${(error as Error).message}`);
+      // One broken expectation (say, stored before its cron was checked) must not stop the watch over the others.
+      const problem = (error as Error).message;
+      result.problems.push(`${expectation.jobKey}: ${problem}`);
+      if (expectation.problem !== problem)
+        await store.expectations.setProblem(expectation.jobKey, problem, expectation.updatedAt);
       continue;
     }
+    if (expectation.problem !== undefined)
+      await store.expectations.setProblem(expectation.jobKey, undefined, expectation.updatedAt);
     if (!lateness.late) {
       if (latest?.late && (await store.clearLate(latest.jobKey, latest.updatedAt))) result.cleared.push(latest.jobKey);
       continue;
@@ -103,6 +128,6 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
   return result;
 }
 
-async function clearOrphanedLate(store: WatchdogPorts['store'], latest: LatestStatus, result: WatchdogResult) {
+async function clearOrphanedLate(store: WatchdogPorts['store'], latest: LatestSummary, result: WatchdogResult) {
   if (latest.late && (await store.clearLate(latest.jobKey, latest.updatedAt))) result.cleared.push(latest.jobKey);
 }

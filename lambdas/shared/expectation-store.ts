@@ -33,9 +33,11 @@ export interface Expectation extends ExpectationSchedule {
   updatedAt: string;
   /** Set by the watchdog when a job that never reported missed its first window. */
   lateSince?: string;
+  /** Set by the watchdog when it cannot evaluate this expectation (e.g. a cron that never runs); cleared by a new one. */
+  problem?: string;
 }
 
-export type ExpectationInput = Omit<Expectation, 'createdAt' | 'updatedAt' | 'lateSince'>;
+export type ExpectationInput = Omit<Expectation, 'createdAt' | 'updatedAt' | 'lateSince' | 'problem'>;
 
 const EXPECTATION_PARTITION = 'EXPECTATION';
 const expectationKey = (jobKey: string) => ({ pk: EXPECTATION_PARTITION, sk: `JOB#${jobKey}` });
@@ -81,8 +83,8 @@ export class ExpectationStore {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':now': now };
     const set: string[] = ['#updatedAt = :now', '#createdAt = if_not_exists(#createdAt, :now)'];
-    const remove: string[] = ['#lateSince'];
-    for (const name of ['updatedAt', 'createdAt', 'lateSince']) names[`#${name}`] = name;
+    const remove: string[] = ['#lateSince', '#problem'];
+    for (const name of ['updatedAt', 'createdAt', 'lateSince', 'problem']) names[`#${name}`] = name;
     const fields: Record<string, unknown> = {
       jobKey: input.jobKey,
       crons: input.crons,
@@ -140,6 +142,32 @@ export class ExpectationStore {
         }),
       );
       return result.Attributes !== undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Records (or clears, with undefined) why the watchdog cannot evaluate this expectation. `seenUpdatedAt` is the
+   * updatedAt the watchdog evaluated: an expectation replaced in between keeps its own (clean) state.
+   */
+  async setProblem(jobKey: string, problem: string | undefined, seenUpdatedAt: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: expectationKey(jobKey),
+          UpdateExpression: problem === undefined ? 'REMOVE #problem' : 'SET #problem = :problem',
+          ConditionExpression: '#updatedAt = :seen',
+          ExpressionAttributeNames: { '#problem': 'problem', '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: {
+            ':seen': seenUpdatedAt,
+            ...(problem === undefined ? {} : { ':problem': problem }),
+          },
+        }),
+      );
+      return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;

@@ -56,6 +56,23 @@ export function cronProblem(cron: string): string | undefined {
   }
 }
 
+/** A schedule that never fires within this long cannot be watched: nothing would ever be late. */
+const HORIZON_MS = 366 * 24 * 3_600_000;
+
+/**
+ * Why a cron cannot serve as an expectation: not five fields, or no run within the next year in its
+ * time zone (`0 9 31 2 *` parses but never runs). undefined when it can.
+ */
+export function cronScheduleProblem(cron: string, timezone: string, now: Date): string | undefined {
+  const syntax = cronProblem(cron);
+  if (syntax) return syntax;
+  const next = cronFor(cron, timezone).nextRun(now);
+  if (!next || next.getTime() - now.getTime() > HORIZON_MS) {
+    return `"${cron}" has no run within the next year (in ${timezone})`;
+  }
+  return undefined;
+}
+
 /** An IANA time zone name the runtime knows, e.g. Asia/Tokyo. */
 export function isTimeZone(timezone: string): boolean {
   try {

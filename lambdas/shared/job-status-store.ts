@@ -1,13 +1,15 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ExpectationStore } from './expectation-store';
+import { decodeCursor, encodeCursor, exactObject } from './page-cursor';
+import { isCommitAttribute, RunCommitter } from './run-commit';
 
 /**
  * The job-status store: latest status per job_key plus a run history, in one DynamoDB table
@@ -44,6 +46,11 @@ export interface RecordResult {
   duplicate: boolean;
   /** Older than the stored latest status: kept in history only. */
   stale: boolean;
+  /**
+   * This call is the one that recorded the run: it moved the latest status to it or wrote its history row.
+   * A retry that completes an interrupted first attempt is; a redelivery of a completely stored run is not.
+   */
+  firstRecorded: boolean;
 }
 
 export interface LatestStatus {
@@ -62,6 +69,15 @@ export interface LatestStatus {
   createdAt: string;
   updatedAt: string;
 }
+
+/** What listLatestSummaries reads: enough to order and count jobs, without their text. */
+export type LatestSummary = Pick<
+  LatestStatus,
+  'jobKey' | 'lastStatus' | 'lastFinishedAt' | 'late' | 'lateSince' | 'lastReceivedAt' | 'updatedAt'
+> & {
+  /** Runs of reports still being written, or interrupted, waiting to be written to the history (run-commit.ts). */
+  parkedRunIds?: Set<string>;
+};
 
 export interface RunRecord {
   runId: string;
@@ -83,20 +99,21 @@ const LATEST = 'LATEST';
 const LATEST_KIND = 'latest';
 const RUN_PREFIX = 'RUN#';
 export const DEFAULT_HISTORY_TTL_DAYS = 90;
+/** BatchGetItem takes at most 100 keys; unprocessed ones are retried this many times in all. */
+const BATCH_GET_MAX = 100;
+const BATCH_GET_ATTEMPTS = 5;
 /** Far below DynamoDB's 400 KB item limit: history rows stay cheap to read in pages. */
 const DETAILS_MAX_BYTES = 16_384;
 
 export const jobPartitionKey = (jobKey: string) => `JOB#${jobKey}`;
 
 function contentRunId(report: RunReport, finishedAt: string): string {
-  const content = [report.jobKey, finishedAt, report.status, report.title, report.message ?? ''].join('\u0000');
-  return createHash('sha256').update(content).digest('hex').slice(0, 24);
+  // Every field a reporter sends: two tools reporting the same job at the same moment are two runs.
+  const content = [report.jobKey, finishedAt, report.status, report.title, report.message ?? '', report.toolId ?? ''];
+  return createHash('sha256').update(content.join('\u0000')).digest('hex').slice(0, 24);
 }
 
-/** A runs cursor that was not issued for this job (or is not a cursor at all). */
-export class InvalidCursorError extends Error {
-  override name = 'InvalidCursorError';
-}
+export { InvalidCursorError } from './page-cursor';
 
 export class JobStatusStore {
   /** Per-job schedule expectations, kept in the same table. */
@@ -108,16 +125,20 @@ export class JobStatusStore {
     private readonly options: { historyTtlDays?: number; now?: () => Date } = {},
   ) {
     this.expectations = new ExpectationStore(db, tableName, () => this.now());
+    this.committer = new RunCommitter(db, tableName);
   }
+
+  private readonly committer: RunCommitter;
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
 
-  /** History row first (idempotent), then the latest status if this run is not older than it. */
+  /** The history row and, unless this run is older, the latest status: all or nothing as run-commit.ts explains. */
   async recordRun(report: RunReport): Promise<RecordResult> {
     const finishedAt = new Date(report.finishedAt).toISOString();
     const runId = report.runId ?? contentRunId(report, finishedAt);
+    if (!RUN_ID.test(runId)) throw new Error(`runId must match ${RUN_ID}, got "${runId}"`); // it becomes part of a key
     const receivedAt = this.now().toISOString();
     const ttlDays = this.options.historyTtlDays ?? DEFAULT_HISTORY_TTL_DAYS;
     const run: RunRecord = {
@@ -137,64 +158,23 @@ export class JobStatusStore {
         : {}),
       receivedAt,
     };
-    let duplicate = false;
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: jobPartitionKey(report.jobKey),
-            sk: `${RUN_PREFIX}${finishedAt}#${runId}`,
-            ...run,
-            expiresAt: Math.floor(Date.parse(finishedAt) / 1000) + ttlDays * 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      duplicate = true; // still (re)apply the latest status below: a retry after a partial failure completes it
-    }
-    const latest = await this.applyLatest(run, receivedAt);
-    if (latest) return { id: latest.id, jobKey: report.jobKey, runId, duplicate, stale: false };
-    const current = await this.getLatest(report.jobKey);
-    return { id: current?.id ?? '', jobKey: report.jobKey, runId, duplicate, stale: true };
+    const outcome = await this.committer.record(
+      {
+        pk: jobPartitionKey(report.jobKey),
+        sk: `${RUN_PREFIX}${finishedAt}#${runId}`,
+        ...run,
+        expiresAt: Math.floor(Date.parse(finishedAt) / 1000) + ttlDays * 86_400,
+      },
+      LATEST_KIND,
+      receivedAt,
+    );
+    const { id, duplicate, stale, committed, stored } = outcome;
+    return { id, jobKey: report.jobKey, runId, duplicate, stale, firstRecorded: committed || stored };
   }
 
-  private async applyLatest(run: RunRecord, now: string): Promise<LatestStatus | undefined> {
-    try {
-      const result = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: jobPartitionKey(run.jobKey), sk: LATEST },
-          UpdateExpression:
-            'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
-            'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, lastReceivedAt = :now, ' +
-            'late = :false, id = if_not_exists(id, :newId), createdAt = if_not_exists(createdAt, :now) ' +
-            'REMOVE lateSince',
-          ConditionExpression: 'attribute_not_exists(pk) OR lastFinishedAt <= :finishedAt',
-          ExpressionAttributeNames: { '#kind': 'kind' },
-          ExpressionAttributeValues: {
-            ':kind': LATEST_KIND,
-            ':jobKey': run.jobKey,
-            ':title': run.title,
-            ':toolId': run.toolId,
-            ':status': run.status,
-            ':finishedAt': run.finishedAt,
-            ':message': run.message,
-            ':runId': run.runId,
-            ':now': now,
-            ':false': false,
-            ':newId': randomUUID(),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toLatest(result.Attributes);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+  /** Writes interrupted reports' runs to the history if they are still parked in the latest status; returns how many. */
+  completeInterruptedRuns(jobKey: string): Promise<number> {
+    return this.committer.completeParked(jobPartitionKey(jobKey));
   }
 
   async getLatest(jobKey: string): Promise<LatestStatus | undefined> {
@@ -246,7 +226,21 @@ export class JobStatusStore {
 
   /** Every job's latest status, most recent report first. */
   async listLatest(): Promise<LatestStatus[]> {
-    const items: LatestStatus[] = [];
+    return (await this.queryLatest()).map(toLatest);
+  }
+
+  /** Every job's latest status without its text (title, message): what ordering and counting need, at any job count. */
+  async listLatestSummaries(): Promise<LatestSummary[]> {
+    const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
+    attributes.push('parkedRunIds');
+    const items = await this.queryLatest(attributes);
+    return items.map((item) => ({ late: false, ...item }) as LatestSummary);
+  }
+
+  private async queryLatest(attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    const names: Record<string, string> = { '#kind': 'kind' };
+    for (const [index, name] of (attributes ?? []).entries()) names[`#a${index}`] = name;
     let cursor: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -254,16 +248,35 @@ export class JobStatusStore {
           TableName: this.tableName,
           IndexName: 'byKind',
           KeyConditionExpression: '#kind = :kind',
-          ExpressionAttributeNames: { '#kind': 'kind' },
+          ...(attributes ? { ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', ') } : {}),
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ':kind': LATEST_KIND },
           ScanIndexForward: false,
           ExclusiveStartKey: cursor,
         }),
       );
-      for (const item of page.Items ?? []) items.push(toLatest(item));
+      items.push(...(page.Items ?? []));
       cursor = page.LastEvaluatedKey;
     } while (cursor);
     return items;
+  }
+
+  /** The latest status of each job_key given (those that have one), in batches of 100. */
+  async getLatestMany(jobKeys: readonly string[]): Promise<LatestStatus[]> {
+    const found: LatestStatus[] = [];
+    for (let start = 0; start < jobKeys.length; start += BATCH_GET_MAX) {
+      let keys = jobKeys
+        .slice(start, start + BATCH_GET_MAX)
+        .map((jobKey) => ({ pk: jobPartitionKey(jobKey), sk: LATEST }));
+      for (let attempt = 0; keys.length > 0; attempt += 1) {
+        if (attempt === BATCH_GET_ATTEMPTS) throw new Error(`DynamoDB left ${keys.length} status rows unread`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }));
+        found.push(...(result.Responses?.[this.tableName] ?? []).map(toLatest));
+        keys = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+      }
+    }
+    return found;
   }
 
   /** One job's runs, newest first; pass the returned cursor to get the next page. */
@@ -280,29 +293,29 @@ export class JobStatusStore {
     );
     const runs = (result.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...run }) => run as RunRecord);
     const next = result.LastEvaluatedKey
-      ? Buffer.from(JSON.stringify(result.LastEvaluatedKey), 'utf8').toString('base64url')
+      ? encodeCursor({ pk: result.LastEvaluatedKey.pk, sk: result.LastEvaluatedKey.sk })
       : undefined;
     return { runs, nextCursor: next };
   }
 }
 
-/** The cursor is the last key of the previous page; it must belong to this job's history. */
-function decodeRunsCursor(cursor: string, jobKey: string): Record<string, string> {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('cursor is not a runs cursor');
-  }
-  const { pk, sk } = (key ?? {}) as Record<string, unknown>;
-  if (pk !== jobPartitionKey(jobKey) || typeof sk !== 'string' || !sk.startsWith(RUN_PREFIX)) {
-    throw new InvalidCursorError(`cursor does not belong to the runs of job_key "${jobKey}"`);
-  }
-  return { pk, sk };
+/** `RUN#<finished_at>#<run id>`: anything else in a cursor was not issued by listRuns. */
+const RUN_SORT_KEY = /^RUN#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9._:-]{1,100}$/;
+const RUN_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** The cursor is the last key of the previous page; it must be a history key of this job. */
+export function decodeRunsCursor(cursor: string, jobKey: string): Record<string, string> {
+  const shape = (position: unknown) => {
+    const key = exactObject(position, ['pk', 'sk']);
+    const valid = key && key.pk === jobPartitionKey(jobKey) && typeof key.sk === 'string' && RUN_SORT_KEY.test(key.sk);
+    return valid ? { pk: key.pk as string, sk: key.sk as string } : undefined;
+  };
+  return decodeCursor(cursor, shape, `runs (job_key "${jobKey}")`);
 }
 
 function toLatest(item: Record<string, unknown> | undefined): LatestStatus {
   if (!item) throw new Error('job-status store returned no item');
   const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
+  for (const name of Object.keys(rest)) if (isCommitAttribute(name)) delete rest[name];
   return { late: false, toolId: null, lastMessage: null, ...rest } as LatestStatus;
 }

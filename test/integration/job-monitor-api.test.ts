@@ -121,6 +121,56 @@ describe('POST /api/monitor/job-report', () => {
     expect(api.reportedErrors).toEqual(['minpaku-in-report']);
   });
 
+  it('accepts a body that starts with a UTF-8 byte-order mark, as Windows tools send it', async () => {
+    const response = await api.report(`\uFEFF${JSON.stringify(validReport(api))}`);
+
+    expect(response.status).toBe(200);
+    expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({ lastStatus: 'success' });
+  });
+
+  it('stores the same report from two tools (different tool_id) as two runs', async () => {
+    const report = validReport(api, { finished_at: '2025-08-11T03:00:00Z' });
+    await api.report({ ...report, tool_id: '0f8fad5b-d9cb-469f-a165-70867728950e' });
+    await api.report({ ...report, tool_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7' });
+
+    const { runs } = await api.store.listRuns('minpaku-in-report');
+    expect(runs.map((run) => run.toolId).sort()).toEqual([
+      '0f8fad5b-d9cb-469f-a165-70867728950e',
+      '7c9e6679-7425-40de-944b-e07fc1f90ae7',
+    ]);
+  });
+
+  it('does not let a redelivered copy of an earlier report flip the latest status back', async () => {
+    const success = validReport(api, { finished_at: '2025-08-11T03:00:00Z', status: 'success' });
+    const failure = validReport(api, { finished_at: '2025-08-11T03:00:00Z', status: 'error', message: 'disk full' });
+    await api.report(success);
+    await api.report(failure);
+
+    const redelivered = await api.report(success);
+
+    expect(redelivered.status).toBe(200);
+    expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({
+      lastStatus: 'error',
+      lastMessage: 'disk full',
+    });
+  });
+
+  it('does not let a redelivered copy of the latest report clear a late mark or count as a check-in', async () => {
+    const report = validReport(api, { finished_at: '2025-08-11T03:00:00Z' });
+    await api.report(report);
+    const before = await api.store.getLatest('minpaku-in-report');
+    await api.store.markLate('minpaku-in-report', '2025-08-11T05:00:00.000Z', before!.updatedAt);
+    api.clock.now = new Date(api.clock.now.getTime() + 3_600_000);
+
+    await api.report(report);
+
+    expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({
+      late: true,
+      lateSince: '2025-08-11T05:00:00.000Z',
+      lastReceivedAt: before!.lastReceivedAt,
+    });
+  });
+
   it('gives each history row a TTL of 90 days after finished_at', async () => {
     await api.report(validReport(api, { finished_at: '2025-08-11T03:00:00Z' }));
 
@@ -211,6 +261,38 @@ describe('POST /api/monitor/job-report with bad input', () => {
     ],
     ['a message that is a number', () => validReport(api, { message: 3 }), 400, 'message must be a string or null'],
     ['a tool_id that is not a UUID', () => validReport(api, { tool_id: 'tool-1' }), 400, 'tool_id must be a UUID'],
+    ['a blank job_key', () => validReport(api, { job_key: ' ' }), 400, 'job_key must not be blank'],
+    [
+      'a job_key of only a zero-width space',
+      () => validReport(api, { job_key: '\u200b' }),
+      400,
+      'job_key must not be blank',
+    ],
+    [
+      'a job_key with a zero-width space inside',
+      () => validReport(api, { job_key: 'back\u200bup' }),
+      400,
+      'job_key must not contain invisible or bidirectional formatting characters (such as U+200B or U+202E)',
+    ],
+    [
+      'a job_key with a right-to-left override',
+      () => validReport(api, { job_key: 'pukcab\u202e' }),
+      400,
+      'job_key must not contain invisible or bidirectional formatting characters (such as U+200B or U+202E)',
+    ],
+    [
+      'a job_key with a trailing space',
+      () => validReport(api, { job_key: 'backup ' }),
+      400,
+      'job_key must not start or end with white space',
+    ],
+    [
+      'a title with a NUL character',
+      () => validReport(api, { title: 'a\u0000b' }),
+      400,
+      'title must not contain control characters',
+    ],
+    ['a blank title', () => validReport(api, { title: '\u3000' }), 400, 'title must not be blank'],
   ];
 
   it.each(cases)('rejects %s with the error naming the field, storing nothing', async (_name, body, status, error) => {

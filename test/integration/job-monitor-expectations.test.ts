@@ -33,6 +33,7 @@ describe('job expectation API', () => {
         title: null,
         source: 'api',
         created_at: '2025-08-11T00:00:00.000Z',
+        problem: null,
       },
     });
   });
@@ -74,6 +75,21 @@ describe('job expectation API', () => {
     ['every_minutes of zero', { every_minutes: 0 }, 'every_minutes must be an integer from 1 to 10080'],
     ['an unknown time zone', { cron: '0 9 * * *', timezone: 'Mars/Olympus' }, 'timezone must be an IANA time zone'],
     ['a negative grace', { cron: '0 9 * * *', grace_minutes: -1 }, 'grace_minutes must be an integer from 0 to 1440'],
+    [
+      'a cron that never runs (31 February)',
+      { cron: '0 9 31 2 *' },
+      'cron "0 9 31 2 *" has no run within the next year (in Asia/Tokyo)',
+    ],
+    [
+      'a cron that runs only every four years',
+      { cron: '0 0 29 2 *' },
+      'cron "0 0 29 2 *" has no run within the next year',
+    ],
+    [
+      'a title with a NUL character',
+      { cron: '0 9 * * *', title: 'a\u0000' },
+      'title must not contain control characters',
+    ],
   ];
 
   it.each(badBodies)('rejects %s with the error naming the field', async (_name, body, error) => {
@@ -82,6 +98,19 @@ describe('job expectation API', () => {
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toContain(error);
     expect(await api.store.expectations.get('minpaku-in-report')).toBeUndefined();
+  });
+
+  it.each([
+    ['\u200b', 'job_key must not be blank'],
+    [
+      'nightly\u202e',
+      'job_key must not contain invisible or bidirectional formatting characters (such as U+200B or U+202E)',
+    ],
+  ])('rejects the job_key %j in the path with the error naming it', async (jobKey, error) => {
+    const response = await putExpectation(jobKey, { cron: '0 9 * * *' });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error });
   });
 
   it('deletes an expectation and answers 404 for one that is gone', async () => {

@@ -19,6 +19,8 @@ export interface MonitorFixture {
   tableName: string;
   writeSecret: string;
   readToken: string;
+  /** Faults for the store's DynamoDB client: the call numbered `failOnCall` (counting from 1) throws before it is sent. */
+  dynamoFaults: { calls: number; failOnCall?: number };
   /** The clock every part reads; tests move it. */
   clock: { now: Date };
   /** job_keys of emitted JobReportedError metrics. */
@@ -42,6 +44,16 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
   const tableName = uniqueName('job-status');
   await createJobStatusTable(client, tableName);
   const clock = { now: options.now ?? new Date() };
+  const dynamoFaults: MonitorFixture['dynamoFaults'] = { calls: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      dynamoFaults.calls += 1;
+      if (dynamoFaults.calls === dynamoFaults.failOnCall)
+        throw new Error(`injected failure of DynamoDB call ${dynamoFaults.calls}`);
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectedFaults' },
+  );
   const now = () => new Date(clock.now);
   const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const store = new JobStatusStore(db, tableName, { now });
@@ -67,6 +79,7 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
     store,
     db,
     tableName,
+    dynamoFaults,
     writeSecret,
     readToken,
     clock,

@@ -98,6 +98,32 @@ describe('monitor read API', () => {
     expect(((await response.json()) as { error: string }).error).toMatch(/^cursor is invalid/);
   });
 
+  it('rejects a forged cursor whose key DynamoDB would refuse with 400, not 500', async () => {
+    await api.report(validReport(api, { job_key: 'conc-a' }));
+    const forged = Buffer.from(JSON.stringify({ pk: 'JOB#conc-a', sk: `RUN#${'z'.repeat(1021)}` })).toString(
+      'base64url',
+    );
+
+    const response = await api.read(`/api/monitor/jobs/conc-a/runs?cursor=${forged}`);
+
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/^cursor is invalid/);
+  });
+
+  it.each([
+    ['a key with an extra attribute', { pk: 'JOB#conc-a', sk: 'RUN#2025-08-11T01:00:00.000Z#abc', x: 1 }],
+    ['a key of another item kind', { pk: 'JOB#conc-a', sk: 'LATEST' }],
+    ['a key that is not a string', { pk: 'JOB#conc-a', sk: 42 }],
+    ['a JSON array', ['JOB#conc-a']],
+  ])('rejects a cursor holding %s', async (_name, position) => {
+    await api.report(validReport(api, { job_key: 'conc-a' }));
+    const forged = Buffer.from(JSON.stringify(position)).toString('base64url');
+
+    const response = await api.read(`/api/monitor/jobs/conc-a/runs?cursor=${forged}`);
+
+    expect(response.status).toBe(400);
+  });
+
   it('rejects the job list without a read token', async () => {
     const response = await api.read('/api/monitor/jobs', {});
 

@@ -180,6 +180,46 @@ describe('job watchdog', () => {
     expect(await api.store.expectations.get('ftp-export')).toBeUndefined();
   });
 
+  /** As stored before PUT checked that a cron runs at all: 31 February never comes. */
+  const storeNeverRunningExpectation = () =>
+    api.store.expectations.put({
+      jobKey: 'never-runs',
+      crons: ['0 9 31 2 *'],
+      timezone: 'Asia/Tokyo',
+      graceMinutes: 10,
+      source: 'api',
+    });
+
+  it('marks an expectation it cannot evaluate, shows it on the page and still watches every other job', async () => {
+    await storeNeverRunningExpectation();
+    await expectEvery('minpaku-in-report', 60, 10);
+    await reportNow();
+
+    minutesAfterStart(71);
+    const outcome = await runWatchdog();
+
+    expect(outcome.status).toBe('success');
+    expect((await api.store.getLatest('minpaku-in-report'))?.late).toBe(true);
+    expect((await api.store.expectations.get('never-runs'))?.problem).toMatch(/no future run/);
+    const body = (await (await api.read('/api/monitor/jobs')).json()) as {
+      jobs: Array<{ job_key: string; expectation: { problem: string | null } | null }>;
+    };
+    expect(body.jobs.find((job) => job.job_key === 'never-runs')?.expectation?.problem).toMatch(/no future run/);
+    const page = await (await api.read('/incidents')).text();
+    expect(page).toContain('予定エラー');
+    expect(page).toContain('監視されていません');
+  });
+
+  it('clears the mark once the expectation is replaced by one it can evaluate', async () => {
+    await storeNeverRunningExpectation();
+    await runWatchdog();
+
+    await expectEvery('never-runs', 60, 10);
+    await runWatchdog();
+
+    expect((await api.store.expectations.get('never-runs'))?.problem).toBeUndefined();
+  });
+
   it('records its own run in the job-status store', async () => {
     await runWatchdog();
 

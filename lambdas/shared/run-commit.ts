@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * How one run becomes a history row plus the job's latest status, as if in one transaction.
+ *
+ * DynamoDB's TransactWriteItems would do it in one call, but dynalite (the local and test twin) does
+ * not implement transactions, and code that only real AWS runs would be untested. So the latest-status
+ * row is the commit record: one conditional update (atomic on its own) moves it to the run and parks
+ * the run's history row in it (attribute `parked:<runId>`, listed in the string set `parkedRunIds`);
+ * the history row is written next and the parked copy dropped last. A retry, the job's next report or
+ * the watchdog writes out what an interrupted report left parked (over a minute), so a run that reached
+ * the latest status always reaches the history, even if its reporter never retries.
+ *
+ *   1. history row exists        → a redelivery: nothing changes (not even lastReceivedAt or a late mark)
+ *   2. commit latest (if newer)  → the older-report rule is the condition; concurrent reports each park their own
+ *   3. put history row           → idempotent (attribute_not_exists)
+ *   4. drop the parked copy      → best effort: a leftover copy is written out (idempotently) later
+ */
+export interface HistoryItem {
+  pk: string;
+  sk: string;
+  runId: string;
+  jobKey: string;
+  title: string;
+  status: 'success' | 'error';
+  finishedAt: string;
+  message: string | null;
+  toolId: string | null;
+  [attribute: string]: unknown;
+}
+
+export interface CommitOutcome {
+  /** The job's status row id (stable across reports). */
+  id: string;
+  /** The history row already existed before this call: a redelivery of a report stored completely. */
+  duplicate: boolean;
+  /** This call moved (or created) the latest status to this run. */
+  committed: boolean;
+  /** This call wrote the history row (a first delivery, or the retry that completes an interrupted one). */
+  stored: boolean;
+  /** The run is older than the latest status: kept in history only. */
+  stale: boolean;
+}
+
+const LATEST = 'LATEST';
+const PARKED_PREFIX = 'parked:';
+const parkedAttribute = (runId: string) => `${PARKED_PREFIX}${runId}`;
+/** A run parked this long is no report in progress any more: its reporter failed or gave up. */
+export const ABANDONED_AFTER_MS = 60_000;
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+/** Attributes of the commit protocol, which readers of the latest status leave out. */
+export function isCommitAttribute(name: string): boolean {
+  return name === 'parkedRunIds' || name.startsWith(PARKED_PREFIX);
+}
+
+export class RunCommitter {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async record(item: HistoryItem, latestKind: string, receivedAt: string): Promise<CommitOutcome> {
+    const latestKey = { pk: item.pk, sk: LATEST };
+    const existing = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
+    );
+    if (existing.Item) {
+      const latest = await this.readLatest(latestKey);
+      return {
+        id: String(latest?.id ?? ''),
+        duplicate: true,
+        committed: false,
+        stored: false,
+        stale: !sameRun(latest, item),
+      };
+    }
+
+    const before = await this.commitLatest(item, latestKind, receivedAt);
+    const committed = before !== undefined;
+    let id = before?.id;
+    let parkedByUs = committed;
+    let latest: Record<string, unknown> | undefined;
+    if (!committed) {
+      latest = await this.readLatest(latestKey);
+      id = String(latest?.id ?? '');
+      parkedByUs = latest?.[parkedAttribute(item.runId)] !== undefined; // our own earlier, interrupted attempt
+    }
+    const stored = await this.putHistory(item);
+    // Best effort: this report is stored either way, and the watchdog sweeps what is left.
+    if (before) await this.writeOutAbandoned(latestKey, before.previous, receivedAt).catch(() => undefined);
+    if (parkedByUs) await this.dropParked(latestKey, item.runId).catch(() => undefined); // written out later if this fails
+    return { id: id ?? '', duplicate: false, committed, stored, stale: !committed && !sameRun(latest, item) };
+  }
+
+  /** Writes out every run parked in a job's latest status (the watchdog's clean-up); returns how many. */
+  async completeParked(pk: string): Promise<number> {
+    const latestKey = { pk, sk: LATEST };
+    const latest = await this.readLatest(latestKey);
+    const runIds = [...((latest?.parkedRunIds as Set<string> | undefined) ?? [])];
+    for (const runId of runIds) {
+      const parked = latest?.[parkedAttribute(runId)] as HistoryItem | undefined;
+      if (parked) await this.putHistory(parked);
+      await this.dropParked(latestKey, runId);
+    }
+    return runIds.length;
+  }
+
+  /** Runs parked over a minute before this commit belong to interrupted reports: the next report writes them out. */
+  private async writeOutAbandoned(latestKey: Record<string, string>, previous: Record<string, unknown>, now: string) {
+    for (const runId of (previous.parkedRunIds as Set<string> | undefined) ?? []) {
+      const parked = previous[parkedAttribute(runId)] as HistoryItem | undefined;
+      if (!parked || Date.parse(now) - Date.parse(String(parked.receivedAt)) < ABANDONED_AFTER_MS) continue;
+      await this.putHistory(parked);
+      await this.dropParked(latestKey, runId);
+    }
+  }
+
+  /** The commit: the status row id and the row as it was, or undefined when the condition held it back. */
+  private async commitLatest(
+    item: HistoryItem,
+    latestKind: string,
+    receivedAt: string,
+  ): Promise<{ id: string; previous: Record<string, unknown> } | undefined> {
+    const newId = randomUUID();
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: item.pk, sk: LATEST },
+          UpdateExpression:
+            'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
+            'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, ' +
+            'lastReceivedAt = :now, late = :false, id = if_not_exists(id, :newId), ' +
+            'createdAt = if_not_exists(createdAt, :now), #parked = :run ADD parkedRunIds :runIds REMOVE lateSince',
+          // Newer wins; at the same finished_at the later arrival wins, but never the same run again.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR lastFinishedAt < :finishedAt OR ' +
+            '(lastFinishedAt = :finishedAt AND lastRunId <> :runId)',
+          ExpressionAttributeNames: { '#kind': 'kind', '#parked': parkedAttribute(item.runId) },
+          ExpressionAttributeValues: {
+            ':kind': latestKind,
+            ':jobKey': item.jobKey,
+            ':title': item.title,
+            ':toolId': item.toolId,
+            ':status': item.status,
+            ':finishedAt': item.finishedAt,
+            ':message': item.message,
+            ':runId': item.runId,
+            ':runIds': new Set([item.runId]),
+            ':now': receivedAt,
+            ':false': false,
+            ':newId': newId,
+            ':run': item,
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const previous = result.Attributes ?? {};
+      return { id: typeof previous.id === 'string' ? previous.id : newId, previous };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** true when this call wrote the row, false when it was there already. */
+  private async putHistory(item: HistoryItem): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async dropParked(latestKey: Record<string, string>, runId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: latestKey,
+          UpdateExpression: 'REMOVE #parked DELETE parkedRunIds :runIds',
+          ConditionExpression: 'attribute_exists(#parked)',
+          ExpressionAttributeNames: { '#parked': parkedAttribute(runId) },
+          ExpressionAttributeValues: { ':runIds': new Set([runId]) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // someone else dropped it already
+    }
+  }
+
+  private async readLatest(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return result.Item;
+  }
+}
+
+function sameRun(latest: Record<string, unknown> | undefined, item: HistoryItem): boolean {
+  return latest?.lastRunId === item.runId;
+}
