@@ -65,6 +65,13 @@ const exportOptions = {
   replacementCharacter: z
     .string()
     .refine((value) => [...value].length === 1, 'exactly one character')
+    // Written into cells as is: a control character would hide in the file, `,` or `"` break its structure.
+    .refine((value) => !/^\p{Cc}$/u.test(value), 'must not be a control character')
+    .refine((value) => value !== ',' && value !== '"', 'must not be "," or \'"\' (it would split or open a cell)')
+    .refine(
+      (value) => !['=', '+', '-', '@'].includes(value),
+      'must not be "=", "+", "-" or "@" (a cell starting with it would read as a formula)',
+    )
     .refine(isShiftJisEncodable, 'must itself be encodable in shift_jis')
     .optional(),
   lineEnding: z.enum(['crlf', 'lf']).optional(),
@@ -179,8 +186,10 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
         ...defaults,
         ...recipient,
         settingsPath: `${ROOT}.recipients[${index}]`,
+        // Where the template was written, for messages: a recipient may inherit it from defaults.
+        fileNameFrom: recipient.fileName !== undefined ? `${ROOT}.recipients[${index}]` : `${ROOT}.defaults`,
       }))
-    : [{ ...defaults, name: DEFAULT_RECIPIENT, settingsPath: `${ROOT}.defaults` }];
+    : [{ ...defaults, name: DEFAULT_RECIPIENT, settingsPath: `${ROOT}.defaults`, fileNameFrom: `${ROOT}.defaults` }];
 
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -192,6 +201,9 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
     if (mode === 'incremental' && !entry.watermarkColumn) {
       problems.push(`${entry.settingsPath}.watermarkColumn: required when mode is "incremental"`);
     }
+    const fileName = entry.fileName ?? DEFAULT_FILE_NAME;
+    const fileNameProblem = fileNameTemplateProblem(fileName, entry.name);
+    if (fileNameProblem) problems.push(`${entry.fileNameFrom}.fileName: ${fileNameProblem}`);
     if (entry.replacementCharacter !== undefined && encoding !== 'shift_jis') {
       problems.push(`${entry.settingsPath}.replacementCharacter: only applies to encoding "shift_jis"`);
     }
@@ -208,7 +220,7 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
       ...(entry.orderBy ? { orderBy: entry.orderBy } : {}),
       mode,
       ...(entry.watermarkColumn ? { watermarkColumn: entry.watermarkColumn } : {}),
-      fileName: entry.fileName ?? DEFAULT_FILE_NAME,
+      fileName,
       encoding,
       ...(entry.replacementCharacter !== undefined ? { replacementCharacter: entry.replacementCharacter } : {}),
       lineEnding: entry.lineEnding ?? 'crlf',
