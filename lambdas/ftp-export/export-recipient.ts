@@ -17,8 +17,10 @@ import {
   describeSourceTable,
   planSource,
   rangeConditions,
+  readOnly,
   SourceError,
   type SourcePlan,
+  sourceQueryError,
   upperBoundQuery,
   type WatermarkRange,
 } from './source-query';
@@ -142,7 +144,9 @@ async function planRange(control: pg.Client, plan: SourcePlan, recipient: Recipi
   const lower = latest?.upper ?? null;
   if (latest && latest.slot.getTime() > slot.getTime()) return { lower, upper: lower };
   try {
-    const { rows } = await control.query<{ upper: string | null }>(upperBoundQuery(control, plan, lower, slot));
+    const { rows } = await readOnly(control, () =>
+      control.query<{ upper: string | null }>(upperBoundQuery(control, plan, lower, slot)),
+    );
     return { lower, upper: rows[0].upper ?? lower };
   } catch (error) {
     if (lower !== null && ['22P02', '22007', '22008', '22003'].includes((error as { code?: string }).code ?? '')) {
@@ -151,7 +155,7 @@ async function planRange(control: pg.Client, plan: SourcePlan, recipient: Recipi
           `${recipient.watermarkColumn}; if the column changed, delete the recipient's rows from nightshift_export_watermarks`,
       );
     }
-    throw error;
+    throw sourceQueryError(error, recipient);
   }
 }
 

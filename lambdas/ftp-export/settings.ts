@@ -188,8 +188,19 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
         settingsPath: `${ROOT}.recipients[${index}]`,
         // Where the template was written, for messages: a recipient may inherit it from defaults.
         fileNameFrom: recipient.fileName !== undefined ? `${ROOT}.recipients[${index}]` : `${ROOT}.defaults`,
+        ownReplacement: recipient.replacementCharacter !== undefined,
+        ownEncoding: recipient.encoding !== undefined,
       }))
-    : [{ ...defaults, name: DEFAULT_RECIPIENT, settingsPath: `${ROOT}.defaults`, fileNameFrom: `${ROOT}.defaults` }];
+    : [
+        {
+          ...defaults,
+          name: DEFAULT_RECIPIENT,
+          settingsPath: `${ROOT}.defaults`,
+          fileNameFrom: `${ROOT}.defaults`,
+          ownReplacement: true,
+          ownEncoding: true,
+        },
+      ];
 
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -204,8 +215,12 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
     const fileName = entry.fileName ?? DEFAULT_FILE_NAME;
     const fileNameProblem = fileNameTemplateProblem(fileName, entry.name);
     if (fileNameProblem) problems.push(`${entry.fileNameFrom}.fileName: ${fileNameProblem}`);
-    if (entry.replacementCharacter !== undefined && encoding !== 'shift_jis') {
-      problems.push(`${entry.settingsPath}.replacementCharacter: only applies to encoding "shift_jis"`);
+    // A replacement character in defaults does not apply to a recipient that chose another encoding itself.
+    const replacementFrom = entry.ownReplacement ? entry.settingsPath : `${ROOT}.defaults`;
+    const ignoresReplacement = !entry.ownReplacement && entry.ownEncoding && encoding !== 'shift_jis';
+    const replacementCharacter = ignoresReplacement ? undefined : entry.replacementCharacter;
+    if (replacementCharacter !== undefined && encoding !== 'shift_jis') {
+      problems.push(`${replacementFrom}.replacementCharacter: only applies to encoding "shift_jis"`);
     }
     return {
       name: entry.name,
@@ -222,7 +237,7 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
       ...(entry.watermarkColumn ? { watermarkColumn: entry.watermarkColumn } : {}),
       fileName,
       encoding,
-      ...(entry.replacementCharacter !== undefined ? { replacementCharacter: entry.replacementCharacter } : {}),
+      ...(replacementCharacter !== undefined ? { replacementCharacter } : {}),
       lineEnding: entry.lineEnding ?? 'crlf',
       neutraliseFormulas: entry.neutraliseFormulas ?? true,
       emptyResult: entry.emptyResult ?? 'upload',

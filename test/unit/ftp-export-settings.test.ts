@@ -108,6 +108,24 @@ describe('parseJobSettings', () => {
     );
   });
 
+  it('lets a recipient that chose another encoding ignore the replacement character of the defaults', () => {
+    const settings = parse({
+      defaults: { encoding: 'shift_jis', replacementCharacter: '〓' },
+      recipients: [{ name: 'acme' }, { name: 'globex', encoding: 'utf8-bom' }],
+    });
+
+    expect(settings.recipients.map((r) => [r.name, r.encoding, r.replacementCharacter])).toEqual([
+      ['acme', 'shift_jis', '〓'],
+      ['globex', 'utf8-bom', undefined],
+    ]);
+  });
+
+  it('rejects a replacement character in defaults whose encoding is not shift_jis', () => {
+    expect(() => parse({ defaults: { replacementCharacter: '?' }, recipients: [{ name: 'acme' }] })).toThrow(
+      'JOB_SETTINGS.defaults.replacementCharacter: only applies to encoding "shift_jis"',
+    );
+  });
+
   it('rejects a file name template with an unknown placeholder or a path', () => {
     expect(() => parse({ defaults: { fileName: 'data_{date}.csv' } })).toThrow(
       'JOB_SETTINGS.defaults.fileName: unknown placeholder {date}',
