@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { errorMessage } from '#shared/error-message';
 import { retryWithBackoff } from '#shared/retry-with-backoff';
 import { createCsvEncoder } from './encode-csv';
-import { renderFileName, temporaryFileName } from './file-name';
+import { previousFileName, renderFileName, temporaryFileName } from './file-name';
 import { type FtpTarget, resolveFtpTarget } from './ftp-target';
 import type { CsvRenderOptions } from './render-csv';
 import type { RecipientSettings, RetrySettings } from './settings';
@@ -236,6 +236,7 @@ async function uploadWithRetries(
             remoteDir: target.remoteDir,
             fileName: file,
             temporaryName,
+            previousName: previousFileName(file, run.runToken),
             source: stream.csv,
             bytesSent: () => stream.csv.bytes,
             sourceFailure: stream.failure,

@@ -103,3 +103,8 @@ export function renderFileName(template: string, slot: Date, recipient: string):
 export function temporaryFileName(fileName: string, runToken: string): string {
   return `${fileName}.${runToken}.part`;
 }
+
+/** Where a re-run keeps the receiver's previous file while the new one takes its name; also `.part`. */
+export function previousFileName(fileName: string, runToken: string): string {
+  return `${fileName}.${runToken}.previous.part`;
+}
