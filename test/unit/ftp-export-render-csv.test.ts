@@ -112,6 +112,41 @@ describe('CsvRenderStream', () => {
   });
 });
 
+describe('CsvRenderStream on large cells', () => {
+  /** Milliseconds to render one row whose quoted cell holds `size` bytes, fed in 16 KiB chunks (best of 3). */
+  async function renderTime(size: number): Promise<number> {
+    const input = Buffer.concat([Buffer.from('1,"'), Buffer.alloc(size, 'a'), Buffer.from('",x\n')]);
+    let best = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 3; run++) {
+      const headers = ['id', 'big', 'x'];
+      const stream = new CsvRenderStream({
+        headers,
+        kinds: ['plain', 'text', 'text'],
+        neutraliseFormulas: true,
+        lineEnding: 'crlf',
+        encoder: createCsvEncoder('utf8', { headers }),
+      });
+      stream.resume();
+      const ended = new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject));
+      const started = performance.now();
+      for (let at = 0; at < input.length; at += 16_384) stream.write(input.subarray(at, at + 16_384));
+      stream.end();
+      await ended;
+      best = Math.min(best, performance.now() - started);
+      expect(stream.rows).toBe(1);
+    }
+    return best;
+  }
+
+  it('takes time linear in the size of a cell, not quadratic, however many chunks it spans', async () => {
+    const small = await renderTime(1 << 20);
+    const large = await renderTime(8 << 20);
+
+    // 8 times the bytes: linear is about 8 times the time, quadratic about 64 times.
+    expect(large / Math.max(small, 1)).toBeLessThan(24);
+  });
+});
+
 describe('renderHeader', () => {
   it('quotes header names the RFC 4180 way', () => {
     const header = renderHeader(['店舗ID', 'a,b', 'say "hi"'], 'crlf').toString('utf8');
