@@ -10,7 +10,7 @@ import type { CsvEncoder } from './encode-csv';
  *
  * One pass over the bytes, its state kept between chunks: a cell cut by a chunk boundary is never
  * scanned twice, so time is linear in the size of the data however large a cell is. Memory is one chunk
- * plus the row being read.
+ * (plus, for shift_jis, the row being read).
  */
 
 export type ColumnKind = 'text' | 'timestamp' | 'plain';
@@ -42,6 +42,8 @@ const COLON = 0x3a;
 /** Spreadsheets treat a cell starting with these as a formula (OWASP "CSV injection"). */
 const FORMULA_START = new Uint8Array(256);
 for (const character of '=+-@\t\r') FORMULA_START[character.charCodeAt(0)] = 1;
+/** What the stream holds before asking its source to wait, each side. */
+export const BUFFERED_BYTES = 1 << 20;
 /** Longer than any timestamp PostgreSQL prints (`294276-12-31 23:59:59.999999+09:18:59 BC`). */
 const MAX_TIMESTAMP = 64;
 
@@ -88,7 +90,8 @@ export class CsvRenderStream extends Transform {
   private timestampLength = 0;
 
   constructor(private readonly options: CsvRenderOptions) {
-    super();
+    // A buffer of some chunks both ways, so a pause of the upload does not stop PostgreSQL at once.
+    super({ readableHighWaterMark: BUFFERED_BYTES, writableHighWaterMark: BUFFERED_BYTES });
     this.hasRows = new Promise((resolve) => {
       this.resolveHasRows = resolve;
     });
@@ -245,18 +248,26 @@ export class CsvRenderStream extends Transform {
     this.pushRows(out, written, rows, rowsEnd);
   }
 
-  /** Encodes and pushes the complete rows of this chunk (with the start of the first kept from before). */
+  /**
+   * Encodes and pushes the rendered bytes. An encoder that needs whole rows (shift_jis: whole characters,
+   * and the row of an unencodable one) gets the complete rows, the start of the first kept from before;
+   * UTF-8 passes everything on at once, so even a cell of many megabytes never sits in memory.
+   */
   private pushRows(out: Buffer, written: number, rows: number, rowsEnd: number): void {
-    if (rows > 0) {
-      const complete = out.subarray(0, rowsEnd);
-      const bytes = this.partialRow.length > 0 ? Buffer.concat([...this.partialRow, complete]) : complete;
+    const { encoder } = this.options;
+    const end = encoder.wholeRows ? rowsEnd : written;
+    if (end > 0) {
+      const rendered = out.subarray(0, end);
+      const bytes = this.partialRow.length > 0 ? Buffer.concat([...this.partialRow, rendered]) : rendered;
       this.partialRow = [];
-      this.pushCounted(this.options.encoder.encodeRows(bytes, this.rows + 1));
+      this.pushCounted(encoder.encodeRows(bytes, this.rows + 1));
+    }
+    if (rows > 0) {
       this.rows += rows;
       this.resolveHasRows(true);
     }
     // A copy: a view would keep the whole (twice the chunk) output buffer alive while a large row is read.
-    if (written > rowsEnd) this.partialRow.push(Buffer.from(out.subarray(rowsEnd, written)));
+    if (written > end) this.partialRow.push(Buffer.from(out.subarray(end, written)));
   }
 }
 

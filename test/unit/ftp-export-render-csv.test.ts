@@ -138,6 +138,30 @@ describe('CsvRenderStream on large cells', () => {
     return best;
   }
 
+  it('passes a UTF-8 cell on before its row ends, but keeps a shift_jis row whole for the encoder', async () => {
+    const received = async (encoding: 'utf8' | 'shift_jis') => {
+      const headers = ['id', 'big'];
+      const stream = new CsvRenderStream({
+        headers,
+        kinds: ['plain', 'text'],
+        neutraliseFormulas: true,
+        lineEnding: 'crlf',
+        encoder: createCsvEncoder(encoding, { headers }),
+      });
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      const header = stream.bytes;
+      for (let part = 0; part < 4; part++) stream.write(part === 0 ? '1,"' : 'x'.repeat(65_536));
+      await new Promise((resolve) => setImmediate(resolve));
+      return bytes - header;
+    };
+
+    expect(await received('utf8')).toBe(3 * 65_536 + 3);
+    expect(await received('shift_jis')).toBe(0);
+  });
+
   it('takes time linear in the size of a cell, not quadratic, however many chunks it spans', async () => {
     const small = await renderTime(1 << 20);
     const large = await renderTime(8 << 20);
