@@ -42,8 +42,6 @@ const COLON = 0x3a;
 /** Spreadsheets treat a cell starting with these as a formula (OWASP "CSV injection"). */
 const FORMULA_START = new Uint8Array(256);
 for (const character of '=+-@\t\r') FORMULA_START[character.charCodeAt(0)] = 1;
-/** What the stream holds before asking its source to wait, each side. */
-export const BUFFERED_BYTES = 1 << 20;
 /** Longer than any timestamp PostgreSQL prints (`294276-12-31 23:59:59.999999+09:18:59 BC`). */
 const MAX_TIMESTAMP = 64;
 
@@ -90,8 +88,7 @@ export class CsvRenderStream extends Transform {
   private timestampLength = 0;
 
   constructor(private readonly options: CsvRenderOptions) {
-    // A buffer of some chunks both ways, so a pause of the upload does not stop PostgreSQL at once.
-    super({ readableHighWaterMark: BUFFERED_BYTES, writableHighWaterMark: BUFFERED_BYTES });
+    super();
     this.hasRows = new Promise((resolve) => {
       this.resolveHasRows = resolve;
     });
@@ -173,15 +170,29 @@ export class CsvRenderStream extends Transform {
           state = State.Quoted;
           break;
         case State.Quoted: {
-          // Quoted cells may be large: copy up to the next quote natively.
-          const quote = input.indexOf(QUOTE, at);
-          const end = quote === -1 ? length : quote;
-          written += input.copy(out, written, at, end);
-          at = end;
-          if (quote !== -1) {
+          // Quotes can be dense ("" every few bytes) or far apart: a byte loop over the next few bytes,
+          // then a native search and copy up to the next quote.
+          while (at < length) {
+            const near = Math.min(length, at + 32);
+            while (at < near && input[at] !== QUOTE) out[written++] = input[at++];
+            if (at === near) {
+              const quote = input.indexOf(QUOTE, at);
+              const end = quote === -1 ? length : quote;
+              written += input.copy(out, written, at, end);
+              at = end;
+              if (at === length) break;
+            }
+            out[written++] = QUOTE;
+            if (++at === length) {
+              state = State.QuoteInQuoted;
+              break;
+            }
+            if (input[at] !== QUOTE) {
+              state = State.Delimiter; // that quote closed the cell
+              break;
+            }
             out[written++] = QUOTE;
             at++;
-            state = State.QuoteInQuoted;
           }
           break;
         }

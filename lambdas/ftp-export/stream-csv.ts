@@ -1,7 +1,7 @@
 import { finished as streamFinished } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { BUFFERED_BYTES, type CsvRenderOptions, CsvRenderStream } from './render-csv';
+import { type CsvRenderOptions, CsvRenderStream } from './render-csv';
 
 /**
  * Streams one export's CSV out of PostgreSQL: a COPY on its own connection, in a read-only transaction
@@ -43,7 +43,7 @@ export async function streamCsv(
     client.connection.stream.destroy();
     throw error;
   }
-  const copy = client.query(copyTo(copyStatement, { highWaterMark: BUFFERED_BYTES }));
+  const copy = client.query(copyTo(copyStatement));
   // Not stream.pipeline: a consumer that gives up destroys `csv`, and COPY must then be drained, not destroyed.
   copy.pipe(csv);
   copy.on('error', (error) => {
