@@ -21,7 +21,7 @@ import { startFtpServer } from '../local/services/ftp';
 import { startPostgres } from '../local/services/postgres';
 
 const SERVE_FTP = '--serve-ftp';
-const RUNS = 3;
+const RUNS = 5;
 const SMALL_ROWS = 100_000;
 /** The large-cell case: one cell per size, exported end to end; 4 times the size should take about 4 times as long. */
 const LARGE_CELL_MB = [20, 80] as const;
@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     });
     const logger = createLogger('bench-ftp-export');
     logger.setLogLevel('ERROR');
-    const exportOnce = async (jobSettings: object) => {
+    const exportOnce = async (jobSettings: object, dryRun = false) => {
       const context = {
         jobId: 'ftp-export',
         runId: 'bench',
@@ -153,7 +153,8 @@ async function main(): Promise<void> {
         now: () => new Date(),
         remainingMs: () => 900_000,
       };
-      const result = await runFtpExport({ slot: SLOT }, context, defaultPorts(envFor(jobSettings)));
+      const payload = { slot: SLOT, ...(dryRun ? { dry_run: true } : {}) };
+      const result = await runFtpExport(payload, context, defaultPorts(envFor(jobSettings)));
       if (result.failed) throw new Error(`export failed: ${result.message}`);
       return result;
     };
@@ -175,12 +176,16 @@ async function main(): Promise<void> {
     await exportOnce(smallSettings);
     const small = await withPeakRss(() => exportOnce(smallSettings));
     const exportTimes: number[] = [];
+    const dryRunTimes: number[] = [];
+    const loadBefore = os.loadavg()[0];
     const psqlTimes: number[] = [];
     let peakRssMb = 0;
     let bytes = 0;
     for (let run = 0; run < RUNS; run++) {
       const measured = await withPeakRss(async () => timeMs(() => exportOnce(fullSettings)));
       exportTimes.push(measured.value);
+      // The same export to a local file: tells the rendering from the FTPS upload.
+      dryRunTimes.push(await timeMs(() => exportOnce(fullSettings, true)));
       peakRssMb = Math.max(peakRssMb, measured.peakRssMb);
       psqlTimes.push(await timeMs(() => psqlOnce(query, path.join(tempDir, 'psql.csv'))));
     }
@@ -198,10 +203,16 @@ async function main(): Promise<void> {
       largeCellPsqlMs.push(await psqlMedian(`SELECT id, note FROM large_cells WHERE id = ${size}`));
     }
     const exportMs = median(exportTimes);
+    const dryRunMs = median(dryRunTimes);
+    const load = round((loadBefore + os.loadavg()[0]) / 2, 1);
     const psqlMs = median(psqlTimes);
     const rowsPerSecond = Math.round(rows / (exportMs / 1000));
     console.log(`export runs (ms):      ${exportTimes.map((ms) => Math.round(ms)).join(', ')}`);
+    console.log(`dry runs (ms):         ${dryRunTimes.map((ms) => Math.round(ms)).join(', ')}`);
     console.log(`psql \\copy runs (ms):  ${psqlTimes.map((ms) => Math.round(ms)).join(', ')}`);
+    console.log(
+      `load average ${load} on ${os.availableParallelism()} CPUs: figures are only comparable on an idle machine`,
+    );
     console.log(`file: ${bytes} bytes uploaded (psql file ${psqlBytes} bytes; JST offsets and CRLF add bytes)`);
     console.log(
       `RSS: ${round(baselineRssMb, 1)} MB before any export; peak ${round(small.peakRssMb, 1)} MB exporting ` +
@@ -214,6 +225,7 @@ async function main(): Promise<void> {
     const largest = LARGE_CELL_MB.length - 1;
     console.log(
       `BENCH ftp-export rows=${rows} encoding=${encoding} rows_per_s=${rowsPerSecond} ratio_vs_psql=${round(exportMs / psqlMs)} ` +
+        `dry_run_ratio_vs_psql=${round(dryRunMs / psqlMs)} load=${load} ` +
         `peak_rss_mb=${round(peakRssMb, 1)} rss_100k_mb=${round(small.peakRssMb, 1)} ` +
         `large_cell_mb=${LARGE_CELL_MB[largest]} large_cell_s=${round(largeCellMs[largest] / 1000)} ` +
         `large_cell_ratio_vs_psql=${round(largeCellMs[largest] / largeCellPsqlMs[largest])} ` +
