@@ -1,7 +1,8 @@
 /**
  * Benchmark of ftp-export: N rows of visitor_counts from embedded PostgreSQL to a local FTPS server,
  * against `psql \copy (same query) TO file CSV HEADER` measured in the same run, plus peak RSS of the
- * export at 100k rows and at N rows (memory must not grow with the row count).
+ * export at 100k rows and at N rows (memory must not grow with the row count), and a large-cell case:
+ * single cells of 20 and 80 MiB, whose export time must grow linearly with their size.
  *
  *   npx tsx bench/ftp-export.ts [rows] [encoding]     (default 1,000,000 rows, utf8)
  *
@@ -20,8 +21,10 @@ import { startFtpServer } from '../local/services/ftp';
 import { startPostgres } from '../local/services/postgres';
 
 const SERVE_FTP = '--serve-ftp';
-const RUNS = 3;
+const RUNS = 5;
 const SMALL_ROWS = 100_000;
+/** The large-cell case: one cell per size, exported end to end; 4 times the size should take about 4 times as long. */
+const LARGE_CELL_MB = [20, 80] as const;
 const SLOT = '2025-08-11T09:15';
 const COLUMNS = 'id, store_id, store_name, counted_at, visitors, note, updated_at';
 
@@ -71,6 +74,20 @@ async function loadRows(url: string, rows: number): Promise<void> {
       [rows],
     );
     await client.query('VACUUM ANALYZE visitor_counts');
+  } finally {
+    await client.end();
+  }
+}
+
+/** One row per size, its note a quoted cell of that many MiB (quotes and commas in it): the large-cell case. */
+async function loadLargeCells(url: string, sizesMb: readonly number[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE TABLE large_cells (id int PRIMARY KEY, note text NOT NULL)');
+    for (const size of sizesMb) {
+      await client.query(`INSERT INTO large_cells VALUES ($1, repeat('ab"c,', $1 * 1048576 / 5))`, [size]);
+    }
   } finally {
     await client.end();
   }
@@ -128,7 +145,7 @@ async function main(): Promise<void> {
     });
     const logger = createLogger('bench-ftp-export');
     logger.setLogLevel('ERROR');
-    const exportOnce = async (jobSettings: object) => {
+    const exportOnce = async (jobSettings: object, dryRun = false) => {
       const context = {
         jobId: 'ftp-export',
         runId: 'bench',
@@ -136,12 +153,19 @@ async function main(): Promise<void> {
         now: () => new Date(),
         remainingMs: () => 900_000,
       };
-      const result = await runFtpExport({ slot: SLOT }, context, defaultPorts(envFor(jobSettings)));
+      const payload = { slot: SLOT, ...(dryRun ? { dry_run: true } : {}) };
+      const result = await runFtpExport(payload, context, defaultPorts(envFor(jobSettings)));
       if (result.failed) throw new Error(`export failed: ${result.message}`);
       return result;
     };
     const psqlOnce = async (query: string, file: string) => {
       await promisify(execFile)('/usr/bin/psql', [url, '-q', '-c', `\\copy (${query}) TO '${file}' CSV HEADER`]);
+    };
+    const psqlMedian = async (query: string) => {
+      const times: number[] = [];
+      for (let run = 0; run < RUNS; run++)
+        times.push(await timeMs(() => psqlOnce(query, path.join(tempDir, 'psql.csv'))));
+      return median(times);
     };
     const query = `SELECT ${COLUMNS} FROM visitor_counts ORDER BY id`;
     const fullSettings = { defaults: { encoding } };
@@ -152,12 +176,16 @@ async function main(): Promise<void> {
     await exportOnce(smallSettings);
     const small = await withPeakRss(() => exportOnce(smallSettings));
     const exportTimes: number[] = [];
+    const dryRunTimes: number[] = [];
+    const loadBefore = os.loadavg()[0];
     const psqlTimes: number[] = [];
     let peakRssMb = 0;
     let bytes = 0;
     for (let run = 0; run < RUNS; run++) {
       const measured = await withPeakRss(async () => timeMs(() => exportOnce(fullSettings)));
       exportTimes.push(measured.value);
+      // The same export to a local file: tells the rendering from the FTPS upload.
+      dryRunTimes.push(await timeMs(() => exportOnce(fullSettings, true)));
       peakRssMb = Math.max(peakRssMb, measured.peakRssMb);
       psqlTimes.push(await timeMs(() => psqlOnce(query, path.join(tempDir, 'psql.csv'))));
     }
@@ -165,19 +193,43 @@ async function main(): Promise<void> {
     bytes = uploaded.size;
     const psqlBytes = (await stat(path.join(tempDir, 'psql.csv'))).size;
 
+    // Large cells: time must grow with the cell's size, not its square.
+    await loadLargeCells(url, LARGE_CELL_MB);
+    const largeCellMs: number[] = [];
+    const largeCellPsqlMs: number[] = [];
+    for (const size of LARGE_CELL_MB) {
+      const settings = { defaults: { encoding, table: 'large_cells', where: `id = ${size}` } };
+      largeCellMs.push(await timeMs(() => exportOnce(settings)));
+      largeCellPsqlMs.push(await psqlMedian(`SELECT id, note FROM large_cells WHERE id = ${size}`));
+    }
     const exportMs = median(exportTimes);
+    const dryRunMs = median(dryRunTimes);
+    const load = round((loadBefore + os.loadavg()[0]) / 2, 1);
     const psqlMs = median(psqlTimes);
     const rowsPerSecond = Math.round(rows / (exportMs / 1000));
     console.log(`export runs (ms):      ${exportTimes.map((ms) => Math.round(ms)).join(', ')}`);
+    console.log(`dry runs (ms):         ${dryRunTimes.map((ms) => Math.round(ms)).join(', ')}`);
     console.log(`psql \\copy runs (ms):  ${psqlTimes.map((ms) => Math.round(ms)).join(', ')}`);
+    console.log(
+      `load average ${load} on ${os.availableParallelism()} CPUs: figures are only comparable on an idle machine`,
+    );
     console.log(`file: ${bytes} bytes uploaded (psql file ${psqlBytes} bytes; JST offsets and CRLF add bytes)`);
     console.log(
       `RSS: ${round(baselineRssMb, 1)} MB before any export; peak ${round(small.peakRssMb, 1)} MB exporting ` +
         `${SMALL_ROWS} rows, ${round(peakRssMb, 1)} MB exporting ${rows} rows (${encoding})`,
     );
     console.log(
+      `large cells (MiB ${LARGE_CELL_MB.join('/')}): export ${largeCellMs.map((ms) => Math.round(ms)).join('/')} ms, ` +
+        `psql \\copy ${largeCellPsqlMs.map((ms) => Math.round(ms)).join('/')} ms`,
+    );
+    const largest = LARGE_CELL_MB.length - 1;
+    console.log(
       `BENCH ftp-export rows=${rows} encoding=${encoding} rows_per_s=${rowsPerSecond} ratio_vs_psql=${round(exportMs / psqlMs)} ` +
-        `peak_rss_mb=${round(peakRssMb, 1)} rss_100k_mb=${round(small.peakRssMb, 1)}`,
+        `dry_run_ratio_vs_psql=${round(dryRunMs / psqlMs)} load=${load} ` +
+        `peak_rss_mb=${round(peakRssMb, 1)} rss_100k_mb=${round(small.peakRssMb, 1)} ` +
+        `large_cell_mb=${LARGE_CELL_MB[largest]} large_cell_s=${round(largeCellMs[largest] / 1000)} ` +
+        `large_cell_ratio_vs_psql=${round(largeCellMs[largest] / largeCellPsqlMs[largest])} ` +
+        `large_cell_growth=${round(largeCellMs[largest] / largeCellMs[0])}`,
     );
   } finally {
     ftp.stop();

@@ -35,6 +35,8 @@ export interface CsvEncoder {
   encodeRows(utf8: Buffer, firstRow: number): Buffer;
   /** Characters replaced so far (shift_jis with a replacement character). */
   readonly replaced: number;
+  /** Whether `encodeRows` must get whole rows (it cannot start or end inside a character or row). */
+  readonly wholeRows: boolean;
 }
 
 export interface EncoderOptions {
@@ -44,8 +46,9 @@ export interface EncoderOptions {
 }
 
 export function createCsvEncoder(encoding: CsvEncoding, options: EncoderOptions): CsvEncoder {
-  if (encoding === 'utf8') return { prefix: Buffer.alloc(0), encodeRows: (utf8) => utf8, replaced: 0 };
-  if (encoding === 'utf8-bom') return { prefix: UTF8_BOM, encodeRows: (utf8) => utf8, replaced: 0 };
+  if (encoding === 'utf8')
+    return { prefix: Buffer.alloc(0), encodeRows: (utf8) => utf8, replaced: 0, wholeRows: false };
+  if (encoding === 'utf8-bom') return { prefix: UTF8_BOM, encodeRows: (utf8) => utf8, replaced: 0, wholeRows: false };
   return new ShiftJisEncoder(options);
 }
 
@@ -97,6 +100,7 @@ export function isShiftJisEncodable(character: string): boolean {
 
 class ShiftJisEncoder implements CsvEncoder {
   readonly prefix = Buffer.alloc(0);
+  readonly wholeRows = true;
   replaced = 0;
   private readonly table = shiftJisCodes();
   private readonly replacementCode: number | undefined;

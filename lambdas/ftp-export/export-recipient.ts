@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { errorMessage } from '#shared/error-message';
 import { retryWithBackoff } from '#shared/retry-with-backoff';
 import { createCsvEncoder } from './encode-csv';
-import { renderFileName, temporaryFileName } from './file-name';
+import { previousFileName, renderFileName, temporaryFileName } from './file-name';
 import { type FtpTarget, resolveFtpTarget } from './ftp-target';
 import type { CsvRenderOptions } from './render-csv';
 import type { RecipientSettings, RetrySettings } from './settings';
@@ -17,8 +17,10 @@ import {
   describeSourceTable,
   planSource,
   rangeConditions,
+  readOnly,
   SourceError,
   type SourcePlan,
+  sourceQueryError,
   upperBoundQuery,
   type WatermarkRange,
 } from './source-query';
@@ -43,6 +45,8 @@ export interface FtpExportPorts {
 
 export interface RecipientRun {
   slot: Date;
+  /** The run's clock: a time watermark never moves past it (a slot may start a little after it). */
+  now: Date;
   dryRun: boolean;
   /** Makes this run's temporary file names unique. */
   runToken: string;
@@ -94,7 +98,7 @@ export async function exportRecipient(
     if (plan.watermark && !run.dryRun) {
       await lockRecipient(control, recipient.name, Math.min(MAX_LOCK_WAIT_MS, run.remainingMs() / 4));
     }
-    const range = plan.watermark ? await planRange(control, plan, recipient, run.slot) : undefined;
+    const range = plan.watermark ? await planRange(control, plan, recipient, run) : undefined;
     if (range) result.range = range;
     const rangeFilter = range ? rangeConditions(control, plan, range) : [];
     await checkSourceQuery(control, plan, recipient, rangeFilter);
@@ -132,17 +136,23 @@ export async function exportRecipient(
 
 /**
  * The range of an incremental export: the one a re-run slot was sent with, else from the recipient's
- * watermark up to the newest row (for time columns: not after the slot). A slot older than the last
+ * watermark up to the newest row (for time columns: not after the slot, nor the run's clock). A slot older than the last
  * exported one gets an empty range: its rows went out with a later slot already.
  */
-async function planRange(control: pg.Client, plan: SourcePlan, recipient: RecipientSettings, slot: Date) {
+async function planRange(control: pg.Client, plan: SourcePlan, recipient: RecipientSettings, run: RecipientRun) {
+  const { slot, now } = run;
   const recorded = await findSlotRecord(control, recipient.name, slot);
   if (recorded) return { lower: recorded.lower, upper: recorded.upper };
-  const latest = await latestSlotRecord(control, recipient.name);
+  // A slot recorded after the clock (by a run before future times were refused) would stop every export.
+  const latest = await latestSlotRecord(control, recipient.name, new Date(Math.max(now.getTime(), slot.getTime())));
   const lower = latest?.upper ?? null;
   if (latest && latest.slot.getTime() > slot.getTime()) return { lower, upper: lower };
   try {
-    const { rows } = await control.query<{ upper: string | null }>(upperBoundQuery(control, plan, lower, slot));
+    const { rows } = await readOnly(control, () =>
+      control.query<{ upper: string | null }>(
+        upperBoundQuery(control, plan, lower, new Date(Math.min(slot.getTime(), now.getTime()))),
+      ),
+    );
     return { lower, upper: rows[0].upper ?? lower };
   } catch (error) {
     if (lower !== null && ['22P02', '22007', '22008', '22003'].includes((error as { code?: string }).code ?? '')) {
@@ -151,7 +161,7 @@ async function planRange(control: pg.Client, plan: SourcePlan, recipient: Recipi
           `${recipient.watermarkColumn}; if the column changed, delete the recipient's rows from nightshift_export_watermarks`,
       );
     }
-    throw error;
+    throw sourceQueryError(error, recipient);
   }
 }
 
@@ -226,6 +236,7 @@ async function uploadWithRetries(
             remoteDir: target.remoteDir,
             fileName: file,
             temporaryName,
+            previousName: previousFileName(file, run.runToken),
             source: stream.csv,
             bytesSent: () => stream.csv.bytes,
             sourceFailure: stream.failure,

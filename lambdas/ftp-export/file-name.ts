@@ -51,17 +51,41 @@ const TOKENS = new Set(['YYYY', 'MM', 'DD', 'HH', 'mm', 'recipient']);
 /** Names every FTP server and receiving script handles: no spaces, no path separators, ASCII only. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** Why a file name template is unusable, or undefined when it is fine. */
-export function fileNameTemplateProblem(template: string): string | undefined {
+/** Longest recipient name the settings accept. */
+export const MAX_RECIPIENT_NAME = 63;
+/** Longest final name: FTP servers and file systems cap names near 255, and the temporary name adds 14. */
+const MAX_FILE_NAME = 200;
+const PLACEHOLDER_WIDTH: Record<string, number> = { YYYY: 4, MM: 2, DD: 2, HH: 2, mm: 2 };
+
+/**
+ * Why a file name template is unusable, or undefined when it is fine. Without a recipient name, the
+ * length counts `{recipient}` as short as possible: the check is repeated per recipient with its name.
+ */
+export function fileNameTemplateProblem(template: string, recipient?: string): string | undefined {
   for (const [, token] of template.matchAll(TOKEN)) {
     if (!TOKENS.has(token)) return `unknown placeholder {${token}}; use {YYYY} {MM} {DD} {HH} {mm} {recipient}`;
   }
-  const sample = template.replace(TOKEN, 'x0');
+  const sample = template.replace(TOKEN, (_match, token: string) =>
+    token === 'recipient' ? (recipient ?? 'x') : 'x0',
+  );
   if (!SAFE_NAME.test(sample))
     return 'letters, digits, ".", "_", "-" and placeholders only, starting with a letter or digit';
-  if (sample.length > 200) return 'at most 200 characters';
+  const longest = longestFileName(template, recipient?.length ?? 1);
+  if (longest > MAX_FILE_NAME) {
+    const whose = recipient === undefined ? '' : ` for recipient "${recipient}"`;
+    return `renders names of up to ${longest} characters${whose}; at most ${MAX_FILE_NAME}`;
+  }
   if (/\.part$/i.test(sample)) return 'must not end in ".part" (reserved for uploads in progress)';
   return undefined;
+}
+
+/** The length of the longest name the template renders: each placeholder at its widest. */
+function longestFileName(template: string, recipientLength: number): number {
+  let length = template.length;
+  for (const [match, token] of template.matchAll(TOKEN)) {
+    length += (token === 'recipient' ? recipientLength : PLACEHOLDER_WIDTH[token]) - match.length;
+  }
+  return length;
 }
 
 /** `visitor_data_{YYYY}{MM}{DD}_{HH}{mm}.csv` + slot 2025-08-11T09:15 JST → `visitor_data_20250811_0915.csv`. */
@@ -78,4 +102,9 @@ export function renderFileName(template: string, slot: Date, recipient: string):
  */
 export function temporaryFileName(fileName: string, runToken: string): string {
   return `${fileName}.${runToken}.part`;
+}
+
+/** Where a re-run keeps the receiver's previous file while the new one takes its name; also `.part`. */
+export function previousFileName(fileName: string, runToken: string): string {
+  return `${fileName}.${runToken}.previous.part`;
 }

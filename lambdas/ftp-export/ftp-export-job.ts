@@ -58,9 +58,22 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): FtpExportPor
   };
 }
 
+/** How far a schedule's clock may run ahead of this function's before its time counts as the future. */
+const SCHEDULE_CLOCK_SKEW_MS = 60_000;
+
+/** The slot to export; never one that has not begun, which would name and record a file from the future. */
 function chooseSlot(payload: FtpExportPayload, now: Date): Date {
   const current = slotOf(now);
-  if (!payload.slot) return payload.scheduled_time ? slotOf(new Date(payload.scheduled_time)) : current;
+  if (!payload.slot) {
+    if (!payload.scheduled_time) return current;
+    const scheduled = new Date(payload.scheduled_time);
+    if (scheduled.getTime() > now.getTime() + SCHEDULE_CLOCK_SKEW_MS) {
+      throw new Error(
+        `payload.scheduled_time: ${payload.scheduled_time} is in the future (the current slot is ${formatSlot(current)})`,
+      );
+    }
+    return slotOf(scheduled);
+  }
   const slot = parseSlot(payload.slot);
   if (slot.getTime() > current.getTime()) {
     throw new Error(`payload.slot: ${payload.slot} is in the future (the current slot is ${formatSlot(current)})`);
@@ -108,6 +121,7 @@ export async function runFtpExport(
   });
   const run = {
     slot,
+    now: context.now(),
     dryRun,
     runToken: randomBytes(4).toString('hex'),
     retry: settings.retry,

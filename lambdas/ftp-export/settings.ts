@@ -65,6 +65,13 @@ const exportOptions = {
   replacementCharacter: z
     .string()
     .refine((value) => [...value].length === 1, 'exactly one character')
+    // Written into cells as is: a control character would hide in the file, `,` or `"` break its structure.
+    .refine((value) => !/^\p{Cc}$/u.test(value), 'must not be a control character')
+    .refine((value) => value !== ',' && value !== '"', 'must not be "," or \'"\' (it would split or open a cell)')
+    .refine(
+      (value) => !['=', '+', '-', '@'].includes(value),
+      'must not be "=", "+", "-" or "@" (a cell starting with it would read as a formula)',
+    )
     .refine(isShiftJisEncodable, 'must itself be encodable in shift_jis')
     .optional(),
   lineEnding: z.enum(['crlf', 'lf']).optional(),
@@ -179,8 +186,21 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
         ...defaults,
         ...recipient,
         settingsPath: `${ROOT}.recipients[${index}]`,
+        // Where the template was written, for messages: a recipient may inherit it from defaults.
+        fileNameFrom: recipient.fileName !== undefined ? `${ROOT}.recipients[${index}]` : `${ROOT}.defaults`,
+        ownReplacement: recipient.replacementCharacter !== undefined,
+        ownEncoding: recipient.encoding !== undefined,
       }))
-    : [{ ...defaults, name: DEFAULT_RECIPIENT, settingsPath: `${ROOT}.defaults` }];
+    : [
+        {
+          ...defaults,
+          name: DEFAULT_RECIPIENT,
+          settingsPath: `${ROOT}.defaults`,
+          fileNameFrom: `${ROOT}.defaults`,
+          ownReplacement: true,
+          ownEncoding: true,
+        },
+      ];
 
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -192,8 +212,15 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
     if (mode === 'incremental' && !entry.watermarkColumn) {
       problems.push(`${entry.settingsPath}.watermarkColumn: required when mode is "incremental"`);
     }
-    if (entry.replacementCharacter !== undefined && encoding !== 'shift_jis') {
-      problems.push(`${entry.settingsPath}.replacementCharacter: only applies to encoding "shift_jis"`);
+    const fileName = entry.fileName ?? DEFAULT_FILE_NAME;
+    const fileNameProblem = fileNameTemplateProblem(fileName, entry.name);
+    if (fileNameProblem) problems.push(`${entry.fileNameFrom}.fileName: ${fileNameProblem}`);
+    // A replacement character in defaults does not apply to a recipient that chose another encoding itself.
+    const replacementFrom = entry.ownReplacement ? entry.settingsPath : `${ROOT}.defaults`;
+    const ignoresReplacement = !entry.ownReplacement && entry.ownEncoding && encoding !== 'shift_jis';
+    const replacementCharacter = ignoresReplacement ? undefined : entry.replacementCharacter;
+    if (replacementCharacter !== undefined && encoding !== 'shift_jis') {
+      problems.push(`${replacementFrom}.replacementCharacter: only applies to encoding "shift_jis"`);
     }
     return {
       name: entry.name,
@@ -208,9 +235,9 @@ export function parseJobSettings(raw: string | undefined): FtpExportSettings {
       ...(entry.orderBy ? { orderBy: entry.orderBy } : {}),
       mode,
       ...(entry.watermarkColumn ? { watermarkColumn: entry.watermarkColumn } : {}),
-      fileName: entry.fileName ?? DEFAULT_FILE_NAME,
+      fileName,
       encoding,
-      ...(entry.replacementCharacter !== undefined ? { replacementCharacter: entry.replacementCharacter } : {}),
+      ...(replacementCharacter !== undefined ? { replacementCharacter } : {}),
       lineEnding: entry.lineEnding ?? 'crlf',
       neutraliseFormulas: entry.neutraliseFormulas ?? true,
       emptyResult: entry.emptyResult ?? 'upload',

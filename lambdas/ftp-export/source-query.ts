@@ -90,8 +90,9 @@ function renderColumn(column: TableColumn, quote: (name: string) => string): str
   return name;
 }
 
+/** Every value is a quoted literal: PostgreSQL reads it as the column's type, so `2` matches a text `'2'`. */
 function literal(client: SqlClient, value: string | number): string {
-  return typeof value === 'number' ? String(value) : client.escapeLiteral(value);
+  return client.escapeLiteral(String(value));
 }
 
 function filterSql(client: SqlClient, condition: FilterCondition): string {
@@ -187,6 +188,30 @@ export function copyStatement(plan: SourcePlan, extraConditions: readonly string
   return `COPY (${selectStatement(plan, extraConditions)}) TO STDOUT WITH (FORMAT csv)`;
 }
 
+/**
+ * Runs statements built from settings in a read-only transaction: `where` is operator SQL, and a function
+ * with side effects in it (nextval, a writing function) must fail instead of acting once per row.
+ */
+export async function readOnly<T>(client: SqlClient, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN READ ONLY');
+  try {
+    const value = await work();
+    await client.query('COMMIT');
+    return value;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A failed statement built from settings, naming the settings that went into it. */
+export function sourceQueryError(error: unknown, recipient: RecipientSettings): SourceError {
+  const suspects = [...(recipient.filter.length > 0 ? ['filter'] : []), ...(recipient.where ? ['where'] : [])];
+  const hint =
+    suspects.length > 0 ? ` (check ${suspects.map((s) => `${recipient.settingsPath}.${s}`).join(', ')})` : '';
+  return new SourceError(`the source query fails: ${errorMessage(error)}${hint}`);
+}
+
 /** Plans the query without running it, so a broken `where` fails before any FTP connection is opened. */
 export async function checkSourceQuery(
   client: SqlClient,
@@ -195,9 +220,8 @@ export async function checkSourceQuery(
   extraConditions: readonly string[] = [],
 ): Promise<void> {
   try {
-    await client.query(`EXPLAIN ${selectStatement(plan, extraConditions)}`);
+    await readOnly(client, () => client.query(`EXPLAIN ${selectStatement(plan, extraConditions)}`));
   } catch (error) {
-    const hint = recipient.where ? ` (check ${recipient.settingsPath}.where)` : '';
-    throw new SourceError(`the source query fails: ${errorMessage(error)}${hint}`);
+    throw sourceQueryError(error, recipient);
   }
 }

@@ -95,6 +95,8 @@ export interface VerifiedUpload {
   remoteDir: string;
   fileName: string;
   temporaryName: string;
+  /** Where the receiver's file waits while a server that cannot rename over it gets the new one. */
+  previousName: string;
   source: Readable;
   /** Bytes the source produced; read after the upload, when the source has ended. */
   bytesSent(): number;
@@ -138,15 +140,38 @@ export async function uploadVerified(client: FtpClient, upload: VerifiedUpload):
   try {
     await client.rename(temporaryName, fileName);
   } catch (error) {
-    // Some servers (IIS) refuse to rename over an existing file: replace it, as a re-run of a slot must.
     if (!(error instanceof FTPError) || error.code < 500) throw stepError(`renaming to ${fileName}`, error);
-    try {
-      await client.remove(fileName, true);
-      await client.rename(temporaryName, fileName);
-    } catch (retryError) {
-      throw stepError(`renaming to ${fileName}`, retryError);
-    }
+    await replaceAside(client, upload, error);
   }
+}
+
+/**
+ * Some servers (IIS) refuse to rename over an existing file, as a re-run of a slot must. The receiver's
+ * file is moved aside, never deleted, until the new one has its name; if that fails it is put back.
+ */
+async function replaceAside(client: FtpClient, upload: VerifiedUpload, renameError: unknown): Promise<void> {
+  const { fileName, temporaryName, previousName } = upload;
+  try {
+    await client.rename(fileName, previousName);
+  } catch {
+    // No file to replace, or no rename allowed at all: the first refusal is the answer.
+    throw stepError(`renaming ${temporaryName} to ${fileName}`, renameError);
+  }
+  try {
+    await client.rename(temporaryName, fileName);
+  } catch (error) {
+    try {
+      await client.rename(previousName, fileName);
+    } catch {
+      throw new FtpStepError(
+        `renaming to ${fileName}: ${reason(error)}; the previous ${fileName} could not be put back and is kept as ${previousName}`,
+        false,
+        { cause: error },
+      );
+    }
+    throw stepError(`renaming to ${fileName}`, error);
+  }
+  await removeQuietly(client, previousName);
 }
 
 /**

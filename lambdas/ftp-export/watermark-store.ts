@@ -45,12 +45,17 @@ export async function findSlotRecord(
   return rows[0] ? { slot, lower: rows[0].lower_bound, upper: rows[0].upper_bound } : undefined;
 }
 
-/** The latest recorded slot of a recipient: its upper bound is where the next export starts. */
-export async function latestSlotRecord(client: SqlClient, recipient: string): Promise<SlotRecord | undefined> {
+/** The latest recorded slot of a recipient, not after `notAfter`: its upper bound is where the next export starts. */
+export async function latestSlotRecord(
+  client: SqlClient,
+  recipient: string,
+  notAfter: Date,
+): Promise<SlotRecord | undefined> {
   if (!(await tableExists(client))) return undefined;
   const { rows } = await client.query<{ slot: Date; lower_bound: string | null; upper_bound: string | null }>(
-    `SELECT slot, lower_bound, upper_bound FROM ${WATERMARK_TABLE} WHERE recipient = $1 ORDER BY slot DESC LIMIT 1`,
-    [recipient],
+    `SELECT slot, lower_bound, upper_bound FROM ${WATERMARK_TABLE}
+      WHERE recipient = $1 AND slot <= $2 ORDER BY slot DESC LIMIT 1`,
+    [recipient, notAfter],
   );
   const row = rows[0];
   return row ? { slot: row.slot, lower: row.lower_bound, upper: row.upper_bound } : undefined;

@@ -93,6 +93,38 @@ describe('ftp-export: incremental mode', () => {
     ]);
   });
 
+  it('never moves the watermark past its own clock, even for a slot the schedule fired a little early', async () => {
+    await fixture.insertVisits([visit('A', '2025-08-11 09:14:00+09'), visit('B', '2025-08-11 09:14:50+09')]);
+    const now = new Date('2025-08-11T00:14:30Z'); // 09:14:30 JST, 30 s before the slot the schedule says
+
+    const early = await fixture.run({ scheduled_time: '2025-08-11T00:15:00Z' }, { jobSettings: INCREMENTAL, now });
+    await fixture.run(
+      { slot: '2025-08-11T09:30' },
+      { jobSettings: INCREMENTAL, now: new Date('2025-08-11T00:35:00Z') },
+    );
+
+    expect(early.failed).toBe(false);
+    expect(await text(fixture, file('0915'))).toBe('store_id\r\nA\r\n');
+    expect(await text(fixture, file('0930'))).toBe('store_id\r\nB\r\n');
+  });
+
+  it('ignores a recorded slot later than its clock, left by a run that took a future time, and sends the rows', async () => {
+    await fixture.insertVisits([visit('A', '2025-08-11 09:00+09')]);
+    await fixture.run({ slot: '2025-08-11T09:15' }, { jobSettings: INCREMENTAL });
+    await fixture.db.query(
+      `INSERT INTO nightshift_export_watermarks (recipient, slot, lower_bound, upper_bound, file_name, rows, bytes)
+       VALUES ('default', '2062-11-24 07:30+09', '2025-08-11 09:00:00+09', '2025-08-11 09:00:00+09', 'x.csv', 0, 0)`,
+    );
+    await fixture.insertVisits([visit('B', '2025-08-11 09:20+09')]);
+
+    await fixture.run(
+      { slot: '2025-08-11T09:30' },
+      { jobSettings: INCREMENTAL, now: new Date('2025-08-11T00:35:00Z') },
+    );
+
+    expect(await text(fixture, file('0930'))).toBe('store_id\r\nB\r\n');
+  });
+
   it('moves the watermark along an integer column too', async () => {
     const byId = { defaults: { mode: 'incremental', watermarkColumn: 'id', columns: ['id'] } };
     await fixture.insertVisits([visit('A', '2025-08-11 09:00+09'), visit('B', '2025-08-11 09:00+09')]);

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -48,7 +49,12 @@ type Fault = 'cut' | 'truncate';
  * An FTPS server whose first `times` uploads go wrong after FAULT_AFTER_BYTES: `cut` destroys both sockets
  * at once; `truncate` silently stores nothing more but reports success, as a full disk on some servers does.
  */
-async function startFaultyServer(rootDir: string, fault: Fault, times: number): Promise<FaultyServer> {
+async function startFaultyServer(
+  rootDir: string,
+  fault: Fault,
+  times: number,
+  refuseRename: (from: string, to: string) => boolean = () => false,
+): Promise<FaultyServer> {
   const [port, passive, pems] = await Promise.all([
     findFreePort(),
     findFreePortRange(4),
@@ -76,6 +82,11 @@ async function startFaultyServer(rootDir: string, fault: Fault, times: number): 
         final: (callback) => stream.end(callback),
       });
       return { stream: faulty, clientPath };
+    }
+    override rename(from: string, to: string) {
+      // ftp-srv answers 550 with the message, as servers that refuse a rename do.
+      if (refuseRename(path.basename(from), path.basename(to))) throw new Error('Rename refused');
+      return super.rename(from, to);
     }
   }
   const signals = ['SIGINT', 'SIGTERM', 'SIGQUIT'] as const;
@@ -221,6 +232,62 @@ describe('ftp-export: connecting to a busy server', () => {
       expect(fixture.sleeps).toEqual([]);
     } finally {
       await proxy.stop();
+    }
+  });
+});
+
+describe('ftp-export: re-running a slot against a server that refuses renames', () => {
+  const GOOD = 'the file the receiver already has\r\n';
+  const isUpload = (name: string) => /\.[0-9a-f]{8}\.part$/.test(name);
+
+  /** A server whose out/ already holds a good file of the slot, as after a first successful run. */
+  async function serverWithGoodFile(refuseRename: (from: string, to: string) => boolean) {
+    const server = await startFaultyServer(path.join(fixture.ftpDir.absolutePath, 'faulty'), 'cut', 0, refuseRename);
+    await mkdir(path.join(server.rootDir, 'out'), { recursive: true });
+    await writeFile(path.join(server.rootDir, 'out', FILE), GOOD);
+    return server;
+  }
+
+  it("keeps the receiver's file when the server answers 550 to every rename", async () => {
+    const server = await serverWithGoodFile(() => true);
+    try {
+      const result = await runAgainst(server);
+
+      expect(recipientsOf(result)[0]).toEqual(expect.objectContaining({ status: 'failed' }));
+      expect(recipientsOf(result)[0].error).toContain('Rename refused');
+      expect((await fixture.uploaded(`faulty/out/${FILE}`)).toString()).toBe(GOOD);
+      expect(await fixture.uploadedNames('faulty/out')).toEqual([FILE]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('replaces the file on a server that refuses to rename over an existing file, as IIS does', async () => {
+    const out = () => path.join(fixture.ftpDir.absolutePath, 'faulty', 'out');
+    const server = await serverWithGoodFile((_from, to) => existsSync(path.join(out(), to)));
+    const dryRun = await fixture.run({ ...SLOT, dry_run: true });
+    try {
+      const result = await runAgainst(server);
+
+      expect(recipientsOf(result)[0]).toEqual(expect.objectContaining({ status: 'uploaded' }));
+      const expected = await readFile(String(recipientsOf(dryRun)[0].path));
+      expect((await fixture.uploaded(`faulty/out/${FILE}`)).equals(expected)).toBe(true);
+      expect(await fixture.uploadedNames('faulty/out')).toEqual([FILE]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("puts the receiver's file back when the new one cannot take its name", async () => {
+    const server = await serverWithGoodFile((from) => isUpload(from));
+    try {
+      const result = await runAgainst(server);
+
+      expect(recipientsOf(result)[0]).toEqual(expect.objectContaining({ status: 'failed' }));
+      expect((await fixture.uploaded(`faulty/out/${FILE}`)).toString()).toBe(GOOD);
+      expect(await fixture.uploadedNames('faulty/out')).toEqual([FILE]);
+    } finally {
+      await server.stop();
     }
   });
 });

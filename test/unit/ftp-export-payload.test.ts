@@ -61,6 +61,18 @@ describe('ftp-export payload', () => {
     );
   });
 
+  it('refuses a scheduled_time in the future, as it would name and record a slot that has not come', async () => {
+    await expect(runFtpExport({ scheduled_time: '2062-11-23T22:30:00Z' }, context, ports())).rejects.toThrow(
+      'payload.scheduled_time: 2062-11-23T22:30:00Z is in the future (the current slot is 2025-08-11T09:15)',
+    );
+  });
+
+  it('refuses a scheduled_time in a later slot than the clock, beyond a minute of clock skew', async () => {
+    await expect(runFtpExport({ scheduled_time: '2025-08-11T00:31:01Z' }, context, ports())).rejects.toThrow(
+      'payload.scheduled_time: 2025-08-11T00:31:01Z is in the future',
+    );
+  });
+
   it('refuses a recipient that is not configured', async () => {
     await expect(
       runFtpExport({ recipients: ['globex'] }, context, ports({ recipients: [{ name: 'acme' }] })),

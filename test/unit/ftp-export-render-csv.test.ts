@@ -112,6 +112,87 @@ describe('CsvRenderStream', () => {
   });
 });
 
+describe('CsvRenderStream on large cells', () => {
+  /**
+   * Bytes the stream copied (Buffer.concat) and searched (indexOf, from where it starts to the end) while
+   * rendering one row whose quoted cell holds `size` bytes, fed in 64 KiB chunks. Work on an unfinished row
+   * that is redone with every chunk makes this grow with the square of the size.
+   */
+  async function bytesTouched(size: number, encoding: 'utf8' | 'shift_jis'): Promise<number> {
+    const input = Buffer.concat([Buffer.from('1,"'), Buffer.alloc(size, 'a'), Buffer.from('",x\n')]);
+    let touched = 0;
+    const concat = Buffer.concat;
+    const concatSpy = jest.spyOn(Buffer, 'concat').mockImplementation((list, length) => {
+      const joined = concat(list, length);
+      touched += joined.length;
+      return joined;
+    });
+    const indexOf = Buffer.prototype.indexOf;
+    const indexOfSpy = jest.spyOn(Buffer.prototype, 'indexOf').mockImplementation(function (
+      this: Buffer,
+      value,
+      from,
+      enc,
+    ) {
+      touched += this.length - Math.max(0, Number(from ?? 0));
+      return indexOf.call(this, value, from, enc as BufferEncoding);
+    });
+    try {
+      const headers = ['id', 'big', 'x'];
+      const stream = new CsvRenderStream({
+        headers,
+        kinds: ['plain', 'text', 'text'],
+        neutraliseFormulas: true,
+        lineEnding: 'crlf',
+        encoder: createCsvEncoder(encoding, { headers }),
+      });
+      stream.resume();
+      const ended = new Promise((resolve, reject) => stream.on('end', resolve).on('error', reject));
+      for (let at = 0; at < input.length; at += 65_536) stream.write(input.subarray(at, at + 65_536));
+      stream.end();
+      await ended;
+      expect(stream.rows).toBe(1);
+    } finally {
+      concatSpy.mockRestore();
+      indexOfSpy.mockRestore();
+    }
+    return touched;
+  }
+
+  it('passes a UTF-8 cell on before its row ends, but keeps a shift_jis row whole for the encoder', async () => {
+    const received = async (encoding: 'utf8' | 'shift_jis') => {
+      const headers = ['id', 'big'];
+      const stream = new CsvRenderStream({
+        headers,
+        kinds: ['plain', 'text'],
+        neutraliseFormulas: true,
+        lineEnding: 'crlf',
+        encoder: createCsvEncoder(encoding, { headers }),
+      });
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      const header = stream.bytes;
+      for (let part = 0; part < 4; part++) stream.write(part === 0 ? '1,"' : 'x'.repeat(65_536));
+      await new Promise((resolve) => setImmediate(resolve));
+      return bytes - header;
+    };
+
+    expect(await received('utf8')).toBe(3 * 65_536 + 3);
+    expect(await received('shift_jis')).toBe(0);
+  });
+
+  it.each(['utf8', 'shift_jis'] as const)(
+    'touches each byte of a large %s cell a bounded number of times, however many chunks it spans',
+    async (encoding) => {
+      const size = 8 << 20;
+
+      expect(await bytesTouched(size, encoding)).toBeLessThan(3 * size);
+    },
+  );
+});
+
 describe('renderHeader', () => {
   it('quotes header names the RFC 4180 way', () => {
     const header = renderHeader(['店舗ID', 'a,b', 'say "hi"'], 'crlf').toString('utf8');

@@ -108,12 +108,80 @@ describe('parseJobSettings', () => {
     );
   });
 
+  it('lets a recipient that chose another encoding ignore the replacement character of the defaults', () => {
+    const settings = parse({
+      defaults: { encoding: 'shift_jis', replacementCharacter: '〓' },
+      recipients: [{ name: 'acme' }, { name: 'globex', encoding: 'utf8-bom' }],
+    });
+
+    expect(settings.recipients.map((r) => [r.name, r.encoding, r.replacementCharacter])).toEqual([
+      ['acme', 'shift_jis', '〓'],
+      ['globex', 'utf8-bom', undefined],
+    ]);
+  });
+
+  it('rejects a replacement character in defaults whose encoding is not shift_jis', () => {
+    expect(() => parse({ defaults: { replacementCharacter: '?' }, recipients: [{ name: 'acme' }] })).toThrow(
+      'JOB_SETTINGS.defaults.replacementCharacter: only applies to encoding "shift_jis"',
+    );
+  });
+
   it('rejects a file name template with an unknown placeholder or a path', () => {
     expect(() => parse({ defaults: { fileName: 'data_{date}.csv' } })).toThrow(
       'JOB_SETTINGS.defaults.fileName: unknown placeholder {date}',
     );
     expect(() => parse({ defaults: { fileName: '../x_{HH}.csv' } })).toThrow('JOB_SETTINGS.defaults.fileName: letters');
   });
+
+  it('counts the longest rendering of each placeholder, the recipient name included, against the 200-character limit', () => {
+    const name = 'r'.repeat(63);
+    const fiveNames = '{recipient}'.repeat(5);
+
+    expect(() => parse({ recipients: [{ name, fileName: `${fiveNames}.csv` }] })).toThrow(
+      `JOB_SETTINGS.recipients[0].fileName: renders names of up to ${63 * 5 + 4} characters for recipient "${name}"; at most 200`,
+    );
+    expect(() => parse({ defaults: { fileName: `${'{YYYY}'.repeat(50)}.csv` } })).toThrow(
+      'JOB_SETTINGS.defaults.fileName: renders names of up to 204 characters',
+    );
+    expect(parse({ recipients: [{ name: 'acme', fileName: `${fiveNames}.csv` }] }).recipients[0].fileName).toBe(
+      `${fiveNames}.csv`,
+    );
+  });
+
+  it('names the defaults field when a recipient inherits a template that renders too long a name for it', () => {
+    const name = 'r'.repeat(63);
+
+    expect(() =>
+      parse({ defaults: { fileName: '{recipient}{recipient}{recipient}{recipient}.csv' }, recipients: [{ name }] }),
+    ).toThrow(`JOB_SETTINGS.defaults.fileName: renders names of up to 256 characters for recipient "${name}"`);
+  });
+
+  it.each([
+    ['NUL', '\u0000'],
+    ['a line feed', '\n'],
+    ['a tab', '\t'],
+    ['DEL', '\u007f'],
+    ['a C1 control', '\u0085'],
+  ])('refuses %s as replacement character: it would be written into the CSV unseen', (_name, character) => {
+    expect(() => parse({ defaults: { encoding: 'shift_jis', replacementCharacter: character } })).toThrow(
+      'JOB_SETTINGS.defaults.replacementCharacter: must not be a control character',
+    );
+  });
+
+  it.each([',', '"'])('refuses %s as replacement character: it would change the CSV structure', (character) => {
+    expect(() => parse({ defaults: { encoding: 'shift_jis', replacementCharacter: character } })).toThrow(
+      'JOB_SETTINGS.defaults.replacementCharacter: must not be "," or \'"\' (it would split or open a cell)',
+    );
+  });
+
+  it.each(['=', '+', '-', '@'])(
+    'refuses %s as replacement character: a cell starting with it reads as a formula',
+    (character) => {
+      expect(() => parse({ defaults: { encoding: 'shift_jis', replacementCharacter: character } })).toThrow(
+        'JOB_SETTINGS.defaults.replacementCharacter: must not be "=", "+", "-" or "@"',
+      );
+    },
+  );
 
   it('rejects JOB_SETTINGS that is not JSON', () => {
     expect(() => parseJobSettings('{recipients:')).toThrow(/^JOB_SETTINGS: not valid JSON/);
