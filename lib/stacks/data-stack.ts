@@ -6,12 +6,16 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import type { AlarmFactory } from '../constructs/alarm-factory';
+import { DatabaseAlarms } from '../constructs/database-alarms';
 import { analyticsBucketName, jobStatusTableName } from '../resource-names';
 import { JOB_STATUS_TABLE } from '../tables';
 
 export interface DataStackProps extends StackProps {
   readonly config: NightshiftConfig;
   readonly vpc: ec2.IVpc;
+  /** Builds the database alarms; without it the created database has none. */
+  readonly alarms?: AlarmFactory;
 }
 
 /** Where the jobs connect: host, port, database name and the secret holding username/password. */
@@ -135,6 +139,14 @@ export class DataStack extends Stack {
       autoMinorVersionUpgrade: true,
       parameters: { 'rds.force_ssl': '1' },
     });
+    if (props.alarms) {
+      new DatabaseAlarms(this, 'DatabaseAlarms', {
+        instance,
+        alarms: props.alarms,
+        instanceClass: database.instanceClass,
+        allocatedStorageGb: database.allocatedStorageGb,
+      });
+    }
     return {
       host: instance.dbInstanceEndpointAddress,
       port: instance.dbInstanceEndpointPort,

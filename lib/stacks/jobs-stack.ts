@@ -7,6 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import type { AlarmFactory } from '../constructs/alarm-factory';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import { builtInExpectations } from '../expectations';
@@ -23,6 +24,8 @@ export interface JobsStackProps extends StackProps {
   readonly database: DatabaseEndpoint;
   readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
   readonly alarmTopic: sns.ITopic;
+  /** @default a factory for the stage and alarmTopic */
+  readonly alarms?: AlarmFactory;
 }
 
 /** Every registry job as a ScheduledJob, granted exactly what its entry asks for. */
@@ -70,6 +73,7 @@ export class JobsStack extends Stack {
       stage: config.stage,
       scheduleGroup: this.scheduleGroup,
       alarmTopic: this.props.alarmTopic,
+      alarms: this.props.alarms,
       logRetentionDays: config.logRetentionDays,
       retainLogs: config.protectData,
       vpc: this.props.vpc,
