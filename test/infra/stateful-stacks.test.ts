@@ -140,9 +140,27 @@ describe('network stack', () => {
 });
 
 describe('monitoring stack', () => {
-  it('encrypts the alarm topic with a rotating key CloudWatch may use, and subscribes the on-call e-mail', () => {
-    const { stacks } = buildTestApp({ context: { alarmEmail: 'oncall@example.com' } });
-    const monitoring = Template.fromStack(stacks.monitoring);
+  const { stacks } = buildTestApp({ context: { alarmEmail: 'oncall@example.com' } });
+  const monitoring = Template.fromStack(stacks.monitoring);
+  const fromThisStagesAlarms = {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: {
+      'aws:SourceArn': {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':cloudwatch:ap-northeast-1:',
+            { Ref: 'AWS::AccountId' },
+            ':alarm:nightshift-dev-*',
+          ],
+        ],
+      },
+    },
+  };
+
+  it("encrypts the alarm topic with a rotating key only this stage's alarms may use, and subscribes the on-call e-mail", () => {
     monitoring.hasResourceProperties('AWS::SNS::Topic', {
       TopicName: 'nightshift-dev-alarms',
       KmsMasterKeyId: Match.anyValue(),
@@ -152,13 +170,32 @@ describe('monitoring stack', () => {
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
+            Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: fromThisStagesAlarms,
           }),
         ]),
       },
     });
     monitoring.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  it("lets this stage's CloudWatch alarms publish to the topic, besides refusing plain HTTP", () => {
+    monitoring.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: Match.stringLikeRegexp('AlarmTopic') },
+            Condition: fromThisStagesAlarms,
+          }),
+        ]),
+      },
+    });
   });
 });
 
