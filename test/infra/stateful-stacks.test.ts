@@ -116,29 +116,6 @@ describe('data stack with an imported database', () => {
   });
 });
 
-describe('network stack', () => {
-  it('spreads private subnets over two AZs with S3 and DynamoDB gateway endpoints and flow logs', () => {
-    const network = Template.fromStack(buildTestApp().stacks.network);
-    network.resourceCountIs('AWS::EC2::Subnet', 4);
-    network.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
-    network.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
-    network.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 'cloud-watch-logs' });
-    network.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
-  });
-
-  it('uses a NAT instance, a NAT gateway or no NAT as configured', () => {
-    const instance = Template.fromStack(buildTestApp({ context: { natMode: 'instance' } }).stacks.network);
-    instance.resourceCountIs('AWS::EC2::Instance', 1);
-    instance.resourceCountIs('AWS::EC2::NatGateway', 0);
-    const gateway = Template.fromStack(buildTestApp({ context: { natMode: 'gateway' } }).stacks.network);
-    gateway.resourceCountIs('AWS::EC2::NatGateway', 1);
-    const none = Template.fromStack(buildTestApp({ context: { natMode: 'none' } }).stacks.network);
-    none.resourceCountIs('AWS::EC2::NatGateway', 0);
-    none.resourceCountIs('AWS::EC2::Instance', 0);
-    none.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' });
-  });
-});
-
 describe('monitoring stack', () => {
   const { stacks } = buildTestApp({ context: { alarmEmail: 'oncall@example.com' } });
   const monitoring = Template.fromStack(stacks.monitoring);
