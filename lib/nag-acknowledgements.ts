@@ -69,6 +69,11 @@ export function acknowledgeNagFindings(stacks: NightshiftStacks, config: Nightsh
       'RDS11',
       'The port is not a security boundary: only the jobs security group can reach the database, in private subnets',
     );
+    acknowledge(
+      database,
+      'RDS6',
+      'The jobs authenticate with the Secrets Manager password (rotatable, TLS enforced); IAM database authentication is unused',
+    );
     if (config.database.mode === 'create' && !config.database.multiAz) {
       acknowledge(
         database,

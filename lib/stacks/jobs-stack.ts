@@ -97,6 +97,15 @@ export class JobsStack extends Stack {
   private bindDatabase(job: ScheduledJob): void {
     const { database } = this.props;
     job.bindSecret(database.secret, 'DB_SECRET_ARN');
+    if (database.secretKmsKeyArn) {
+      job.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [database.secretKmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+        }),
+      );
+    }
     job.fn.addEnvironment('DB_HOST', database.host);
     job.fn.addEnvironment('DB_PORT', database.port);
     job.fn.addEnvironment('DB_NAME', database.databaseName);

@@ -1,6 +1,7 @@
 import { CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { FckNatInstanceProvider } from 'cdk-fck-nat';
 import type { Construct } from 'constructs';
 import type { NetworkConfig, NightshiftConfig } from '../config';
@@ -38,6 +39,12 @@ export class NetworkStack extends Stack {
     const { network } = props.config;
     if (network.mode === 'import') {
       this.vpc = importVpc(this, network);
+      // Records where the stage runs (free); CloudFormation also refuses a stack without resources.
+      new ssm.StringParameter(this, 'ImportedNetwork', {
+        parameterName: `/nightshift/${props.config.stage}/network`,
+        description: 'The imported VPC and subnets the nightshift jobs run in',
+        stringValue: JSON.stringify({ vpcId: network.vpcId, privateSubnetIds: network.privateSubnetIds }),
+      });
       return;
     }
     const { natMode, logRetentionDays } = props.config;

@@ -59,6 +59,23 @@ describe('data stack', () => {
     });
   });
 
+  it('runs PostgreSQL 17 on gp3 with automatic minor upgrades, password sign-in only, and a retention on its exported log', () => {
+    data.hasResourceProperties('AWS::RDS::DBInstance', {
+      EngineVersion: '17',
+      AutoMinorVersionUpgrade: true,
+      StorageType: 'gp3',
+      EnableIAMDatabaseAuthentication: false,
+      DBInstanceIdentifier: 'nightshift-dev',
+      EnableCloudwatchLogsExports: ['postgresql'],
+    });
+    data.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/rds/instance/nightshift-dev/postgresql',
+      RetentionInDays: 7,
+    });
+    const [instance] = Object.values(data.findResources('AWS::RDS::DBInstance'));
+    expect(instance.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^PostgresLogs/)]));
+  });
+
   it('lets dev data be deleted with the stack', () => {
     data.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     expect(stacks.data.terminationProtection).toBe(false);
@@ -89,6 +106,7 @@ describe('data stack in prod', () => {
 
 describe('data stack with an imported database', () => {
   const secretArn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shared/db-AbCdEf';
+  const secretKmsKeyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const { stacks } = buildTestApp({
     context: {
       database: JSON.stringify({
@@ -96,6 +114,7 @@ describe('data stack with an imported database', () => {
         host: 'db.internal',
         databaseName: 'visitors',
         secretArn,
+        secretKmsKeyArn,
         securityGroupId: 'sg-0123abcd',
       }),
     },
@@ -111,6 +130,22 @@ describe('data stack with an imported database', () => {
     Template.fromStack(stacks.jobs).hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({ DB_HOST: 'db.internal', DB_NAME: 'visitors', DB_SECRET_ARN: secretArn }),
+      },
+    });
+  });
+
+  it("lets the database jobs decrypt the secret's customer key, through Secrets Manager only", () => {
+    const policies = JSON.stringify(Template.fromStack(stacks.jobs).findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(secretKmsKeyArn);
+    Template.fromStack(stacks.jobs).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Resource: secretKmsKeyArn,
+            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
+          }),
+        ]),
       },
     });
   });
