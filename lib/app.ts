@@ -1,7 +1,8 @@
-import { type App, Tags } from 'aws-cdk-lib';
+import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
 import { AlarmFactory } from './constructs/alarm-factory';
 import type { JobSpec } from './job-spec';
+import { RedeployCheck } from './redeploy-check';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
 import { GitHubDeployStack } from './stacks/github-deploy-stack';
@@ -47,6 +48,7 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
   const githubDeploy = config.github
     ? new GitHubDeployStack(app, `${prefix}-GitHubDeploy`, { env, config, github: config.github })
     : undefined;
+  Aspects.of(app).add(new RedeployCheck(config.protectData));
   Tags.of(app).add('project', 'nightshift');
   Tags.of(app).add('stage', config.stage);
   return { network, data, monitoring, jobs: jobsStack, api, githubDeploy, alarms };

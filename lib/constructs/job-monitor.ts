@@ -26,9 +26,9 @@ export interface JobMonitorProps {
   readonly alarms?: AlarmFactory;
   /** @default 7 */
   readonly logRetentionDays?: number;
-  /** Secrets Manager name of the write secret `{"current", "previous"}`. @default `nightshift/<stage>/job-report-secret` */
+  /** Secrets Manager name of the write secret `{"current", "previous"}`. @default `nightshift/<stage>/job-report-secret` when retained, else generated */
   readonly writeSecretName?: string;
-  /** Secrets Manager name of the read token `{"current", "previous"}`. @default `nightshift/<stage>/job-read-token` */
+  /** Secrets Manager name of the read token `{"current", "previous"}`. @default `nightshift/<stage>/job-read-token` when retained, else generated */
   readonly readTokenSecretName?: string;
   /** Stage throttling. @default { burstLimit: 50, rateLimit: 20 } */
   readonly throttle?: apigwv2.ThrottleSettings;
@@ -72,7 +72,8 @@ export class JobMonitor extends Construct {
     const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const secret = (secretId: string, name: string, description: string) =>
       new secretsmanager.Secret(this, secretId, {
-        secretName: name,
+        // A deleted secret keeps its name for 7-30 days: fixed names only where secrets are kept (retain).
+        secretName: fixedNames ? name : undefined,
         description: `${description}. JSON {"current", "previous"}: rotate by moving current to previous.`,
         generateSecretString: {
           secretStringTemplate: '{}',
@@ -82,19 +83,24 @@ export class JobMonitor extends Construct {
         },
         removalPolicy,
       });
-    // Names as plain strings: Secret.secretName of a created secret is a token, unreadable in alarm text.
-    this.writeSecretName = props.writeSecretName ?? `nightshift/${stage}/job-report-secret`;
-    this.readTokenSecretName = props.readTokenSecretName ?? `nightshift/${stage}/job-read-token`;
+    const fixedNames = Boolean(props.retain || props.writeSecretName || props.readTokenSecretName);
     this.writeSecret = secret(
       'WriteSecret',
-      this.writeSecretName,
+      props.writeSecretName ?? `nightshift/${stage}/job-report-secret`,
       'Job-report write secret (X-TC-Portal-Webhook-Secret)',
     );
     this.readToken = secret(
       'ReadToken',
-      this.readTokenSecretName,
+      props.readTokenSecretName ?? `nightshift/${stage}/job-read-token`,
       'Job monitor read token (Bearer, or Basic password on /incidents)',
     );
+    // Plain strings where the names are fixed (readable in alarm text); otherwise the ARN, which Secrets Manager takes as an id too.
+    this.writeSecretName = fixedNames
+      ? (props.writeSecretName ?? `nightshift/${stage}/job-report-secret`)
+      : this.writeSecret.secretArn;
+    this.readTokenSecretName = fixedNames
+      ? (props.readTokenSecretName ?? `nightshift/${stage}/job-read-token`)
+      : this.readToken.secretArn;
     for (const created of [this.writeSecret, this.readToken]) {
       acknowledge(
         created,

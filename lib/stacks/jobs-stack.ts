@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -45,6 +45,8 @@ export class JobsStack extends Stack {
     const { config } = props;
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: `nightshift-${config.stage}`,
+      // Holds nothing the registry cannot recreate; kept, its fixed name would block the next deploy.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     // By name, not by cross-stack reference: grants then name ARNs this stack can write down.
     this.jobStatusTable = dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage));
