@@ -10,7 +10,7 @@ import { cronProblem, SCHEDULE_TIME_ZONE, toEventBridgeCron } from '../../lib/cr
 function eventBridgeRuns(expression: string, from: Date, to: Date, limit: number): Date[] {
   const [minute, hour, dom, month, dow] = /^cron\((.*)\)$/.exec(expression)![1].split(' ');
   const names: Record<string, number> = { SUN: 1, MON: 2, TUE: 3, WED: 4, THU: 5, FRI: 6, SAT: 7 };
-  const matches = (field: string, n: number, min: number, max: number, asNumber = Number) =>
+  const matches = (field: string, n: number, min: number, max: number, asNumber: (text: string) => number = Number) =>
     field === '*' ||
     field === '?' ||
     field.split(',').some((item) => {
