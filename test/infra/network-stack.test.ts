@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { buildTestApp } from '../support/build-test-app';
 
 const networkOf = (context: Record<string, unknown>) => buildTestApp({ context }).stacks.network;
