@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import type { AlarmFactory } from '../constructs/alarm-factory';
 import { JobMonitor } from '../constructs/job-monitor';
 import type { JobSpec } from '../job-spec';
 import { jobStatusTableName } from '../resource-names';
@@ -11,6 +12,8 @@ export interface ApiStackProps extends StackProps {
   readonly config: NightshiftConfig;
   readonly jobs: readonly JobSpec[];
   readonly alarmTopic: sns.ITopic;
+  /** @default a factory for the stage and alarmTopic */
+  readonly alarms?: AlarmFactory;
 }
 
 /** The HTTP APIs: the job monitor (TC Portal job reports, read API, status page). */
@@ -24,6 +27,7 @@ export class ApiStack extends Stack {
       stage: config.stage,
       jobStatusTable: dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage)),
       alarmTopic: props.alarmTopic,
+      alarms: props.alarms,
       logRetentionDays: config.logRetentionDays,
       lateAlarmJobs: props.jobs.map((job) => job.id),
       watchdogJobId: props.jobs.find((job) => job.watchesRegistry)?.id,
