@@ -1,3 +1,4 @@
+import type { RouteDocs } from '#shared/openapi';
 import { errorResponse, type HttpRequest, type HttpResponse } from './http-messages';
 
 /**
@@ -11,6 +12,8 @@ export interface Route {
   /** e.g. `/api/monitor/jobs/{job_key}/runs` */
   path: string;
   handle: RouteHandler;
+  /** Its schemas, for the OpenAPI document (GET /openapi.json). */
+  docs?: RouteDocs;
 }
 
 function splitPath(path: string): string[] {

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RunReport } from '#shared/job-status-store';
+import type { JobSecrets } from './job-secrets';
+import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
+import { AddressRefusedError, NetworkError, type OutboundCall, type OutboundResponse } from './outbound-request';
+import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature';
+
+/**
+ * The caller: one run of an HTTP job. Takes the job's lease (one run at a time), refuses a run
+ * fired later than the job's misfire grace, makes the signed call with retries (5xx, 429 and
+ * network errors, exponential backoff; other 4xx fail at once), records the run and reports it
+ * to the job-status store, so /incidents and the late alarms see HTTP jobs like any other.
+ */
+export interface CallEvent {
+  job_id: string;
+  /** When the schedule fired (EventBridge's `<aws.scheduler.scheduled-time>`); absent for a manual run. */
+  scheduled_time?: string;
+  trigger?: 'schedule' | 'manual';
+  run_id?: string;
+}
+
+export interface CallerDeps {
+  store: HttpJobStore;
+  secrets: JobSecrets;
+  /** The job-status store's recordRun. */
+  reportRun: (report: RunReport) => Promise<unknown>;
+  call: OutboundCall;
+  allowHosts: ReadonlySet<string>;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** The job-status store's key for an HTTP job. */
+export const statusJobKey = (jobId: string) => `http-job:${jobId}`;
+
+/** Longest single backoff wait; the series doubles up to it. */
+const MAX_BACKOFF_MS = 60_000;
+
+export function backoffMs(job: JobRecord, attempt: number): number {
+  return Math.min(MAX_BACKOFF_MS, job.definition.retry_backoff_sec * 1000 * 2 ** (attempt - 1));
+}
+
+/** Long enough for every attempt and wait; a crashed run's lease frees itself after it. */
+function leaseMs(job: JobRecord): number {
+  const { timeout_sec, max_retries } = job.definition;
+  let total = timeout_sec * 1000 * (max_retries + 1) + 30_000;
+  for (let attempt = 1; attempt <= max_retries; attempt += 1) total += backoffMs(job, attempt);
+  return total;
+}
+
+function requestBody(job: JobRecord): string | undefined {
+  const { body } = job.definition;
+  if (body === undefined || body === null) return undefined;
+  return typeof body === 'string' ? body : JSON.stringify(body);
+}
+
+interface Attempted {
+  status: 'success' | 'error';
+  attempts: number;
+  response?: OutboundResponse;
+  error?: string;
+}
+
+async function callWithRetries(deps: CallerDeps, job: JobRecord, runId: string, scheduledTime: string) {
+  const secrets = await deps.secrets.get(job.jobId);
+  if (!secrets) return { status: 'error', attempts: 0, error: 'the job has no signing secret' } satisfies Attempted;
+  const body = requestBody(job);
+  const { definition } = job;
+  const isJson = body !== undefined && typeof definition.body !== 'string';
+  const baseHeaders: Record<string, string> = {
+    ...(isJson ? { 'content-type': 'application/json' } : {}),
+    ...definition.headers,
+    ...secrets.headers,
+    'user-agent': 'nightshift-http-scheduler',
+    'x-nightshift-job-id': job.jobId,
+    'x-nightshift-run-id': runId,
+    'x-nightshift-scheduled-time': scheduledTime,
+  };
+  const maxAttempts = definition.max_retries + 1;
+  let last: Attempted = { status: 'error', attempts: 0 };
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const timestamp = Math.floor(deps.now().getTime() / 1000);
+    const headers = {
+      ...baseHeaders,
+      'x-nightshift-attempt': String(attempt),
+      [TIMESTAMP_HEADER]: String(timestamp),
+      [SIGNATURE_HEADER]: signBody(secrets.signingSecret, timestamp, body ?? ''),
+    };
+    let retryable: boolean;
+    try {
+      const response = await deps.call({
+        url: definition.target_url,
+        method: definition.method,
+        headers,
+        body,
+        timeoutMs: definition.timeout_sec * 1000,
+        allowHosts: deps.allowHosts,
+      });
+      if (response.status < 400) return { status: 'success', attempts: attempt, response } satisfies Attempted;
+      retryable = response.status >= 500 || response.status === 429;
+      last = { status: 'error', attempts: attempt, response, error: `HTTP ${response.status}` };
+    } catch (error) {
+      if (!(error instanceof NetworkError || error instanceof AddressRefusedError)) throw error;
+      retryable = error instanceof NetworkError;
+      last = { status: 'error', attempts: attempt, error: error.message };
+    }
+    if (!retryable || attempt === maxAttempts) break;
+    await deps.sleep(backoffMs(job, attempt));
+  }
+  return last;
+}
+
+async function finish(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise<RunRecord> {
+  await deps.store.recordRun(run);
+  // A skipped run is not an outcome: the overlapping run reports its own.
+  if (run.status !== 'skipped') {
+    await deps.reportRun({
+      jobKey: statusJobKey(job.jobId),
+      title: job.definition.name ?? `HTTP job ${job.jobId}`,
+      status: run.status === 'success' ? 'success' : 'error',
+      finishedAt: run.finishedAt,
+      startedAt: run.startedAt,
+      durationMs: run.durationMs,
+      message: run.status === 'success' ? `HTTP ${run.httpStatus} after ${run.attempts} attempt(s)` : run.error,
+      source: 'runner',
+      runId: run.runId,
+    });
+  }
+  deps.logger.info('http job run', {
+    job_id: job.jobId,
+    run_id: run.runId,
+    status: run.status,
+    http_status: run.httpStatus,
+    attempts: run.attempts,
+    duration_ms: run.durationMs,
+    error: run.error,
+  });
+  return run;
+}
+
+/** Runs the job once; undefined when the job no longer exists (deleted after the schedule fired). */
+export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRecord | undefined> {
+  const job = await deps.store.getJob(event.job_id);
+  const trigger = event.trigger ?? 'schedule';
+  if (!job) {
+    deps.logger.warn('http job no longer exists', { job_id: event.job_id });
+    return undefined;
+  }
+  const started = deps.now();
+  const scheduledTime = event.scheduled_time ?? started.toISOString();
+  const base = { runId: event.run_id ?? randomUUID(), jobId: job.jobId, trigger, scheduledTime };
+  const ended = (fields: Partial<RunRecord> & Pick<RunRecord, 'status'>): RunRecord => {
+    const finished = deps.now();
+    return {
+      ...base,
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      attempts: 0,
+      httpStatus: null,
+      error: null,
+      responseSnippet: null,
+      ...fields,
+    };
+  };
+  const lateMs = started.getTime() - Date.parse(scheduledTime);
+  if (trigger === 'schedule' && lateMs > job.definition.misfire_grace_sec * 1000) {
+    const error = `fired ${Math.round(lateMs / 1000)} s after ${scheduledTime}, beyond misfire_grace_sec ${job.definition.misfire_grace_sec}`;
+    return finish(deps, job, ended({ status: 'missed', error }));
+  }
+  if (!(await deps.store.acquireLease(job.jobId, base.runId, started, leaseMs(job)))) {
+    return finish(deps, job, ended({ status: 'skipped', error: 'another run of this job was still in progress' }));
+  }
+  try {
+    const attempted = await callWithRetries(deps, job, base.runId, scheduledTime);
+    const run = ended({
+      status: attempted.status,
+      attempts: attempted.attempts,
+      httpStatus: attempted.response?.status ?? null,
+      error: attempted.error ?? null,
+      responseSnippet: attempted.response?.snippet ?? null,
+    });
+    if (trigger === 'schedule' && job.plan.oneShot)
+      await deps.store.transition(job.jobId, 'scheduled', 'completed', deps.now());
+    return await finish(deps, job, run);
+  } finally {
+    await deps.store.releaseLease(job.jobId, base.runId);
+  }
+}
