@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RunReport } from '#shared/job-status-store';
+import { backoffSec, worstCaseRunSec } from './job-request';
 import type { JobSecrets } from './job-secrets';
 import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
 import { AddressRefusedError, NetworkError, type OutboundCall, type OutboundResponse } from './outbound-request';
@@ -35,20 +36,8 @@ export interface CallerDeps {
 /** The job-status store's key for an HTTP job. */
 export const statusJobKey = (jobId: string) => `http-job:${jobId}`;
 
-/** Longest single backoff wait; the series doubles up to it. */
-const MAX_BACKOFF_MS = 60_000;
-
-export function backoffMs(job: JobRecord, attempt: number): number {
-  return Math.min(MAX_BACKOFF_MS, job.definition.retry_backoff_sec * 1000 * 2 ** (attempt - 1));
-}
-
 /** Long enough for every attempt and wait; a crashed run's lease frees itself after it. */
-function leaseMs(job: JobRecord): number {
-  const { timeout_sec, max_retries } = job.definition;
-  let total = timeout_sec * 1000 * (max_retries + 1) + 30_000;
-  for (let attempt = 1; attempt <= max_retries; attempt += 1) total += backoffMs(job, attempt);
-  return total;
-}
+const leaseMs = (job: JobRecord) => worstCaseRunSec(job.definition) * 1000 + 30_000;
 
 function requestBody(job: JobRecord): string | undefined {
   const { body } = job.definition;
@@ -107,7 +96,7 @@ async function callWithRetries(deps: CallerDeps, job: JobRecord, runId: string, 
       last = { status: 'error', attempts: attempt, error: error.message };
     }
     if (!retryable || attempt === maxAttempts) break;
-    await deps.sleep(backoffMs(job, attempt));
+    await deps.sleep(backoffSec(definition.retry_backoff_sec, attempt) * 1000);
   }
   return last;
 }

@@ -61,7 +61,13 @@ export async function createJob(deps: SchedulerApiDeps, request: HttpRequest): P
   };
   const secrets: JobSecretValue = { signingSecret: newSigningSecret(), headers: secret };
   const previousSecrets = previous ? await deps.secrets.get(jobId) : undefined;
-  const spec = { jobId, plan: record.plan, enabled: true, misfireGraceSec: definition.misfire_grace_sec };
+  const spec = {
+    jobId,
+    plan: record.plan,
+    enabled: true,
+    misfireGraceSec: definition.misfire_grace_sec,
+    anchorAt: record.anchorAt,
+  };
 
   await deps.secrets.put(jobId, secrets);
   const undoSecret = () => (previousSecrets ? deps.secrets.put(jobId, previousSecrets) : deps.secrets.delete(jobId));

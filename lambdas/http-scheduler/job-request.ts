@@ -9,8 +9,12 @@ import { type ApsCronFields, CronFieldError, translateApsCron } from './apschedu
  * platform imposes checked up front so a job that cannot run is never created.
  */
 export const JOB_LIMITS = {
-  /** The caller function's per-attempt limit. */
+  /** Per attempt. */
   timeoutSec: 60,
+  /** Every attempt and backoff wait of one run must fit in the caller function's 15 minutes, with a margin. */
+  runSec: 840,
+  /** Longest single backoff wait; the series doubles up to it. */
+  backoffCapSec: 60,
   maxRetries: 10,
   retryBackoffSec: 300,
   bodyBytes: 64 * 1024,
@@ -144,6 +148,18 @@ export function intervalMinutes(interval: NonNullable<JobRequest['interval']>): 
   return ((weeks * 7 + days) * 24 + hours) * 60 + minutes;
 }
 
+/** The wait before retry number `attempt` (1-based): retry_backoff_sec doubled each time, capped. */
+export function backoffSec(retryBackoffSec: number, attempt: number): number {
+  return Math.min(JOB_LIMITS.backoffCapSec, retryBackoffSec * 2 ** (attempt - 1));
+}
+
+/** The longest one run can take: every attempt timing out, every backoff waited. */
+export function worstCaseRunSec(job: Pick<JobRequest, 'timeout_sec' | 'max_retries' | 'retry_backoff_sec'>): number {
+  let total = job.timeout_sec * (job.max_retries + 1);
+  for (let attempt = 1; attempt <= job.max_retries; attempt += 1) total += backoffSec(job.retry_backoff_sec, attempt);
+  return total;
+}
+
 export type JobValidation = { ok: true; job: JobRequest } | { ok: false; error: string };
 
 /** Every problem of a request, the first one named by its field: `cron.hour: 25 is out of range 0-23`. */
@@ -167,6 +183,13 @@ export function validateJobRequest(
       .map((message) => ({ path: 'target_url', message: message! })),
     ...headerProblems(job.headers),
   ];
+  const worstCase = worstCaseRunSec(job);
+  if (worstCase > JOB_LIMITS.runSec) {
+    problems.push({
+      path: 'timeout_sec',
+      message: `with max_retries and backoff one run could take ${worstCase} s, over the caller's limit of ${JOB_LIMITS.runSec} s`,
+    });
+  }
   if (job.body !== undefined) {
     const size = Buffer.byteLength(typeof job.body === 'string' ? job.body : JSON.stringify(job.body));
     if (size > JOB_LIMITS.bodyBytes) problems.push({ path: 'body', message: `is ${size} bytes; at most 65536` });

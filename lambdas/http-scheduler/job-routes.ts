@@ -72,6 +72,7 @@ async function switchState(
     plan: job.plan,
     enabled: to === 'scheduled',
     misfireGraceSec: job.definition.misfire_grace_sec,
+    anchorAt: anchorAt ?? job.anchorAt,
   };
   try {
     await deps.scheduler.update(spec);

@@ -17,6 +17,8 @@ export interface ScheduleSpec {
   enabled: boolean;
   /** Runs later than this are recorded as missed; EventBridge stops retrying delivery then too. */
   misfireGraceSec: number;
+  /** Interval jobs count from here (EventBridge counts from the create or update itself). */
+  anchorAt: string;
 }
 
 export interface JobScheduler {

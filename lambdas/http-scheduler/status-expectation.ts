@@ -1,4 +1,5 @@
 import { statusJobKey } from './call-job';
+import { worstCaseRunSec } from './job-request';
 import type { JobRecord } from './job-store';
 import type { SchedulerApiDeps } from './scheduler-deps';
 
@@ -10,7 +11,7 @@ export async function putExpectation(deps: SchedulerApiDeps, job: JobRecord): Pr
   const { plan, definition } = job;
   if (plan.oneShot) return;
   // A run may take every attempt and wait; five minutes on top absorb the watchdog's own period.
-  const worstCaseSec = definition.timeout_sec * (definition.max_retries + 1) + definition.misfire_grace_sec;
+  const worstCaseSec = worstCaseRunSec(definition) + definition.misfire_grace_sec;
   try {
     await deps.expectations.put({
       jobKey: statusJobKey(job.jobId),

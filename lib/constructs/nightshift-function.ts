@@ -30,6 +30,19 @@ export interface NightshiftFunctionProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /** Keep the log group when the stack is deleted. @default false */
   readonly retainLogs?: boolean;
+  /** Files (repo-relative) copied into a folder next to the bundle, for code that reads them at run time. @default none */
+  readonly bundleFiles?: { readonly folder: string; readonly files: readonly string[] };
+}
+
+function copyIntoBundle(bundleFiles: NonNullable<NightshiftFunctionProps['bundleFiles']>): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => [
+      `mkdir -p "${outputDir}/${bundleFiles.folder}"`,
+      ...bundleFiles.files.map((file) => `cp "${inputDir}/${file}" "${outputDir}/${bundleFiles.folder}/"`),
+    ],
+  };
 }
 
 /**
@@ -83,6 +96,7 @@ export class NightshiftFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
+        ...(props.bundleFiles ? { commandHooks: copyIntoBundle(props.bundleFiles) } : {}),
       },
     });
     acknowledge(
