@@ -54,10 +54,9 @@ function zoneAbbreviation(date: Date, timezone: string): string {
     new Intl.DateTimeFormat(locale, { timeZone: timezone, timeZoneName: 'short' })
       .formatToParts(date)
       .find((part) => part.type === 'timeZoneName')?.value ?? timezone;
-  const english = name('en-US');
-  if (!/^GMT[+-]/.test(english)) return english;
-  const japanese = name('ja-JP');
-  return /^[A-Z]{2,5}$/.test(japanese) ? japanese : english;
+  // Each locale knows the abbreviations of its own region (en-GB: BST, ja-JP: JST).
+  const names = ['en-US', 'en-GB', 'ja-JP'].map(name);
+  return names.find((candidate) => /^[A-Z]{2,5}$/.test(candidate)) ?? names[0];
 }
 
 /** Python's str(timedelta): `0:10:00`, `1 day, 0:00:00`, `14 days, 2:30:00`. */
