@@ -30,7 +30,7 @@ export const jobViewSchema = z.object({
   target_url: z.string(),
   method: z.string(),
   headers: z.record(z.string(), z.string()).meta({ description: 'Sensitive values are masked' }),
-  body: z.json().optional(),
+  body: z.unknown().optional(),
   timeout_sec: z.number(),
   max_retries: z.number(),
   retry_backoff_sec: z.number(),

@@ -80,7 +80,7 @@ export const jobRequestSchema = z
     headers: z.record(z.string(), z.string()).default({}),
     /** Further header names whose values are secret (besides Authorization, Cookie, X-Api-Key). */
     secret_headers: z.array(z.string()).default([]),
-    body: z.json().optional(),
+    body: z.unknown().optional().meta({ description: 'Any JSON value; a string is sent as is, anything else as JSON' }),
     timeout_sec: z.number().positive().max(JOB_LIMITS.timeoutSec).default(10),
     max_retries: z.number().int().min(0).max(JOB_LIMITS.maxRetries).default(3),
     retry_backoff_sec: z.number().min(0).max(JOB_LIMITS.retryBackoffSec).default(2),

@@ -117,7 +117,9 @@ describe('EventBridge Scheduler adapter', () => {
   });
 
   it('deletes the schedule from the group, and treats an already deleted one as done', async () => {
-    mock.on(DeleteScheduleCommand).rejectsOnce(new ResourceNotFoundException({ message: 'gone', $metadata: {} }));
+    mock
+      .on(DeleteScheduleCommand)
+      .rejectsOnce(new ResourceNotFoundException({ message: 'gone', Message: 'gone', $metadata: {} }));
     await expect(scheduler.delete('billing')).resolves.toBeUndefined();
     expect(mock.commandCalls(DeleteScheduleCommand)[0].args[0].input).toEqual({
       Name: 'billing',
