@@ -105,7 +105,11 @@ describe('HTTP job scheduler API', () => {
   });
 
   it('answers 401 without the admin token or with a wrong one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${fixture.token}` }]) {
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: `Basic ${fixture.token}` },
+    ]) {
       const response = await fixture.request('GET', '/jobs', undefined, headers);
       expect(response.status).toBe(401);
       expectMatchesDocument(document, 'GET', '/jobs', 401, response.json);
