@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { RunReport } from '#shared/job-status-store';
 import { backoffSec, worstCaseRunSec } from './job-request';
-import type { JobSecrets } from './job-secrets';
+import type { JobSecrets, JobSecretValue } from './job-secrets';
 import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
 import { AddressRefusedError, NetworkError, type OutboundCall, type OutboundResponse } from './outbound-request';
 import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature';
@@ -52,8 +52,13 @@ interface Attempted {
   error?: string;
 }
 
-async function callWithRetries(deps: CallerDeps, job: JobRecord, runId: string, scheduledTime: string) {
-  const secrets = await deps.secrets.get(job.jobId);
+async function callWithRetries(
+  deps: CallerDeps,
+  job: JobRecord,
+  secrets: JobSecretValue | undefined,
+  runId: string,
+  scheduledTime: string,
+) {
   if (!secrets) return { status: 'error', attempts: 0, error: 'the job has no signing secret' } satisfies Attempted;
   const body = requestBody(job);
   const { definition } = job;
@@ -101,22 +106,9 @@ async function callWithRetries(deps: CallerDeps, job: JobRecord, runId: string, 
   return last;
 }
 
+/** The run's record and its report are independent writes: made at once, they cost one round trip. */
 async function finish(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise<RunRecord> {
-  await deps.store.recordRun(run);
-  // A skipped run is not an outcome: the overlapping run reports its own.
-  if (run.status !== 'skipped') {
-    await deps.reportRun({
-      jobKey: statusJobKey(job.jobId),
-      title: job.definition.name ?? `HTTP job ${job.jobId}`,
-      status: run.status === 'success' ? 'success' : 'error',
-      finishedAt: run.finishedAt,
-      startedAt: run.startedAt,
-      durationMs: run.durationMs,
-      message: run.status === 'success' ? `HTTP ${run.httpStatus} after ${run.attempts} attempt(s)` : run.error,
-      source: 'runner',
-      runId: run.runId,
-    });
-  }
+  await Promise.all([deps.store.recordRun(run), run.status !== 'skipped' && report(deps, job, run)]);
   deps.logger.info('http job run', {
     job_id: job.jobId,
     run_id: run.runId,
@@ -129,9 +121,25 @@ async function finish(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise
   return run;
 }
 
+/** A skipped run is not an outcome: the overlapping run reports its own. */
+async function report(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise<void> {
+  await deps.reportRun({
+    jobKey: statusJobKey(job.jobId),
+    title: job.definition.name ?? `HTTP job ${job.jobId}`,
+    status: run.status === 'success' ? 'success' : 'error',
+    finishedAt: run.finishedAt,
+    startedAt: run.startedAt,
+    durationMs: run.durationMs,
+    message: run.status === 'success' ? `HTTP ${run.httpStatus} after ${run.attempts} attempt(s)` : run.error,
+    source: 'runner',
+    runId: run.runId,
+  });
+}
+
 /** Runs the job once; undefined when the job no longer exists (deleted after the schedule fired). */
 export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRecord | undefined> {
-  const job = await deps.store.getJob(event.job_id);
+  // The secrets are read alongside the job: both are needed before the call, neither depends on the other.
+  const [job, secrets] = await Promise.all([deps.store.getJob(event.job_id), deps.secrets.get(event.job_id)]);
   const trigger = event.trigger ?? 'schedule';
   if (!job) {
     deps.logger.warn('http job no longer exists', { job_id: event.job_id });
@@ -162,19 +170,25 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
   if (!(await deps.store.acquireLease(job.jobId, base.runId, started, leaseMs(job)))) {
     return finish(deps, job, ended({ status: 'skipped', error: 'another run of this job was still in progress' }));
   }
+  let attempted: Attempted;
   try {
-    const attempted = await callWithRetries(deps, job, base.runId, scheduledTime);
-    const run = ended({
-      status: attempted.status,
-      attempts: attempted.attempts,
-      httpStatus: attempted.response?.status ?? null,
-      error: attempted.error ?? null,
-      responseSnippet: attempted.response?.snippet ?? null,
-    });
-    if (trigger === 'schedule' && job.plan.oneShot)
-      await deps.store.transition(job.jobId, 'scheduled', 'completed', deps.now());
-    return await finish(deps, job, run);
-  } finally {
+    attempted = await callWithRetries(deps, job, secrets, base.runId, scheduledTime);
+  } catch (error) {
     await deps.store.releaseLease(job.jobId, base.runId);
+    throw error;
   }
+  const run = ended({
+    status: attempted.status,
+    attempts: attempted.attempts,
+    httpStatus: attempted.response?.status ?? null,
+    error: attempted.error ?? null,
+    responseSnippet: attempted.response?.snippet ?? null,
+  });
+  const completes = trigger === 'schedule' && job.plan.oneShot;
+  const [recorded] = await Promise.all([
+    finish(deps, job, run),
+    deps.store.releaseLease(job.jobId, base.runId),
+    completes && deps.store.transition(job.jobId, 'scheduled', 'completed', deps.now()),
+  ]);
+  return recorded;
 }
