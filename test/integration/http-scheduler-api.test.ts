@@ -1,7 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { expectMatchesDocument, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
+import {
+  expectMatchesDocument,
+  type OpenApi,
+  type SchedulerFixture,
+  startSchedulerFixture,
+} from './http-scheduler-fixture';
 
 /** The seed's three example requests, verbatim. */
 const SEED_CRON = {
@@ -30,7 +35,7 @@ const SEED_DATE = {
 
 describe('HTTP job scheduler API', () => {
   let fixture: SchedulerFixture;
-  let document: any;
+  let document: OpenApi & { openapi: string };
   beforeEach(async () => {
     fixture = await startSchedulerFixture({ now: new Date('2025-09-01T00:00:00Z') });
     document = (await fixture.request('GET', '/openapi.json', undefined, {})).json;

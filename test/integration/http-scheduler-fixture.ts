@@ -46,6 +46,10 @@ export class RecordingScheduler implements JobScheduler {
   }
 }
 
+/** A parsed response body, read loosely by the tests (the OpenAPI check is what types it). */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted with expect(), not typed
+export type Json = any;
+
 export interface SchedulerFixture {
   url: string;
   token: string;
@@ -65,7 +69,7 @@ export interface SchedulerFixture {
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
-  ): Promise<{ status: number; json: any }>;
+  ): Promise<{ status: number; json: Json }>;
   close(): Promise<void>;
 }
 
@@ -150,7 +154,10 @@ export async function startSchedulerFixture(
   };
 }
 
-type OpenApi = { paths: Record<string, Record<string, { responses: Record<string, any> }>> };
+interface DocumentedResponse {
+  content?: Record<string, { schema: Record<string, unknown> }>;
+}
+export type OpenApi = { paths: Record<string, Record<string, { responses: Record<string, DocumentedResponse> }>> };
 
 /** Checks a real response body against the schema the OpenAPI document gives for it. */
 export function expectMatchesDocument(
@@ -164,7 +171,7 @@ export function expectMatchesDocument(
   if (!operation) throw new Error(`the document has no ${method} ${pathTemplate}`);
   const response = operation.responses[String(status)];
   if (!response) throw new Error(`the document has no ${status} for ${method} ${pathTemplate}`);
-  const schema = response.content?.['application/json']?.schema;
+  const schema = response.content?.['application/json']?.schema as Parameters<typeof z.fromJSONSchema>[0] | undefined;
   if (!schema) throw new Error(`the document gives no JSON schema for ${status} of ${method} ${pathTemplate}`);
   const result = z.fromJSONSchema(schema).safeParse(body);
   if (!result.success) {

@@ -24,8 +24,11 @@ describe('the one OpenAPI document of the HTTP API', () => {
   });
 
   it('describes the job request with its limits and the admin bearer scheme', () => {
-    const document = openApiDocument(scheduler) as any;
-    const create = document.paths['/jobs'].post;
+    const document = openApiDocument(scheduler);
+    const create = document.paths['/jobs'].post as {
+      security: unknown;
+      requestBody: { content: Record<string, { schema: { properties: Record<string, Record<string, unknown>> } }> };
+    };
     expect(create.security).toEqual([{ adminBearer: [] }]);
     const properties = create.requestBody.content['application/json'].schema.properties;
     expect(properties.schedule_type.enum).toEqual(['cron', 'interval', 'date']);
