@@ -40,15 +40,17 @@ export interface LocalHttpScheduler {
 }
 
 export async function startLocalHttpScheduler(
-  env: Record<string, string>,
+  localEnv: Record<string, string>,
   dataDir: string,
   log: (line: string) => void,
 ): Promise<LocalHttpScheduler> {
+  // HTTP_JOBS_ALLOW_HOSTS and SCHEDULER_ADMIN_TOKEN may come from the shell that ran npm start.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...localEnv };
   const client = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   await createHttpJobsTable(client, LOCAL_HTTP_JOBS_TABLE);
   const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const store = new HttpJobStore(db, LOCAL_HTTP_JOBS_TABLE);
-  const statusStore = new JobStatusStore(db, env.JOB_STATUS_TABLE);
+  const statusStore = new JobStatusStore(db, env.JOB_STATUS_TABLE as string);
   const secrets = new EncryptedFileJobSecrets(path.join(dataDir, 'http-scheduler'));
   const allowHosts = parseAllowHosts(env.HTTP_JOBS_ALLOW_HOSTS);
   const callerDeps: CallerDeps = {
