@@ -17,9 +17,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseAllowHosts } from '../lambdas/http-scheduler/address-guard';
-import { type CallerDeps, callJob } from '../lambdas/http-scheduler/call-job';
+import { callerDepsOver, callJob } from '../lambdas/http-scheduler/call-job';
 import { HttpJobStore } from '../lambdas/http-scheduler/job-store';
-import { guardedFetch } from '../lambdas/http-scheduler/outbound-request';
 import { createSchedulerApi } from '../lambdas/http-scheduler/scheduler-api';
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
 import { createLogger } from '../lambdas/shared/logger';
@@ -27,6 +26,7 @@ import { EncryptedFileJobSecrets } from '../local/encrypted-job-secrets';
 import { createHttpJobsTable } from '../local/http-jobs-table';
 import { createJobStatusTable } from '../local/job-status-table';
 import { startDynamoDb } from '../local/services/dynamodb';
+import { percentile } from './support/percentile';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -35,11 +35,6 @@ const WARMUP = 100;
 const JOBS = 1000;
 const TOKEN = 'bench-token';
 const TARGETS = { overheadP99Ms: 5, listMs: 200 };
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
 
 function event(method: string, rawPath: string, body?: unknown): APIGatewayProxyEventV2 {
   return {
@@ -76,16 +71,14 @@ async function main() {
     const statusStore = new JobStatusStore(db, 'bench-status');
     const secrets = new EncryptedFileJobSecrets(secretsDir);
     const allowHosts = parseAllowHosts('127.0.0.1');
-    const callerDeps: CallerDeps = {
+    const callerDeps = callerDepsOver({
       store,
       secrets,
+      statusStore,
       allowHosts,
-      reportRun: (report) => statusStore.recordRun(report),
-      call: guardedFetch,
       logger: createLogger('bench-caller'),
-      now: () => new Date(),
-      sleep: async () => {},
-    };
+    });
+
     const api = createSchedulerApi({
       store,
       scheduler: { create: async () => {}, update: async () => {}, delete: async () => {} },

@@ -1,12 +1,10 @@
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseAllowHosts } from '../lambdas/http-scheduler/address-guard';
-import { type CallerDeps, callJob } from '../lambdas/http-scheduler/call-job';
+import { callerDepsOver, callJob } from '../lambdas/http-scheduler/call-job';
 import { HttpJobStore } from '../lambdas/http-scheduler/job-store';
-import { guardedFetch } from '../lambdas/http-scheduler/outbound-request';
 import { adminTokensFromEnv } from '../lambdas/http-scheduler/ports-from-env';
 import { createSchedulerApi, type SchedulerApiHandler } from '../lambdas/http-scheduler/scheduler-api';
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
@@ -53,16 +51,14 @@ export async function startLocalHttpScheduler(
   const statusStore = new JobStatusStore(db, env.JOB_STATUS_TABLE as string);
   const secrets = new EncryptedFileJobSecrets(path.join(dataDir, 'http-scheduler'));
   const allowHosts = parseAllowHosts(env.HTTP_JOBS_ALLOW_HOSTS);
-  const callerDeps: CallerDeps = {
+  const callerDeps = callerDepsOver({
     store,
     secrets,
+    statusStore,
     allowHosts,
-    reportRun: (report) => statusStore.recordRun(report),
-    call: guardedFetch,
     logger: createLogger('nightshift-http-job-caller'),
-    now: () => new Date(),
-    sleep: (ms) => sleep(ms),
-  };
+  });
+
   const run = (event: Parameters<typeof callJob>[1]) => {
     callJob(callerDeps, event)
       .then((outcome) => outcome && log(`[${outcome.finishedAt}] http job ${outcome.jobId}: ${outcome.status}`))

@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { RunReport } from '#shared/job-status-store';
+import type { JobStatusStore, RunReport } from '#shared/job-status-store';
 import { backoffSec, worstCaseRunSec } from './job-request';
 import type { JobSecrets, JobSecretValue } from './job-secrets';
 import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
-import { AddressRefusedError, NetworkError, type OutboundCall, type OutboundResponse } from './outbound-request';
+import {
+  AddressRefusedError,
+  guardedFetch,
+  NetworkError,
+  type OutboundCall,
+  type OutboundResponse,
+} from './outbound-request';
 import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature';
 
 /**
@@ -31,6 +38,24 @@ export interface CallerDeps {
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
+}
+
+/** The caller's ports over its stores, calling out through the guarded client. */
+export function callerDepsOver(parts: {
+  store: HttpJobStore;
+  secrets: JobSecrets;
+  statusStore: Pick<JobStatusStore, 'recordRun'>;
+  allowHosts: ReadonlySet<string>;
+  logger: CallerDeps['logger'];
+}): CallerDeps {
+  const { statusStore, ...rest } = parts;
+  return {
+    ...rest,
+    reportRun: (report) => statusStore.recordRun(report),
+    call: guardedFetch,
+    now: () => new Date(),
+    sleep: (ms) => sleep(ms),
+  };
 }
 
 /** The job-status store's key for an HTTP job. */

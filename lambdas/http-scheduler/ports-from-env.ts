@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -7,11 +6,10 @@ import { JobStatusStore } from '#shared/job-status-store';
 import { createLogger } from '#shared/logger';
 import { readJsonSecret, requireEnv } from '#shared/secrets';
 import { parseAllowHosts } from './address-guard';
-import type { CallerDeps } from './call-job';
+import { type CallerDeps, callerDepsOver } from './call-job';
 import { EventBridgeJobScheduler } from './job-scheduler';
 import { SecretsManagerJobSecrets } from './job-secrets';
 import { HttpJobStore } from './job-store';
-import { guardedFetch } from './outbound-request';
 import type { SchedulerApiDeps } from './scheduler-deps';
 
 /**
@@ -71,14 +69,11 @@ export function schedulerApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): S
 
 export function callerDepsFromEnv(env: NodeJS.ProcessEnv = process.env): CallerDeps {
   const { store, statusStore, secrets, allowHosts } = shared(env);
-  return {
+  return callerDepsOver({
     store,
     secrets,
+    statusStore,
     allowHosts,
-    reportRun: (report) => statusStore.recordRun(report),
-    call: guardedFetch,
     logger: createLogger('nightshift-http-job-caller'),
-    now: () => new Date(),
-    sleep: (ms) => sleep(ms),
-  };
+  });
 }

@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { errorResponse, requestFromEvent } from '../job-monitor/http-messages';
-import { type Route, routeRequest } from '../job-monitor/router';
+import { type Route, serveRoutes } from '../job-monitor/router';
 import { SCHEDULER_DOCS as docs } from './api-schemas';
 import { createJob } from './create-job';
 import { openApiDocument, serveDocsAsset, serveOpenApi, showDocsPage } from './docs-routes';
@@ -33,17 +32,5 @@ export function createSchedulerApi(deps: SchedulerApiDeps): SchedulerApiHandler 
     { method: 'GET', path: '/docs', handle: async () => showDocsPage() },
     { method: 'GET', path: '/docs/{file}', handle: async (_r, params) => serveDocsAsset(params.file) },
   ];
-  return async (event) => {
-    try {
-      return await routeRequest(routes, requestFromEvent(event));
-    } catch (error) {
-      deps.logger.error('request failed', {
-        error: error as Error,
-        method: event.requestContext?.http?.method,
-        path: event.rawPath,
-        request_id: event.requestContext?.requestId,
-      });
-      return errorResponse(500, 'Internal server error');
-    }
-  };
+  return serveRoutes(routes, deps.logger);
 }

@@ -1,11 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { deleteExpectation, getExpectation, putExpectation } from './expectation-routes';
-import { errorResponse, requestFromEvent } from './http-messages';
 import type { MonitorApiDeps } from './monitor-deps';
 import { listJobRuns, listJobs, showIncidents } from './read-routes';
 import { reportJob } from './report-route';
 import { withMonitorDocs } from './route-docs';
-import { type Route, routeRequest } from './router';
+import { type Route, serveRoutes } from './router';
 
 export type { MonitorApiDeps } from './monitor-deps';
 
@@ -26,19 +25,5 @@ export function monitorRoutes(deps: MonitorApiDeps): Route[] {
 }
 
 export function createMonitorApi(deps: MonitorApiDeps): MonitorApiHandler {
-  const routes = monitorRoutes(deps);
-  return async (event) => {
-    try {
-      return await routeRequest(routes, requestFromEvent(event));
-    } catch (error) {
-      // The request id in the access log ties this line to the caller's 500.
-      deps.logger.error('request failed', {
-        error: error as Error,
-        method: event.requestContext?.http?.method,
-        path: event.rawPath,
-        request_id: event.requestContext?.requestId,
-      });
-      return errorResponse(500, 'Internal server error');
-    }
-  };
+  return serveRoutes(monitorRoutes(deps), deps.logger);
 }

@@ -5,10 +5,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { parseAllowHosts } from '../../lambdas/http-scheduler/address-guard';
-import { type CallerDeps, callJob } from '../../lambdas/http-scheduler/call-job';
+import { type CallerDeps, callerDepsOver, callJob } from '../../lambdas/http-scheduler/call-job';
 import type { JobScheduler, ScheduleSpec } from '../../lambdas/http-scheduler/job-scheduler';
 import { HttpJobStore } from '../../lambdas/http-scheduler/job-store';
-import { guardedFetch } from '../../lambdas/http-scheduler/outbound-request';
 import { createSchedulerApi } from '../../lambdas/http-scheduler/scheduler-api';
 import type { SchedulerApiDeps } from '../../lambdas/http-scheduler/scheduler-deps';
 import { JobStatusStore } from '../../lambdas/shared/job-status-store';
@@ -95,16 +94,12 @@ export async function startSchedulerFixture(
       logLines.push(JSON.stringify({ level, message, extra }));
   const logger = { info: log('INFO'), warn: log('WARN'), error: log('ERROR') } as unknown as SchedulerApiDeps['logger'];
   const allowHosts = parseAllowHosts(options.allowHosts ?? '127.0.0.1');
+  // No waiting between retries here: the backoff test records the waits it is asked for.
   const callerDeps: CallerDeps = {
-    store,
-    secrets,
-    allowHosts,
-    reportRun: (report) => statusStore.recordRun(report),
-    call: guardedFetch,
-    logger,
-    now: () => new Date(),
+    ...callerDepsOver({ store, secrets, statusStore, allowHosts, logger }),
     sleep: async () => {},
   };
+
   const token = `admin-${uniqueName('token')}`;
   const handler = createSchedulerApi({
     store,
