@@ -23,19 +23,26 @@ export interface SchedulePlan {
   runAt?: string;
 }
 
+/** Formatters are costly to build and listing 1,000 jobs formats 1,000 times: one per zone. */
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Wall-clock parts of an instant in a time zone. */
 function wallClock(date: Date, timezone: string): Record<string, string> {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(date);
-  return Object.fromEntries(parts.map((part) => [part.type, part.value]));
+  let format = wallClockFormats.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    wallClockFormats.set(timezone, format);
+  }
+  return Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
 }
 
 /** `2025-09-20T15:00:00+09:00`: the instant as the job's time zone reads it. */
@@ -102,9 +109,18 @@ export function planSchedule(job: JobRequest): SchedulePlan {
   };
 }
 
-/** The croner job that fires at the plan's cron times, never started (for computing times). */
+const parsedCrons = new Map<string, Cron>();
+
+/** The croner job that fires at the plan's cron times, never started (for computing times); parsed once per pattern and zone. */
 export function cronerFor(plan: SchedulePlan): Cron | undefined {
-  return plan.croner ? new Cron(plan.croner, { timezone: plan.timezone, paused: true }) : undefined;
+  if (!plan.croner) return undefined;
+  const key = `${plan.croner}|${plan.timezone}`;
+  let cron = parsedCrons.get(key);
+  if (!cron) {
+    cron = new Cron(plan.croner, { timezone: plan.timezone, paused: true });
+    parsedCrons.set(key, cron);
+  }
+  return cron;
 }
 
 /**
