@@ -50,7 +50,50 @@ function offsetMinutes(timezone: string, at: number): number {
   );
 }
 
-/** Fire times of `expression` in `timezone` after `from` (exclusive) up to `until`, at most `limit`. */
+/** Which local days, hours and minutes a schedule matches; `weekday` is 0 for Sunday. */
+export interface CalendarMatcher {
+  day(date: { year: number; month: number; day: number; weekday: number; lastDay: number }): boolean;
+  hour(hour: number): boolean;
+  minute(minute: number): boolean;
+}
+
+/** Instants after `from` (exclusive) up to `until` whose wall time in `timezone` matches, at most `limit`; brute force by day. */
+export function fireTimesWhere(
+  matcher: CalendarMatcher,
+  timezone: string,
+  from: Date,
+  until: Date,
+  limit: number,
+): Date[] {
+  const fires: Date[] = [];
+  const offset = offsetMinutes(timezone, from.getTime());
+  const startLocal = new Date(from.getTime() + offset * 60_000);
+  for (let dayIndex = 0; fires.length < limit; dayIndex += 1) {
+    const local = new Date(
+      Date.UTC(startLocal.getUTCFullYear(), startLocal.getUTCMonth(), startLocal.getUTCDate() + dayIndex),
+    );
+    if (local.getTime() - offset * 60_000 > until.getTime()) break;
+    const date = {
+      year: local.getUTCFullYear(),
+      month: local.getUTCMonth() + 1,
+      day: local.getUTCDate(),
+      weekday: local.getUTCDay(),
+      lastDay: new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 0)).getUTCDate(),
+    };
+    if (!matcher.day(date)) continue;
+    for (let h = 0; h < 24 && fires.length < limit; h += 1) {
+      if (!matcher.hour(h)) continue;
+      for (let m = 0; m < 60 && fires.length < limit; m += 1) {
+        if (!matcher.minute(m)) continue;
+        const instant = local.getTime() + (h * 60 + m - offset) * 60_000;
+        if (instant > from.getTime() && instant <= until.getTime()) fires.push(new Date(instant));
+      }
+    }
+  }
+  return fires;
+}
+
+/** Fire times of an EventBridge `cron(...)` expression, read from its documentation. */
 export function eventBridgeFireTimes(
   expression: string,
   timezone: string,
@@ -68,26 +111,17 @@ export function eventBridgeFireTimes(
   const months = fieldMatcher(month, 1, 12, MONTHS, 1);
   const weekdays = fieldMatcher(dayOfWeek, 1, 7, WEEKDAYS, 1);
   const years = fieldMatcher(year, 1970, 2199);
-  const fires: Date[] = [];
-  const offset = offsetMinutes(timezone, from.getTime());
-  const startLocal = new Date(from.getTime() + offset * 60_000);
-  for (let dayIndex = 0; fires.length < limit; dayIndex += 1) {
-    const local = new Date(
-      Date.UTC(startLocal.getUTCFullYear(), startLocal.getUTCMonth(), startLocal.getUTCDate() + dayIndex),
-    );
-    if (local.getTime() - offset * 60_000 > until.getTime()) break;
-    const lastDay = new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 0)).getUTCDate();
-    const context = { lastDay };
-    if (!years(local.getUTCFullYear(), context) || !months(local.getUTCMonth() + 1, context)) continue;
-    if (!days(local.getUTCDate(), context) || !weekdays(local.getUTCDay() + 1, context)) continue;
-    for (let h = 0; h < 24 && fires.length < limit; h += 1) {
-      if (!hours(h, context)) continue;
-      for (let m = 0; m < 60 && fires.length < limit; m += 1) {
-        if (!minutes(m, context)) continue;
-        const instant = local.getTime() + (h * 60 + m - offset) * 60_000;
-        if (instant > from.getTime() && instant <= until.getTime()) fires.push(new Date(instant));
-      }
-    }
-  }
-  return fires;
+  const none = { lastDay: 0 };
+  return fireTimesWhere(
+    {
+      day: (date) =>
+        years(date.year, date) && months(date.month, date) && days(date.day, date) && weekdays(date.weekday + 1, date),
+      hour: (value) => hours(value, none),
+      minute: (value) => minutes(value, none),
+    },
+    timezone,
+    from,
+    until,
+    limit,
+  );
 }
