@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { JobStatusStore, RunReport } from '#shared/job-status-store';
-import { backoffSec, worstCaseRunSec } from './job-request';
+import { backoffSec, JOB_LIMITS } from './job-request';
 import type { JobSecrets, JobSecretValue } from './job-secrets';
 import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
 import {
@@ -61,8 +61,11 @@ export function callerDepsOver(parts: {
 /** The job-status store's key for an HTTP job. */
 export const statusJobKey = (jobId: string) => `http-job:${jobId}`;
 
-/** Long enough for every attempt and wait; a crashed run's lease frees itself after it. */
-const leaseMs = (job: JobRecord) => worstCaseRunSec(job.definition) * 1000 + 30_000;
+/**
+ * Longer than any run may take (validation caps a run's attempts and waits): the lease is taken
+ * alongside reading the job, before its own worst case is known; a crashed run's lease frees itself after it.
+ */
+const LEASE_MS = (JOB_LIMITS.runSec + 30) * 1000;
 
 function requestBody(job: JobRecord): string | undefined {
   const { body } = job.definition;
@@ -163,16 +166,25 @@ async function report(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise
 
 /** Runs the job once; undefined when the job no longer exists (deleted after the schedule fired). */
 export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRecord | undefined> {
-  // The secrets are read alongside the job: both are needed before the call, neither depends on the other.
-  const [job, secrets] = await Promise.all([deps.store.getJob(event.job_id), deps.secrets.get(event.job_id)]);
-  const trigger = event.trigger ?? 'schedule';
+  const started = deps.now();
+  const runId = event.run_id ?? randomUUID();
+  // Job, secrets and lease do not depend on each other: one round trip for the three.
+  const [job, secrets, leased] = await Promise.all([
+    deps.store.getJob(event.job_id),
+    deps.secrets.get(event.job_id),
+    deps.store.acquireLease(event.job_id, runId, started, LEASE_MS),
+  ]);
+  const release = async () => {
+    if (leased) await deps.store.releaseLease(event.job_id, runId);
+  };
   if (!job) {
+    await release();
     deps.logger.warn('http job no longer exists', { job_id: event.job_id });
     return undefined;
   }
-  const started = deps.now();
+  const trigger = event.trigger ?? 'schedule';
   const scheduledTime = event.scheduled_time ?? started.toISOString();
-  const base = { runId: event.run_id ?? randomUUID(), jobId: job.jobId, trigger, scheduledTime };
+  const base = { runId, jobId: job.jobId, trigger, scheduledTime };
   const ended = (fields: Partial<RunRecord> & Pick<RunRecord, 'status'>): RunRecord => {
     const finished = deps.now();
     return {
@@ -190,16 +202,17 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
   const lateMs = started.getTime() - Date.parse(scheduledTime);
   if (trigger === 'schedule' && lateMs > job.definition.misfire_grace_sec * 1000) {
     const error = `fired ${Math.round(lateMs / 1000)} s after ${scheduledTime}, beyond misfire_grace_sec ${job.definition.misfire_grace_sec}`;
-    return finish(deps, job, ended({ status: 'missed', error }));
+    const [missed] = await Promise.all([finish(deps, job, ended({ status: 'missed', error })), release()]);
+    return missed;
   }
-  if (!(await deps.store.acquireLease(job.jobId, base.runId, started, leaseMs(job)))) {
+  if (!leased) {
     return finish(deps, job, ended({ status: 'skipped', error: 'another run of this job was still in progress' }));
   }
   let attempted: Attempted;
   try {
-    attempted = await callWithRetries(deps, job, secrets, base.runId, scheduledTime);
+    attempted = await callWithRetries(deps, job, secrets, runId, scheduledTime);
   } catch (error) {
-    await deps.store.releaseLease(job.jobId, base.runId);
+    await release();
     throw error;
   }
   const run = ended({
@@ -212,7 +225,7 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
   const completes = trigger === 'schedule' && job.plan.oneShot;
   const [recorded] = await Promise.all([
     finish(deps, job, run),
-    deps.store.releaseLease(job.jobId, base.runId),
+    release(),
     completes && deps.store.transition(job.jobId, 'scheduled', 'completed', deps.now()),
   ]);
   return recorded;
