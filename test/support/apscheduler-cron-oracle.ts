@@ -1,4 +1,4 @@
-import { type CalendarMatcher, fireTimesWhere } from './eventbridge-cron-oracle';
+import { type CalendarMatcher, fieldMatcher, fireTimesWhere } from './eventbridge-cron-oracle';
 
 /**
  * An independent reading of APScheduler's CronTrigger, from its documentation: every field must
@@ -10,29 +10,17 @@ type Fields = Partial<Record<'month' | 'day' | 'day_of_week' | 'hour' | 'minute'
 const ORDER = ['month', 'day', 'day_of_week', 'hour', 'minute'] as const;
 const MINIMUM = { month: '1', day: '1', day_of_week: '*', hour: '0', minute: '0' };
 const NAMES: Record<string, string[]> = {
-  month: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'],
-  day_of_week: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
+  month: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  day_of_week: ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'],
 };
 const RANGE = { month: [1, 12], day: [1, 31], day_of_week: [0, 6], hour: [0, 23], minute: [0, 59] };
 
+/** The range syntax is shared with EventBridge's; `last` and the Monday-first numbering are APScheduler's own. */
 function matcher(name: (typeof ORDER)[number], expression: string): (value: number, lastDay: number) => boolean {
   if (name === 'day' && expression === 'last') return (value, lastDay) => value === lastDay;
   const [min, max] = RANGE[name];
-  const value = (raw: string) => {
-    const named = NAMES[name]?.indexOf(raw) ?? -1;
-    return named >= 0 ? named + (name === 'month' ? 1 : 0) : Number(raw);
-  };
-  const parts = expression.split(',').map((part) => {
-    const [range, step] = part.split('/');
-    const [low, high] =
-      range === '*'
-        ? [min, max]
-        : range.includes('-')
-          ? range.split('-').map(value)
-          : [value(range), step ? max : value(range)];
-    return (candidate: number) => candidate >= low && candidate <= high && (candidate - low) % Number(step ?? 1) === 0;
-  });
-  return (candidate) => parts.some((matches) => matches(candidate));
+  const matches = fieldMatcher(expression, min, max, NAMES[name], min);
+  return (value, lastDay) => matches(value, { lastDay });
 }
 
 export function apschedulerFireTimes(fields: Fields, timezone: string, from: Date, until: Date, limit: number): Date[] {

@@ -9,7 +9,8 @@ const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', '
 
 type Matcher = (value: number, context: { lastDay: number }) => boolean;
 
-function fieldMatcher(text: string, min: number, max: number, names?: string[], nameBase = min): Matcher {
+/** A field's values: `*`, `a`, `a-b`, `a/n`, `a-b/n`, lists, names (case-insensitive, the first one = nameBase), `L`. */
+export function fieldMatcher(text: string, min: number, max: number, names?: string[], nameBase = min): Matcher {
   if (text === '*' || text === '?') return () => true;
   const value = (raw: string) => {
     const named = names?.indexOf(raw.toUpperCase()) ?? -1;
