@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { JobStatusStore, RunReport } from '#shared/job-status-store';
+import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
 import { backoffSec, JOB_LIMITS } from './job-request';
 import type { JobSecrets, JobSecretValue } from './job-secrets';
 import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
@@ -34,6 +35,8 @@ export interface CallerDeps {
   /** The job-status store's recordRun. */
   reportRun: (report: RunReport) => Promise<unknown>;
   call: OutboundCall;
+  /** The job monitor's JobReportedError metric: its alarm fires for a failed or missed HTTP job run too. */
+  metrics: { jobReportedError(jobKey: string): void };
   allowHosts: ReadonlySet<string>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => Date;
@@ -53,6 +56,7 @@ export function callerDepsOver(parts: {
     ...rest,
     reportRun: (report) => statusStore.recordRun(report),
     call: guardedFetch,
+    metrics: { jobReportedError: (jobKey) => publishMonitorCount(MonitorMetric.jobReportedError, 1, jobKey) },
     now: () => new Date(),
     sleep: (ms) => sleep(ms),
   };
@@ -151,6 +155,7 @@ async function finish(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise
 
 /** A skipped run is not an outcome: the overlapping run reports its own. */
 async function report(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise<void> {
+  if (run.status !== 'success') deps.metrics.jobReportedError(statusJobKey(job.jobId));
   await deps.reportRun({
     jobKey: statusJobKey(job.jobId),
     title: job.definition.name ?? `HTTP job ${job.jobId}`,

@@ -106,6 +106,7 @@ describe('HTTP job caller', () => {
       responseSnippet: 'no such report',
     });
     expect(missing.received).toHaveLength(1);
+    expect(fixture.reportedErrors).toEqual([`http-job:${failed.job_id}`]);
   });
 
   it('gives up after max_retries when every attempt times out', async () => {

@@ -61,6 +61,8 @@ export interface SchedulerFixture {
   tableName: string;
   clock: { now: Date };
   callerDeps: CallerDeps;
+  /** job keys the caller counted in the JobReportedError metric. */
+  reportedErrors: string[];
   logLines: string[];
   /** Admin-authorised request; objects are sent as JSON. */
   request(
@@ -95,8 +97,10 @@ export async function startSchedulerFixture(
   const logger = { info: log('INFO'), warn: log('WARN'), error: log('ERROR') } as unknown as SchedulerApiDeps['logger'];
   const allowHosts = parseAllowHosts(options.allowHosts ?? '127.0.0.1');
   // No waiting between retries here: the backoff test records the waits it is asked for.
+  const reportedErrors: string[] = [];
   const callerDeps: CallerDeps = {
     ...callerDepsOver({ store, secrets, statusStore, allowHosts, logger }),
+    metrics: { jobReportedError: (jobKey) => void reportedErrors.push(jobKey) },
     sleep: async () => {},
   };
 
@@ -127,6 +131,7 @@ export async function startSchedulerFixture(
     tableName,
     clock,
     callerDeps,
+    reportedErrors,
     logLines,
     async request(method, requestPath, body, headers = { authorization: `Bearer ${token}` }) {
       const response = await fetch(`${server.url}${requestPath}`, {
