@@ -18,7 +18,7 @@ export interface HttpSchedulerAlarmProps {
 /**
  * The HTTP job scheduler's alarms, in one function so they can move to a shared alarm factory as
  * they are: each says what broke, where the logs are and how to re-run, and notifies on alarm
- * and on recovery. A failed HTTP call itself is a job outcome: the job-status store and the late
+ * and on recovery. A failed HTTP call itself is a job outcome: the job monitor's JobReportedError and late
  * alarms cover it, like any job.
  */
 export function addHttpSchedulerAlarms(scope: Construct, props: HttpSchedulerAlarmProps): cloudwatch.Alarm[] {
