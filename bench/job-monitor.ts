@@ -20,6 +20,7 @@ import { JobStatusStore } from '../lambdas/shared/job-status-store';
 import { createLogger } from '../lambdas/shared/logger';
 import { createJobStatusTable } from '../local/job-status-table';
 import { startDynamoDb } from '../local/services/dynamodb';
+import { percentile } from './support/percentile';
 
 type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -112,11 +113,6 @@ async function drive(handler: Handler, events: APIGatewayProxyEventV2[], latenci
   }
   return performance.now() - started;
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-};
 
 async function bundleSizeKb(): Promise<number> {
   const result = await build({

@@ -9,3 +9,5 @@ export const jobStatusTableName = (stage: string) => `nightshift-${stage}-job-st
 /** Bucket names are global: account and region make it unique. */
 export const analyticsBucketName = (stage: string, region: string) =>
   `nightshift-${stage}-analytics-${Aws.ACCOUNT_ID}-${region}`;
+
+export const httpJobsTableName = (stage: string) => `nightshift-${stage}-http-jobs`;

@@ -11,3 +11,14 @@ export const JOB_STATUS_TABLE = {
   /** Latest-status rows only: list every job ordered by its last report. */
   latestIndex: { name: 'byKind', partitionKey: 'kind', sortKey: 'lastFinishedAt' },
 } as const;
+
+/**
+ * Key schema of the HTTP jobs table (jobs, their runs and run leases): `JOB#<id>` partitions,
+ * sort keys `JOB`, `RUN#<started>#<run>` and `LEASE`; the kind index lists every job.
+ */
+export const HTTP_JOBS_TABLE = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  kindIndex: { name: 'byKind', partitionKey: 'kind', sortKey: 'jobId' },
+} as const;

@@ -6,13 +6,21 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { JOB_STATUS_TABLE } from '../lib/tables';
 
-/**
- * Creates the job-status table from the same definition the data stack deploys (lib/tables.ts),
- * for local mode and for tests. An existing table is kept (local mode restarts on persistent data).
- * Returns whether the table was created now.
- */
-export async function createJobStatusTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  const { partitionKey, sortKey, timeToLiveAttribute, latestIndex } = JOB_STATUS_TABLE;
+/** A table with a string partition and sort key and one all-projected string-keyed index, as lib/tables.ts describes them. */
+export interface KeyedTableDefinition {
+  partitionKey: string;
+  sortKey: string;
+  timeToLiveAttribute: string;
+  index: { name: string; partitionKey: string; sortKey: string };
+}
+
+/** Creates such a table (local mode, tests); an existing one is kept. Returns whether it was created now. */
+export async function createKeyedTable(
+  client: DynamoDBClient,
+  tableName: string,
+  definition: KeyedTableDefinition,
+): Promise<boolean> {
+  const { partitionKey, sortKey, timeToLiveAttribute, index } = definition;
   try {
     await client.send(
       new CreateTableCommand({
@@ -21,8 +29,8 @@ export async function createJobStatusTable(client: DynamoDBClient, tableName: st
         AttributeDefinitions: [
           { AttributeName: partitionKey, AttributeType: 'S' },
           { AttributeName: sortKey, AttributeType: 'S' },
-          { AttributeName: latestIndex.partitionKey, AttributeType: 'S' },
-          { AttributeName: latestIndex.sortKey, AttributeType: 'S' },
+          { AttributeName: index.partitionKey, AttributeType: 'S' },
+          { AttributeName: index.sortKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: partitionKey, KeyType: 'HASH' },
@@ -30,10 +38,10 @@ export async function createJobStatusTable(client: DynamoDBClient, tableName: st
         ],
         GlobalSecondaryIndexes: [
           {
-            IndexName: latestIndex.name,
+            IndexName: index.name,
             KeySchema: [
-              { AttributeName: latestIndex.partitionKey, KeyType: 'HASH' },
-              { AttributeName: latestIndex.sortKey, KeyType: 'RANGE' },
+              { AttributeName: index.partitionKey, KeyType: 'HASH' },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
             // As the data stack's TableV2 default: the status list reads whole rows from the index.
             Projection: { ProjectionType: 'ALL' },
@@ -47,6 +55,16 @@ export async function createJobStatusTable(client: DynamoDBClient, tableName: st
   }
   await enableTimeToLive(client, tableName, timeToLiveAttribute);
   return true;
+}
+
+/**
+ * Creates the job-status table from the same definition the data stack deploys (lib/tables.ts),
+ * for local mode and for tests. An existing table is kept (local mode restarts on persistent data).
+ * Returns whether the table was created now.
+ */
+export function createJobStatusTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  const { latestIndex, ...keys } = JOB_STATUS_TABLE;
+  return createKeyedTable(client, tableName, { ...keys, index: latestIndex });
 }
 
 /** dynalite has no UpdateTimeToLive (and never expires items); real DynamoDB and other emulators get it. */

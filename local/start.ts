@@ -12,6 +12,7 @@ import { handler as jobMonitorHandler } from '../lambdas/job-monitor/handler';
 import { builtInExpectations } from '../lib/expectations';
 import { JOBS } from '../lib/jobs';
 import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';
+import { combineHandlers, startLocalHttpScheduler } from './http-scheduler-local';
 import { startHttpServer } from './http-server';
 import { createJobStatusTable } from './job-status-table';
 import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES } from './local-env';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     ANALYTICS_BUCKET: LOCAL_RESOURCES.analyticsBucket,
     JOB_REPORT_SECRET: orGenerate('JOB_REPORT_SECRET'),
     JOB_READ_TOKEN: orGenerate('JOB_READ_TOKEN'),
+    SCHEDULER_ADMIN_TOKEN: orGenerate('SCHEDULER_ADMIN_TOKEN'),
     POWERTOOLS_METRICS_DISABLED: 'true',
     BUILT_IN_EXPECTATIONS: JSON.stringify(builtInExpectations(JOBS)),
   };
@@ -55,7 +57,8 @@ async function main(): Promise<void> {
   await seedOutsideJobReports(dynamo, env.JOB_STATUS_TABLE);
 
   const port = Number(process.env.PORT ?? 3000);
-  const http = await startHttpServer({ port, handler: jobMonitorHandler });
+  const httpJobs = await startLocalHttpScheduler(env, LOCAL_DIR, (line) => console.log(line));
+  const http = await startHttpServer({ port, handler: combineHandlers(jobMonitorHandler, httpJobs.handler) });
   writeFileSync(LOCAL_ENV_FILE, JSON.stringify({ pid: process.pid, env }, null, 2), { mode: 0o600 });
 
   const schedules = startLocalSchedules(JOBS, (line) => console.log(line));
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
   status page    ${http.url}/incidents   (browser login: any user, password = JOB_READ_TOKEN)
   job report     POST ${http.url}/api/monitor/job-report   (header X-TC-Portal-Webhook-Secret)
   job list       GET  ${http.url}/api/monitor/jobs          (Authorization: Bearer <JOB_READ_TOKEN>)
+  HTTP jobs      ${http.url}/jobs   (Bearer <SCHEDULER_ADMIN_TOKEN>; ${httpJobs.restored} restored)   API docs ${http.url}/docs
   PostgreSQL     ${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}   (visitor_counts: ${demoRows} demo rows)
   DynamoDB       ${env.DYNAMODB_ENDPOINT}   (table ${env.JOB_STATUS_TABLE})
   S3             ${env.S3_ENDPOINT}   (bucket ${env.ANALYTICS_BUCKET})
@@ -83,6 +87,7 @@ ${scheduleLines(schedules)
     stopping = true;
     console.log('\nstopping ...');
     for (const cron of schedules) cron.stop();
+    httpJobs.stop();
     rmSync(LOCAL_ENV_FILE, { force: true });
     await http.close();
     await youtube.stop();

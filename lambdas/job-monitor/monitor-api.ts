@@ -1,10 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { deleteExpectation, getExpectation, putExpectation } from './expectation-routes';
-import { errorResponse, requestFromEvent } from './http-messages';
 import type { MonitorApiDeps } from './monitor-deps';
 import { listJobRuns, listJobs, showIncidents } from './read-routes';
 import { reportJob } from './report-route';
-import { type Route, routeRequest } from './router';
+import { withMonitorDocs } from './route-docs';
+import { type Route, serveRoutes } from './router';
 
 export type { MonitorApiDeps } from './monitor-deps';
 
@@ -13,7 +13,7 @@ export type MonitorApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGa
 /** Every route of the monitor API; the HTTP API sends `ANY /api/monitor/{proxy+}` and `GET /incidents` here. */
 export function monitorRoutes(deps: MonitorApiDeps): Route[] {
   const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
-  return [
+  return withMonitorDocs([
     { method: 'POST', path: '/api/monitor/job-report', handle: (request) => reportJob(deps, request) },
     { method: 'GET', path: '/api/monitor/jobs', handle: (request) => listJobs(deps, request) },
     { method: 'GET', path: '/api/monitor/jobs/{job_key}/runs', handle: (r, params) => listJobRuns(deps, r, params) },
@@ -21,23 +21,9 @@ export function monitorRoutes(deps: MonitorApiDeps): Route[] {
     { method: 'PUT', path: expectationPath, handle: (request, params) => putExpectation(deps, request, params) },
     { method: 'DELETE', path: expectationPath, handle: (request, params) => deleteExpectation(deps, request, params) },
     { method: 'GET', path: '/incidents', handle: (request) => showIncidents(deps, request) },
-  ];
+  ]);
 }
 
 export function createMonitorApi(deps: MonitorApiDeps): MonitorApiHandler {
-  const routes = monitorRoutes(deps);
-  return async (event) => {
-    try {
-      return await routeRequest(routes, requestFromEvent(event));
-    } catch (error) {
-      // The request id in the access log ties this line to the caller's 500.
-      deps.logger.error('request failed', {
-        error: error as Error,
-        method: event.requestContext?.http?.method,
-        path: event.rawPath,
-        request_id: event.requestContext?.requestId,
-      });
-      return errorResponse(500, 'Internal server error');
-    }
-  };
+  return serveRoutes(monitorRoutes(deps), deps.logger);
 }

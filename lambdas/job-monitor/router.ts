@@ -1,4 +1,7 @@
-import { errorResponse, type HttpRequest, type HttpResponse } from './http-messages';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { RouteDocs } from '#shared/openapi';
+import { errorResponse, type HttpRequest, type HttpResponse, requestFromEvent } from './http-messages';
 
 /**
  * The lambdalith's router: one function serves every monitor route, so a route is a method,
@@ -11,6 +14,8 @@ export interface Route {
   /** e.g. `/api/monitor/jobs/{job_key}/runs` */
   path: string;
   handle: RouteHandler;
+  /** Its schemas, for the OpenAPI document (GET /openapi.json). */
+  docs?: RouteDocs;
 }
 
 function splitPath(path: string): string[] {
@@ -52,4 +57,24 @@ export async function routeRequest(routes: readonly Route[], request: HttpReques
     });
   }
   return errorResponse(404, `no route for ${request.method} ${request.rawPath}`);
+}
+
+export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** A route table as a Lambda handler: an unexpected error is logged with the request and answered 500. */
+export function serveRoutes(routes: readonly Route[], logger: Pick<Logger, 'error'>): ApiHandler {
+  return async (event) => {
+    try {
+      return await routeRequest(routes, requestFromEvent(event));
+    } catch (error) {
+      // The request id in the access log ties this line to the caller's 500.
+      logger.error('request failed', {
+        error: error as Error,
+        method: event.requestContext?.http?.method,
+        path: event.rawPath,
+        request_id: event.requestContext?.requestId,
+      });
+      return errorResponse(500, 'Internal server error');
+    }
+  };
 }

@@ -43,7 +43,7 @@ export class DatabaseMigrations extends Construct {
       retainLogs: props.retainLogs,
       vpc: props.vpc,
       securityGroups: props.securityGroups,
-      copyIntoBundle: ['lambdas/db-migrate/migrations'],
+      copyIntoBundle: { migrations: ['lambdas/db-migrate/migrations'] },
       environment: { DB_HOST: props.host, DB_PORT: props.port, DB_NAME: props.databaseName },
     });
     props.secret.grantRead(this.function.fn);

@@ -6,7 +6,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { functionNameFor } from '../job-spec';
@@ -15,6 +15,7 @@ import { acknowledge } from '../nag-acknowledgements';
 import { JOB_STATUS_TABLE } from '../tables';
 import { AlarmFactory, kebabCase, type OnCallAlarm, type OnCallAlarmSpec } from './alarm-factory';
 import { NightshiftFunction } from './nightshift-function';
+import { rotatableSecret } from './rotatable-secret';
 
 export interface JobMonitorProps {
   readonly stage: string;
@@ -70,18 +71,14 @@ export class JobMonitor extends Construct {
     super(scope, id);
     const { stage } = props;
     const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const secret = (secretId: string, name: string, description: string) =>
-      new secretsmanager.Secret(this, secretId, {
-        // A deleted secret keeps its name for 7-30 days: fixed names only where secrets are kept (retain).
-        secretName: fixedNames ? name : undefined,
-        description: `${description}. JSON {"current", "previous"}: rotate by moving current to previous.`,
-        generateSecretString: {
-          secretStringTemplate: '{}',
-          generateStringKey: 'current',
-          passwordLength: 48,
-          excludePunctuation: true,
-        },
+    const reason =
+      'Rotated by hand with the current/previous pair, so reporters outside AWS can switch without downtime';
+    const secret = (secretId: string, name: string, purpose: string) =>
+      rotatableSecret(this, secretId, {
+        fixedName: fixedNames ? name : undefined,
+        purpose,
         removalPolicy,
+        manualRotationReason: reason,
       });
     const fixedNames = Boolean(props.retain || props.writeSecretName || props.readTokenSecretName);
     this.writeSecret = secret(
@@ -101,13 +98,6 @@ export class JobMonitor extends Construct {
     this.readTokenSecretName = fixedNames
       ? (props.readTokenSecretName ?? `nightshift/${stage}/job-read-token`)
       : this.readToken.secretArn;
-    for (const created of [this.writeSecret, this.readToken]) {
-      acknowledge(
-        created,
-        'SMG4',
-        'Rotated by hand with the current/previous pair, so reporters outside AWS can switch without downtime',
-      );
-    }
 
     this.function = new NightshiftFunction(this, 'Handler', {
       entry: 'lambdas/job-monitor/handler.ts',

@@ -30,8 +30,12 @@ export interface NightshiftFunctionProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
   /** Keep the log group when the stack is deleted. @default false */
   readonly retainLogs?: boolean;
-  /** Directories (relative to the repository root) copied next to the bundle's index.js, for files read at run time. @default none */
-  readonly copyIntoBundle?: readonly string[];
+  /**
+   * Paths (repository-relative files or directories) copied into a folder next to the bundle's index.js,
+   * for what the code reads at run time; a directory's contents are copied. Keyed by the bundle folder.
+   * @default none
+   */
+  readonly copyIntoBundle?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -85,7 +89,7 @@ export class NightshiftFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
-        ...(props.copyIntoBundle?.length ? { commandHooks: copyHooks(props.copyIntoBundle) } : {}),
+        ...(props.copyIntoBundle ? { commandHooks: copyHooks(props.copyIntoBundle) } : {}),
       },
     });
     this.node.addValidation({ validate: () => environmentSizeProblems(this.fn, props.functionName) });
@@ -132,13 +136,20 @@ export class NightshiftFunction extends Construct {
   }
 }
 
-/** Bundling hooks that copy each directory under its base name into the bundle (local esbuild, no Docker). */
-function copyHooks(directories: readonly string[]): nodejs.ICommandHooks {
+/** Bundling hooks that copy files and directory contents into bundle folders (local esbuild, no Docker). */
+function copyHooks(copies: Readonly<Record<string, readonly string[]>>): nodejs.ICommandHooks {
   return {
     beforeBundling: () => [],
     beforeInstall: () => [],
     afterBundling: (inputDir, outputDir) =>
-      directories.map((dir) => `cp -R "${path.join(inputDir, dir)}" "${path.join(outputDir, path.basename(dir))}"`),
+      Object.entries(copies).flatMap(([folder, sources]) => [
+        `mkdir -p "${path.join(outputDir, folder)}"`,
+        ...sources.map((source) => {
+          const [from, to] = [path.join(inputDir, source), path.join(outputDir, folder)];
+          // A directory's contents, not the directory itself; decided by the shell that runs the hook.
+          return `if [ -d "${from}" ]; then cp -R "${from}/." "${to}/"; else cp "${from}" "${to}/"; fi`;
+        }),
+      ]),
   };
 }
 

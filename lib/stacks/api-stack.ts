@@ -4,9 +4,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import type { AlarmFactory } from '../constructs/alarm-factory';
+import { HttpScheduler } from '../constructs/http-scheduler';
 import { JobMonitor } from '../constructs/job-monitor';
 import type { JobSpec } from '../job-spec';
-import { jobStatusTableName } from '../resource-names';
+import { httpJobsTableName, jobStatusTableName } from '../resource-names';
 
 export interface ApiStackProps extends StackProps {
   readonly config: NightshiftConfig;
@@ -16,16 +17,18 @@ export interface ApiStackProps extends StackProps {
   readonly alarms?: AlarmFactory;
 }
 
-/** The HTTP APIs: the job monitor (TC Portal job reports, read API, status page). */
+/** The HTTP API: the job monitor (TC Portal job reports, read API, status page) and the HTTP job scheduler on its routes. */
 export class ApiStack extends Stack {
   public readonly jobMonitor: JobMonitor;
+  public readonly httpScheduler: HttpScheduler;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const jobStatusTable = dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage));
     this.jobMonitor = new JobMonitor(this, 'JobMonitor', {
       stage: config.stage,
-      jobStatusTable: dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage)),
+      jobStatusTable,
       alarmTopic: props.alarmTopic,
       alarms: props.alarms,
       logRetentionDays: config.logRetentionDays,
@@ -33,6 +36,18 @@ export class ApiStack extends Stack {
       watchdogJobId: props.jobs.find((job) => job.watchesRegistry)?.id,
       retain: config.protectData,
     });
+    this.httpScheduler = new HttpScheduler(this, 'HttpScheduler', {
+      stage: config.stage,
+      api: this.jobMonitor.api,
+      httpJobsTable: dynamodb.TableV2.fromTableName(this, 'HttpJobsTable', httpJobsTableName(config.stage)),
+      jobStatusTable,
+      alarmTopic: props.alarmTopic,
+      alarms: props.alarms,
+      logRetentionDays: config.logRetentionDays,
+      retain: config.protectData,
+    });
+    new CfnOutput(this, 'ApiDocsUrl', { value: this.httpScheduler.docsUrl });
+    new CfnOutput(this, 'SchedulerAdminTokenSecret', { value: this.httpScheduler.adminTokenSecretName });
     new CfnOutput(this, 'JobReportUrl', { value: this.jobMonitor.reportUrl });
     new CfnOutput(this, 'StatusPageUrl', { value: this.jobMonitor.statusPageUrl });
     new CfnOutput(this, 'ReadTokenSecret', { value: this.jobMonitor.readTokenSecretName });

@@ -9,8 +9,8 @@ import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import type { AlarmFactory } from '../constructs/alarm-factory';
 import { DatabaseAlarms } from '../constructs/database-alarms';
-import { analyticsBucketName, jobStatusTableName } from '../resource-names';
-import { JOB_STATUS_TABLE } from '../tables';
+import { analyticsBucketName, httpJobsTableName, jobStatusTableName } from '../resource-names';
+import { HTTP_JOBS_TABLE, JOB_STATUS_TABLE } from '../tables';
 
 export interface DataStackProps extends StackProps {
   readonly config: NightshiftConfig;
@@ -36,6 +36,8 @@ export interface DatabaseEndpoint {
  */
 export class DataStack extends Stack {
   public readonly jobStatusTable: dynamodb.TableV2;
+  /** HTTP jobs, their runs and run leases (the HTTP job scheduler). */
+  public readonly httpJobsTable: dynamodb.TableV2;
   public readonly analyticsBucket: s3.Bucket;
   public readonly database: DatabaseEndpoint;
   /** Jobs that talk to the database run in this group; the database admits it. */
@@ -62,6 +64,25 @@ export class DataStack extends Stack {
           indexName: JOB_STATUS_TABLE.latestIndex.name,
           partitionKey: { name: JOB_STATUS_TABLE.latestIndex.partitionKey, type: dynamodb.AttributeType.STRING },
           sortKey: { name: JOB_STATUS_TABLE.latestIndex.sortKey, type: dynamodb.AttributeType.STRING },
+        },
+      ],
+    });
+
+    this.httpJobsTable = new dynamodb.TableV2(this, 'HttpJobsTable', {
+      tableName: httpJobsTableName(props.config.stage),
+      partitionKey: { name: HTTP_JOBS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: HTTP_JOBS_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: HTTP_JOBS_TABLE.timeToLiveAttribute,
+      billing: dynamodb.Billing.onDemand(),
+      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: protect,
+      removalPolicy,
+      globalSecondaryIndexes: [
+        {
+          indexName: HTTP_JOBS_TABLE.kindIndex.name,
+          partitionKey: { name: HTTP_JOBS_TABLE.kindIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+          sortKey: { name: HTTP_JOBS_TABLE.kindIndex.sortKey, type: dynamodb.AttributeType.STRING },
         },
       ],
     });

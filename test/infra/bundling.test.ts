@@ -38,4 +38,18 @@ describe('bundling every function', () => {
     expect(shipped).toEqual(readdirSync(path.join(__dirname, '..', '..', 'lambdas', 'db-migrate', 'migrations')));
     expect(shipped.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('copies the Swagger UI assets next to the HTTP scheduler API bundle', () => {
+    const api = assembly.stacks.find((stack) => stack.stackName.endsWith('-Api'));
+    const functions = Template.fromJSON(api?.template ?? {}).findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: 'nightshift-dev-http-scheduler' },
+    });
+    const [fn] = Object.values(functions);
+    const dir = path.join(assembly.directory, `asset.${(fn.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`);
+    expect(readdirSync(path.join(dir, 'swagger-ui')).sort()).toEqual([
+      'swagger-ui-bundle.js',
+      'swagger-ui-standalone-preset.js',
+      'swagger-ui.css',
+    ]);
+  });
 });

@@ -27,9 +27,9 @@ describe('the README and the runbooks match the code', () => {
       expect(existsSync(path.join(REPO_ROOT, file))).toBe(true);
       expect(readFileSync(path.join(REPO_ROOT, file), 'utf8')).toContain(`id="${anchor}"`);
     }
-    // README: monitor 4 + database 3 + five per job ("Each further job adds five alarms").
-    expect(OnCallAlarm.all(created.app)).toHaveLength(7 + 5 * JOBS.length);
-    expect(OnCallAlarm.all(imported.app)).toHaveLength(4 + 5 * JOBS.length);
+    // README: monitor 4 + HTTP job scheduler 3 + database 3 + five per job ("Each further job adds five alarms").
+    expect(OnCallAlarm.all(created.app)).toHaveLength(10 + 5 * JOBS.length);
+    expect(OnCallAlarm.all(imported.app)).toHaveLength(7 + 5 * JOBS.length);
     expect(readme).toContain('Each further job adds five alarms');
   });
 });

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { errorSchema, type RouteDocs } from '#shared/openapi';
+import { jobRequestSchema } from './job-request';
+
+/** The scheduler API's response shapes and each route's documentation, in one place. */
+
+const jobId = z.string().meta({ example: 'a2f7c0b1-1e77-4b07-8c2b-6e5f9b2b8c3a' });
+
+export const createdSchema = z.object({
+  job_id: jobId,
+  status: z.literal('scheduled'),
+  next_run_time: z.string().nullable(),
+  trigger: z.string(),
+  signing_secret: z.string().meta({ description: 'Shown only here: the key of X-Nightshift-Signature' }),
+});
+
+export const jobViewSchema = z.object({
+  job_id: jobId,
+  name: z.string().nullable(),
+  status: z.enum(['scheduled', 'paused', 'completed']),
+  next_run_time: z
+    .string()
+    .nullable()
+    .meta({ description: "ISO 8601 in the job's time zone; null when paused or done" }),
+  trigger: z.string().meta({ example: "cron[hour='10', minute='30']" }),
+  schedule_type: z.enum(['cron', 'interval', 'date']),
+  cron: z.record(z.string(), z.string()).optional(),
+  interval: z.record(z.string(), z.number()).optional(),
+  run_at: z.string().optional(),
+  target_url: z.string(),
+  method: z.string(),
+  headers: z.record(z.string(), z.string()).meta({ description: 'Sensitive values are masked' }),
+  body: z.unknown().optional(),
+  timeout_sec: z.number(),
+  max_retries: z.number(),
+  retry_backoff_sec: z.number(),
+  misfire_grace_sec: z.number(),
+  timezone: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const jobListSchema = z.object({ jobs: z.array(jobViewSchema) });
+
+export const statusSchema = (status: string) => z.object({ job_id: jobId, status: z.literal(status) });
+
+export const runViewSchema = z.object({
+  run_id: z.string(),
+  status: z.enum(['success', 'error', 'skipped', 'missed']),
+  trigger: z.enum(['schedule', 'manual']),
+  scheduled_time: z.string(),
+  started_at: z.string(),
+  finished_at: z.string(),
+  duration_ms: z.number(),
+  attempts: z.number(),
+  http_status: z.number().nullable(),
+  error: z.string().nullable(),
+  response_snippet: z.string().nullable(),
+});
+
+export const runsPageSchema = z.object({
+  job_id: jobId,
+  runs: z.array(runViewSchema),
+  next_cursor: z.string().nullable(),
+});
+
+export const runStartedSchema = z.object({ job_id: jobId, run_id: z.string(), status: z.literal('started') });
+
+const idParams = z.object({ job_id: z.string() });
+export const runsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().optional(),
+});
+
+const error = (description: string) => ({ description, schema: errorSchema });
+const common = { 401: error('Missing or wrong admin token'), 404: error('No job with this id') };
+const docs = (summary: string, rest: Omit<RouteDocs, 'summary' | 'tag' | 'security'>): RouteDocs => ({
+  summary,
+  tag: 'HTTP job scheduler',
+  security: 'adminBearer',
+  ...rest,
+});
+
+export const SCHEDULER_DOCS = {
+  create: docs('Create (or with replace_existing, replace) a job', {
+    body: jobRequestSchema,
+    responses: {
+      201: { description: 'Scheduled', schema: createdSchema },
+      400: error('Bad input; the message names the field'),
+      401: common[401],
+      409: error('job_id exists and replace_existing is not true'),
+    },
+  }),
+  list: docs('Every job with its next run time', {
+    responses: { 200: { description: 'Jobs', schema: jobListSchema }, 401: common[401] },
+  }),
+  get: docs('One job', {
+    params: idParams,
+    responses: { 200: { description: 'The job', schema: jobViewSchema }, ...common },
+  }),
+  delete: docs('Delete a job and its schedule', {
+    params: idParams,
+    responses: { 200: { description: 'Deleted', schema: statusSchema('deleted') }, ...common },
+  }),
+  pause: docs('Pause a job (its schedule is disabled)', {
+    params: idParams,
+    responses: {
+      200: { description: 'Paused', schema: statusSchema('paused') },
+      ...common,
+      409: error('Already paused, or completed'),
+    },
+  }),
+  resume: docs('Resume a paused job', {
+    params: idParams,
+    responses: {
+      200: { description: 'Resumed', schema: statusSchema('resumed') },
+      ...common,
+      409: error('Not paused'),
+    },
+  }),
+  run: docs('Run a job now, outside its schedule', {
+    params: idParams,
+    responses: { 202: { description: 'Started; see its runs', schema: runStartedSchema }, ...common },
+  }),
+  runs: docs("A job's run history, newest first", {
+    params: idParams,
+    query: runsQuerySchema,
+    responses: {
+      200: { description: 'One page of runs', schema: runsPageSchema },
+      400: error('Bad limit or cursor'),
+      ...common,
+    },
+  }),
+} satisfies Record<string, RouteDocs>;

@@ -1,0 +1,230 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { JobRequest } from './job-request';
+import type { SchedulePlan } from './schedule-plan';
+
+/**
+ * HTTP jobs, their run history and their run lease, in one DynamoDB table (key names as in
+ * lib/tables.ts HTTP_JOBS_TABLE): `JOB#<id>` holds the job row, its `RUN#...` rows and its `LEASE`.
+ */
+export type JobState = 'scheduled' | 'paused' | 'completed';
+
+/** The request as stored: secret header values are not here (they live in the secret store). */
+export type JobDefinition = Omit<JobRequest, 'replace_existing' | 'job_id'>;
+
+export interface JobRecord {
+  jobId: string;
+  definition: JobDefinition;
+  plan: SchedulePlan;
+  state: JobState;
+  /** Header names whose values are in the secret store. */
+  secretHeaderNames: string[];
+  createdAt: string;
+  updatedAt: string;
+  /** When an interval job started counting (creation or last resume). */
+  anchorAt: string;
+}
+
+export type RunOutcome = 'success' | 'error' | 'skipped' | 'missed';
+
+export interface RunRecord {
+  runId: string;
+  jobId: string;
+  status: RunOutcome;
+  /** `schedule` (EventBridge or local cron) or `manual` (POST /jobs/{id}/run). */
+  trigger: 'schedule' | 'manual';
+  scheduledTime: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  attempts: number;
+  httpStatus: number | null;
+  error: string | null;
+  /** The first bytes of the last response body. */
+  responseSnippet: string | null;
+}
+
+export class JobExistsError extends Error {
+  override name = 'JobExistsError';
+}
+export class InvalidRunsCursorError extends Error {
+  override name = 'InvalidRunsCursorError';
+}
+
+const JOB_KIND = 'job';
+const RUN_PREFIX = 'RUN#';
+const partition = (jobId: string) => `JOB#${jobId}`;
+/** Run rows expire after this many days. */
+const RUN_TTL_DAYS = 90;
+
+export class HttpJobStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: partition(jobId), sk: 'JOB' }, ConsistentRead: true }),
+    );
+    return result.Item ? toJob(result.Item) : undefined;
+  }
+
+  /** Writes the job row; unless `replace`, an existing job with this id is a JobExistsError. */
+  async putJob(job: JobRecord, options: { replace: boolean }): Promise<void> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: partition(job.jobId), sk: 'JOB', kind: JOB_KIND, ...job },
+          ...(options.replace ? {} : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new JobExistsError(`job_id "${job.jobId}" exists`);
+      throw error;
+    }
+  }
+
+  async deleteJob(jobId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: partition(jobId), sk: 'JOB' } }));
+  }
+
+  /** Moves a job from one state to another; false when it is not in `from` (or gone). */
+  async transition(jobId: string, from: JobState, to: JobState, now: Date, anchorAt?: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(jobId), sk: 'JOB' },
+          UpdateExpression: `SET #state = :to, updatedAt = :now${anchorAt ? ', anchorAt = :anchor' : ''}`,
+          ConditionExpression: '#state = :from',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':to': to,
+            ':from': from,
+            ':now': now.toISOString(),
+            ...(anchorAt ? { ':anchor': anchorAt } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Every job, ordered by id (the kind index). */
+  async listJobs(): Promise<JobRecord[]> {
+    const jobs: JobRecord[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'byKind',
+          KeyConditionExpression: 'kind = :kind',
+          ExpressionAttributeValues: { ':kind': JOB_KIND },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of page.Items ?? []) jobs.push(toJob(item));
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return jobs;
+  }
+
+  async recordRun(run: RunRecord): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: partition(run.jobId),
+          sk: `${RUN_PREFIX}${run.startedAt}#${run.runId}`,
+          ...run,
+          expiresAt: Math.floor(Date.parse(run.finishedAt) / 1000) + RUN_TTL_DAYS * 86_400,
+        },
+      }),
+    );
+  }
+
+  /** Newest first; pass `nextCursor` back for the next page. */
+  async listRuns(jobId: string, page: { limit: number; cursor?: string }) {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': partition(jobId), ':prefix': RUN_PREFIX },
+        ScanIndexForward: false,
+        Limit: page.limit,
+        ExclusiveStartKey: page.cursor ? decodeCursor(page.cursor, jobId) : undefined,
+      }),
+    );
+    const runs = (result.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...run }) => run as RunRecord);
+    const nextCursor = result.LastEvaluatedKey
+      ? Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString('base64url')
+      : undefined;
+    return { runs, nextCursor };
+  }
+
+  /** At most one run of a job at a time: the lease is taken only when free or expired. */
+  async acquireLease(jobId: string, runId: string, now: Date, leaseMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: partition(jobId), sk: 'LEASE', runId, leaseUntil: now.getTime() + leaseMs },
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': now.getTime() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Releases only this run's lease (an expired one may have been taken over). */
+  async releaseLease(jobId: string, runId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(jobId), sk: 'LEASE' },
+          ConditionExpression: 'runId = :runId',
+          ExpressionAttributeValues: { ':runId': runId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+}
+
+function decodeCursor(cursor: string, jobId: string): Record<string, string> {
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidRunsCursorError('is not a runs cursor');
+  }
+  const { pk, sk } = (key ?? {}) as Record<string, unknown>;
+  if (pk !== partition(jobId) || typeof sk !== 'string' || !sk.startsWith(RUN_PREFIX)) {
+    throw new InvalidRunsCursorError(`does not belong to the runs of job "${jobId}"`);
+  }
+  return { pk, sk };
+}
+
+function toJob(item: Record<string, unknown>): JobRecord {
+  const { pk: _pk, sk: _sk, kind: _kind, ...job } = item;
+  return job as unknown as JobRecord;
+}

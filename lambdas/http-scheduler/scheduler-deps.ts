@@ -1,0 +1,45 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ExpectationStore } from '#shared/expectation-store';
+import { matchesAnySecret } from '../job-monitor/credentials';
+import { errorResponse, type HttpRequest, type HttpResponse } from '../job-monitor/http-messages';
+import type { CallEvent } from './call-job';
+import type { JobScheduler } from './job-scheduler';
+import type { JobSecrets } from './job-secrets';
+import type { HttpJobStore } from './job-store';
+
+/** The scheduler API's ports, so tests and local mode pass their own. */
+export interface SchedulerApiDeps {
+  store: HttpJobStore;
+  scheduler: JobScheduler;
+  secrets: JobSecrets;
+  /** The job-status store's expectations: cron and interval jobs are watched for lateness like any job. */
+  expectations: Pick<ExpectationStore, 'put' | 'delete'>;
+  /** Starts one run without waiting for it (async Lambda invoke on AWS, in-process locally). */
+  runNow: (event: CallEvent) => Promise<void>;
+  /** Accepted admin tokens (current and previous); [] = not configured. */
+  adminTokens: () => Promise<string[]>;
+  allowHosts: ReadonlySet<string>;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  now: () => Date;
+}
+
+/** undefined when the request carries an accepted admin token; else the 401 (or 500 when unconfigured). */
+export async function denyWithoutAdminToken(
+  deps: SchedulerApiDeps,
+  request: HttpRequest,
+): Promise<HttpResponse | undefined> {
+  let accepted: string[];
+  try {
+    accepted = await deps.adminTokens();
+  } catch (error) {
+    deps.logger.error('scheduler admin token could not be read', { error: error as Error });
+    return errorResponse(500, 'Server configuration error');
+  }
+  if (accepted.length === 0) {
+    deps.logger.error('scheduler admin token is not configured (SCHEDULER_ADMIN_TOKEN)');
+    return errorResponse(500, 'Server configuration error');
+  }
+  const match = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  if (matchesAnySecret(match?.[1], accepted)) return undefined;
+  return errorResponse(401, 'Invalid or missing admin token', { 'www-authenticate': 'Bearer' });
+}

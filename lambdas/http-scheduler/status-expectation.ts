@@ -1,0 +1,36 @@
+import { statusJobKey } from './call-job';
+import { worstCaseRunSec } from './job-request';
+import type { JobRecord } from './job-store';
+import type { SchedulerApiDeps } from './scheduler-deps';
+
+/**
+ * A scheduled cron or interval job is expected to report on its schedule, so the watchdog marks
+ * it late (and the late alarm fires) when runs stop arriving. Best effort: the job itself stands.
+ */
+export async function putExpectation(deps: SchedulerApiDeps, job: JobRecord): Promise<void> {
+  const { plan, definition } = job;
+  if (plan.oneShot) return;
+  // A run may take every attempt and wait; five minutes on top absorb the watchdog's own period.
+  const worstCaseSec = worstCaseRunSec(definition) + definition.misfire_grace_sec;
+  try {
+    await deps.expectations.put({
+      jobKey: statusJobKey(job.jobId),
+      title: definition.name ?? `HTTP job ${job.jobId}`,
+      source: 'api',
+      crons: plan.croner ? [plan.croner] : [],
+      ...(plan.everyMinutes ? { everyMinutes: plan.everyMinutes } : {}),
+      timezone: plan.timezone,
+      graceMinutes: Math.ceil(worstCaseSec / 60) + 5,
+    });
+  } catch (error) {
+    deps.logger.warn('expectation not stored', { job_id: job.jobId, error: error as Error });
+  }
+}
+
+export async function deleteExpectation(deps: SchedulerApiDeps, jobId: string): Promise<void> {
+  try {
+    await deps.expectations.delete(statusJobKey(jobId));
+  } catch (error) {
+    deps.logger.warn('expectation not deleted', { job_id: jobId, error: error as Error });
+  }
+}

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import { type DocumentedRoute, errorSchema, type RouteDocs } from '#shared/openapi';
+import type { Route } from './router';
+
+/** The monitor API's request and response shapes, for the one OpenAPI document of the HTTP API. */
+
+const expectationView = z.object({
+  crons: z.array(z.string()),
+  every_minutes: z.number().nullable(),
+  timezone: z.string(),
+  grace_minutes: z.number(),
+  title: z.string().nullable(),
+  source: z.enum(['api', 'registry']),
+  created_at: z.string(),
+});
+const jobView = z.object({
+  job_key: z.string(),
+  id: z.string().nullable(),
+  title: z.string(),
+  status: z.enum(['success', 'error']).nullable(),
+  finished_at: z.string().nullable(),
+  message: z.string().nullable(),
+  tool_id: z.string().nullable(),
+  late: z.boolean(),
+  late_since: z.string().nullable(),
+  reported_at: z.string().nullable(),
+  expectation: expectationView.nullable(),
+});
+const runView = z.object({
+  run_id: z.string(),
+  title: z.string(),
+  status: z.enum(['success', 'error']),
+  finished_at: z.string(),
+  started_at: z.string().nullable(),
+  duration_ms: z.number().nullable(),
+  message: z.string().nullable(),
+  tool_id: z.string().nullable(),
+  source: z.enum(['report', 'runner']),
+  received_at: z.string(),
+});
+const jobKeyParams = z.object({ job_key: z.string() });
+const error = (description: string) => ({ description, schema: errorSchema });
+const tag = 'Job monitor';
+
+const MONITOR_DOCS = {
+  report: {
+    summary: 'Report a run of a job (TC Portal contract)',
+    tag,
+    security: 'webhookSecret',
+    body: z.object({
+      job_key: z.string(),
+      title: z.string(),
+      status: z.enum(['success', 'error']),
+      finished_at: z.string().meta({ description: 'ISO 8601' }),
+      tool_id: z.string().nullable().optional(),
+      message: z.string().nullable().optional(),
+    }),
+    responses: {
+      200: {
+        description: 'Stored',
+        schema: z.object({ success: z.literal(true), id: z.string(), job_key: z.string() }),
+      },
+      400: error('Bad report'),
+      401: error('Invalid or missing webhook secret'),
+    },
+  },
+  jobs: {
+    summary: 'Every job: errors first, then late, then by time',
+    tag,
+    security: 'readToken',
+    responses: {
+      200: {
+        description: 'Jobs',
+        schema: z.object({
+          jobs: z.array(jobView),
+          counts: z.record(z.string(), z.number()),
+          generated_at: z.string(),
+        }),
+      },
+      401: error('Missing or wrong read token'),
+    },
+  },
+  runs: {
+    summary: "One job's reported runs, newest first",
+    tag,
+    security: 'readToken',
+    params: jobKeyParams,
+    query: z.object({ limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() }),
+    responses: {
+      200: {
+        description: 'One page',
+        schema: z.object({ job_key: z.string(), runs: z.array(runView), next_cursor: z.string().nullable() }),
+      },
+      400: error('Bad limit or cursor'),
+      404: error('No reports for this job_key'),
+    },
+  },
+  getExpectation: {
+    summary: "A job's expectation (when it should report)",
+    tag,
+    security: 'readToken',
+    params: jobKeyParams,
+    responses: {
+      200: { description: 'The expectation', schema: z.object({ job_key: z.string(), expectation: expectationView }) },
+      404: error('No expectation'),
+    },
+  },
+  putExpectation: {
+    summary: "Set a job's expectation",
+    tag,
+    security: 'webhookSecret',
+    params: jobKeyParams,
+    body: z.object({
+      cron: z.string().optional(),
+      every_minutes: z.number().int().optional(),
+      timezone: z.string().optional(),
+      grace_minutes: z.number().int().optional(),
+      title: z.string().optional(),
+    }),
+    responses: {
+      200: {
+        description: 'Stored',
+        schema: z.object({ success: z.literal(true), job_key: z.string(), expectation: expectationView }),
+      },
+      400: error('Bad expectation'),
+    },
+  },
+  deleteExpectation: {
+    summary: "Delete a job's expectation",
+    tag,
+    security: 'webhookSecret',
+    params: jobKeyParams,
+    responses: {
+      200: {
+        description: 'Deleted',
+        schema: z.object({ success: z.literal(true), job_key: z.string(), deleted: z.literal(true) }),
+      },
+      404: error('No expectation'),
+    },
+  },
+  incidents: {
+    summary: 'The status page (HTML; browsers log in with the read token as Basic password)',
+    tag,
+    security: 'readToken',
+    responses: { 200: { description: 'The page', schema: z.string(), contentType: 'text/html' } },
+  },
+} satisfies Record<string, RouteDocs>;
+
+const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
+/** Keyed by `METHOD path`, as the route table declares them. */
+const BY_ROUTE: Record<string, RouteDocs> = {
+  'POST /api/monitor/job-report': MONITOR_DOCS.report,
+  'GET /api/monitor/jobs': MONITOR_DOCS.jobs,
+  'GET /api/monitor/jobs/{job_key}/runs': MONITOR_DOCS.runs,
+  [`GET ${expectationPath}`]: MONITOR_DOCS.getExpectation,
+  [`PUT ${expectationPath}`]: MONITOR_DOCS.putExpectation,
+  [`DELETE ${expectationPath}`]: MONITOR_DOCS.deleteExpectation,
+  'GET /incidents': MONITOR_DOCS.incidents,
+};
+
+/** The route table with each route's schemas attached (a route without docs stays undocumented, and a test says so). */
+export function withMonitorDocs(routes: Route[]): Route[] {
+  return routes.map((route) => ({ ...route, docs: route.docs ?? BY_ROUTE[`${route.method} ${route.path}`] }));
+}
+
+/** The monitor routes as the OpenAPI document lists them, without building the API. */
+export const MONITOR_ROUTE_DOCS: DocumentedRoute[] = Object.entries(BY_ROUTE).map(([key, docs]) => {
+  const [method, path] = key.split(' ');
+  return { method, path, docs };
+});

@@ -1,0 +1,54 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { JobSecrets, JobSecretValue } from '../lambdas/http-scheduler/job-secrets';
+
+/**
+ * Local mode's stand-in for Secrets Manager: every job's secrets in one file, each value
+ * AES-256-GCM encrypted with a key kept beside it (mode 0600), so nothing sensitive sits in
+ * plain text in the data directory.
+ */
+export class EncryptedFileJobSecrets implements JobSecrets {
+  private readonly file: string;
+  private readonly key: Buffer;
+
+  constructor(directory: string) {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    this.file = path.join(directory, 'job-secrets.json');
+    const keyFile = path.join(directory, 'job-secrets.key');
+    if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+    this.key = Buffer.from(readFileSync(keyFile, 'utf8'), 'base64');
+  }
+
+  private readAll(): Record<string, string> {
+    return existsSync(this.file) ? (JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, string>) : {};
+  }
+
+  private writeAll(all: Record<string, string>): void {
+    const temporary = `${this.file}.tmp`;
+    writeFileSync(temporary, JSON.stringify(all, null, 2), { mode: 0o600 });
+    renameSync(temporary, this.file);
+  }
+
+  async put(jobId: string, value: JobSecretValue): Promise<void> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const sealed = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+    this.writeAll({ ...this.readAll(), [jobId]: Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64') });
+  }
+
+  async get(jobId: string): Promise<JobSecretValue | undefined> {
+    const stored = this.readAll()[jobId];
+    if (!stored) return undefined;
+    const raw = Buffer.from(stored, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+    return JSON.parse(plain) as JobSecretValue;
+  }
+
+  async delete(jobId: string): Promise<void> {
+    const { [jobId]: _removed, ...rest } = this.readAll();
+    this.writeAll(rest);
+  }
+}

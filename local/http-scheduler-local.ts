@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { parseAllowHosts } from '../lambdas/http-scheduler/address-guard';
+import { callerDepsOver, callJob } from '../lambdas/http-scheduler/call-job';
+import { HttpJobStore } from '../lambdas/http-scheduler/job-store';
+import { adminTokensFromEnv } from '../lambdas/http-scheduler/ports-from-env';
+import { createSchedulerApi, type SchedulerApiHandler } from '../lambdas/http-scheduler/scheduler-api';
+import { JobStatusStore } from '../lambdas/shared/job-status-store';
+import { createLogger } from '../lambdas/shared/logger';
+import { CronerJobScheduler } from './croner-job-scheduler';
+import { EncryptedFileJobSecrets } from './encrypted-job-secrets';
+import { createHttpJobsTable } from './http-jobs-table';
+import type { HttpApiHandler } from './http-server';
+
+/**
+ * The HTTP job scheduler in local mode: the deployed API handler on the same local server as the
+ * job monitor, the caller core run in-process, croner in place of EventBridge Scheduler, an
+ * encrypted file in place of Secrets Manager. Jobs are in dynalite's persistent data, so they
+ * come back after a restart.
+ */
+export const LOCAL_HTTP_JOBS_TABLE = 'nightshift-local-http-jobs';
+
+/** Paths the scheduler API serves; everything else goes to the job monitor. */
+const SCHEDULER_PATH = /^\/(jobs(\/|$)|openapi\.json$|docs(\/|$))/;
+
+export function combineHandlers(monitor: HttpApiHandler, scheduler: SchedulerApiHandler): HttpApiHandler {
+  return (event: APIGatewayProxyEventV2, context) =>
+    SCHEDULER_PATH.test(event.rawPath) ? scheduler(event) : monitor(event, context);
+}
+
+export interface LocalHttpScheduler {
+  handler: SchedulerApiHandler;
+  /** Jobs re-armed from the table at start. */
+  restored: number;
+  stop(): void;
+}
+
+export async function startLocalHttpScheduler(
+  localEnv: Record<string, string>,
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<LocalHttpScheduler> {
+  // HTTP_JOBS_ALLOW_HOSTS and SCHEDULER_ADMIN_TOKEN may come from the shell that ran npm start.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...localEnv };
+  const client = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
+  await createHttpJobsTable(client, LOCAL_HTTP_JOBS_TABLE);
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new HttpJobStore(db, LOCAL_HTTP_JOBS_TABLE);
+  const statusStore = new JobStatusStore(db, env.JOB_STATUS_TABLE as string);
+  const secrets = new EncryptedFileJobSecrets(path.join(dataDir, 'http-scheduler'));
+  const allowHosts = parseAllowHosts(env.HTTP_JOBS_ALLOW_HOSTS);
+  const callerDeps = callerDepsOver({
+    store,
+    secrets,
+    statusStore,
+    allowHosts,
+    logger: createLogger('nightshift-http-job-caller'),
+  });
+
+  const run = (event: Parameters<typeof callJob>[1]) => {
+    callJob(callerDeps, event)
+      .then((outcome) => outcome && log(`[${outcome.finishedAt}] http job ${outcome.jobId}: ${outcome.status}`))
+      .catch((error: Error) => log(`http job ${event.job_id} failed: ${error.message}`));
+  };
+  const scheduler = new CronerJobScheduler(run);
+  const restored = await scheduler.restore(store);
+  const handler = createSchedulerApi({
+    store,
+    scheduler,
+    secrets,
+    expectations: statusStore.expectations,
+    runNow: async (event) => run(event),
+    adminTokens: adminTokensFromEnv(env),
+    allowHosts,
+    logger: createLogger('nightshift-http-scheduler'),
+    now: () => new Date(),
+  });
+  return { handler, restored, stop: () => scheduler.stop() };
+}

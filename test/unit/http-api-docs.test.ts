@@ -1,0 +1,39 @@
+import { openApiDocument } from '../../lambdas/http-scheduler/docs-routes';
+import { schedulerRoutes } from '../../lambdas/http-scheduler/scheduler-api';
+import type { SchedulerApiDeps } from '../../lambdas/http-scheduler/scheduler-deps';
+import { monitorRoutes } from '../../lambdas/job-monitor/monitor-api';
+import type { MonitorApiDeps } from '../../lambdas/job-monitor/monitor-deps';
+
+/** Route handlers are never called here: the tables are read for their declarations only. */
+const monitor = monitorRoutes({} as MonitorApiDeps);
+const scheduler = schedulerRoutes({} as SchedulerApiDeps);
+
+describe('the one OpenAPI document of the HTTP API', () => {
+  it('documents every route of the job monitor and of the scheduler, with its schemas', () => {
+    const undocumented = [...monitor, ...scheduler].filter((route) => !route.docs).map((r) => `${r.method} ${r.path}`);
+    expect(undocumented).toEqual([]);
+  });
+
+  it('lists exactly the routes the route tables serve', () => {
+    const document = openApiDocument(scheduler);
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const served = [...monitor, ...scheduler].map((route) => `${route.method} ${route.path}`);
+    expect(documented.sort()).toEqual(served.sort());
+  });
+
+  it('describes the job request with its limits and the admin bearer scheme', () => {
+    const document = openApiDocument(scheduler);
+    const create = document.paths['/jobs'].post as {
+      security: unknown;
+      requestBody: { content: Record<string, { schema: { properties: Record<string, Record<string, unknown>> } }> };
+    };
+    expect(create.security).toEqual([{ adminBearer: [] }]);
+    const properties = create.requestBody.content['application/json'].schema.properties;
+    expect(properties.schedule_type.enum).toEqual(['cron', 'interval', 'date']);
+    expect(properties.max_retries).toMatchObject({ maximum: 10, default: 3 });
+    expect(properties.timeout_sec).toMatchObject({ maximum: 60 });
+    expect(JSON.stringify(document)).not.toContain('$defs');
+  });
+});
