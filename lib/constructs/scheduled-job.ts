@@ -13,7 +13,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SCHEDULE_TIME_ZONE, toEventBridgeCron } from '../cron';
-import { functionNameFor, type JobSpec, rerunCommand } from '../job-spec';
+import { functionNameFor, type JobSpec, rerunCommand, scheduleNameFor } from '../job-spec';
 import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { JOB_STATUS_TABLE } from '../tables';
 import { NightshiftFunction } from './nightshift-function';
@@ -94,7 +94,7 @@ export class ScheduledJob extends Construct {
     for (const schedule of spec.schedules) {
       this.schedules.push(
         new scheduler.Schedule(this, `Schedule-${schedule.name}`, {
-          scheduleName: `${spec.id}-${schedule.name}`,
+          scheduleName: scheduleNameFor(spec.id, schedule.name),
           scheduleGroup: props.scheduleGroup,
           description: `${spec.title} (${schedule.cron} ${SCHEDULE_TIME_ZONE})`,
           schedule: scheduler.ScheduleExpression.expression(

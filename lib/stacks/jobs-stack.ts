@@ -10,7 +10,7 @@ import type { NightshiftConfig } from '../config';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import { builtInExpectations } from '../expectations';
-import type { JobSpec } from '../job-spec';
+import { type JobSpec, scheduleGroupNameFor } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { analyticsBucketName, jobStatusTableName } from '../resource-names';
 import type { DatabaseEndpoint } from './data-stack';
@@ -41,7 +41,7 @@ export class JobsStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
-      scheduleGroupName: `nightshift-${config.stage}`,
+      scheduleGroupName: scheduleGroupNameFor(config.stage),
     });
     // By name, not by cross-stack reference: grants then name ARNs this stack can write down.
     this.jobStatusTable = dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage));
