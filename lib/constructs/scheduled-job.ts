@@ -1,4 +1,4 @@
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack, Tags, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -114,6 +114,8 @@ export class ScheduledJob extends Construct {
       );
     }
     this.addAlarms();
+    // Cost allocation per job: everything this construct creates carries the job id.
+    Tags.of(this).add('job', spec.id);
   }
 
   get fn() {

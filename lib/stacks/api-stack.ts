@@ -1,10 +1,10 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import { JobMonitor } from '../constructs/job-monitor';
-import type { JobSpec } from '../job-spec';
+import { type JobSpec, SERVICE_FUNCTION_IDS } from '../job-spec';
 import { jobStatusTableName } from '../resource-names';
 
 export interface ApiStackProps extends StackProps {
@@ -29,6 +29,7 @@ export class ApiStack extends Stack {
       watchdogJobId: props.jobs.find((job) => job.watchesRegistry)?.id,
       retain: config.protectData,
     });
+    Tags.of(this.jobMonitor).add('component', SERVICE_FUNCTION_IDS.jobMonitor);
     new CfnOutput(this, 'JobReportUrl', { value: this.jobMonitor.reportUrl });
     new CfnOutput(this, 'StatusPageUrl', { value: this.jobMonitor.statusPageUrl });
     new CfnOutput(this, 'ReadTokenSecret', { value: this.jobMonitor.readTokenSecretName });

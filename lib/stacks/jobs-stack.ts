@@ -8,6 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
+import { ManualTrigger } from '../constructs/manual-trigger';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import { builtInExpectations } from '../expectations';
 import { type JobSpec, scheduleGroupNameFor } from '../job-spec';
@@ -30,6 +31,8 @@ export class JobsStack extends Stack {
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   public readonly jobs = new Map<string, ScheduledJob>();
   public readonly dashboard: JobsDashboard;
+  /** The stage's manual-trigger rule (put-events → the named registry job). */
+  public readonly manualTrigger: ManualTrigger;
   private readonly jobStatusTable: dynamodb.ITableV2;
   private readonly analyticsBucket: s3.IBucket;
 
@@ -51,6 +54,13 @@ export class JobsStack extends Stack {
       analyticsBucketName(config.stage, config.region),
     );
     for (const spec of props.jobs) this.jobs.set(spec.id, this.addJob(spec));
+    this.manualTrigger = new ManualTrigger(this, 'ManualTrigger', {
+      stage: config.stage,
+      jobs: [...this.jobs.values()],
+      alarmTopic: props.alarmTopic,
+      logRetentionDays: config.logRetentionDays,
+      retainLogs: config.protectData,
+    });
     this.dashboard = new JobsDashboard(this, 'Dashboard', { stage: config.stage, jobs: [...this.jobs.values()] });
     for (const role of this.node.findAll().filter((c) => c.node.id.startsWith('SchedulerRoleForTarget'))) {
       for (const job of this.jobs.values()) {
