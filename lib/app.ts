@@ -1,6 +1,6 @@
 import { type App, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
-import type { JobSpec } from './job-spec';
+import { functionNameFor, type JobSpec } from './job-spec';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
 import { GitHubDeployStack } from './stacks/github-deploy-stack';
@@ -37,8 +37,14 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
   jobsStack.addStackDependency(data, 'the jobs use its table, bucket and database by name');
   const api = new ApiStack(app, `${prefix}-Api`, { env, config, jobs, alarmTopic: monitoring.alarmTopic });
   api.addStackDependency(data, 'the job monitor uses the job-status table by name');
+  const watchdog = jobs.find((job) => job.watchesRegistry);
   const githubDeploy = config.github
-    ? new GitHubDeployStack(app, `${prefix}-GitHubDeploy`, { env, config, github: config.github })
+    ? new GitHubDeployStack(app, `${prefix}-GitHubDeploy`, {
+        env,
+        config,
+        github: config.github,
+        smokeTestFunctionName: watchdog ? functionNameFor(config.stage, watchdog.id) : undefined,
+      })
     : undefined;
   Tags.of(app).add('project', 'nightshift');
   Tags.of(app).add('stage', config.stage);

@@ -6,6 +6,12 @@ import { Aws } from 'aws-cdk-lib';
  */
 export const jobStatusTableName = (stage: string) => `nightshift-${stage}-job-status`;
 
+/** The job monitor's read token (`{"current", "previous"}`): the status page and the deploy smoke test use it. */
+export const jobReadTokenSecretName = (stage: string) => `nightshift/${stage}/job-read-token`;
+
+/** The composite alarm over every job and API alarm of a stage: the one a pager follows. */
+export const unhealthyAlarmName = (stage: string) => `nightshift-${stage}-unhealthy`;
+
 /** Bucket names are global: account and region make it unique. */
 export const analyticsBucketName = (stage: string, region: string) =>
   `nightshift-${stage}-analytics-${Aws.ACCOUNT_ID}-${region}`;

@@ -1,6 +1,6 @@
 /**
  * `npm run ops -- <command>`: on-call's tool for a deployed stage — status, logs, rerun, pause,
- * resume, backfill. Names (functions, schedules, log groups, the table) come from the registry
+ * resume, backfill, and the post-deploy smoke test. Names (functions, schedules, log groups, the table) come from the registry
  * helpers, so the CLI follows every job the registry gains.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
@@ -14,6 +14,7 @@ import { OpsError, OpsUsageError } from './ops-errors';
 import { type OpsTarget, resolveTarget } from './ops-target';
 import { rerunJob } from './rerun';
 import { setJobSchedulesState } from './schedule-state';
+import { smokeTest } from './smoke';
 import { showStatus } from './status';
 
 export interface OpsDeps {
@@ -116,6 +117,15 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
     .action(async (jobId: string, options) => {
       const job = knownJob(jobId, (candidate) => candidate.backfill !== undefined, 'date- or slot-driven jobs');
       exitCode = await backfillJob(context(), job, options);
+    });
+
+  program
+    .command('smoke')
+    .description('after a deploy: run the watchdog, read the job list with the read token, read the pager alarm')
+    .option('--outputs <file>', 'the `cdk deploy --outputs-file` JSON (for the API URL)')
+    .option('--api-url <url>', 'the job monitor API base URL, instead of --outputs')
+    .action(async (options: { outputs?: string; apiUrl?: string }) => {
+      exitCode = await smokeTest(context(), options);
     });
 
   try {

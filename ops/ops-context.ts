@@ -1,7 +1,9 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobSpec } from '../lib/job-spec';
 import { OpsUsageError } from './ops-errors';
@@ -24,6 +26,8 @@ export interface OpsClients {
   readonly logs: CloudWatchLogsClient;
   readonly scheduler: SchedulerClient;
   readonly dynamo: DynamoDBDocumentClient;
+  readonly secrets: SecretsManagerClient;
+  readonly cloudwatch: CloudWatchClient;
 }
 
 export interface OpsContext {
@@ -46,6 +50,8 @@ export function createClients(target: OpsTarget): OpsClients {
     dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(config), {
       marshallOptions: { removeUndefinedValues: true },
     }),
+    secrets: new SecretsManagerClient(config),
+    cloudwatch: new CloudWatchClient(config),
   };
 }
 

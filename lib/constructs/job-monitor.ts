@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { functionNameFor } from '../job-spec';
 import { NIGHTSHIFT_METRICS, nightshiftDimensions } from '../metrics-contract';
 import { acknowledge } from '../nag-acknowledgements';
+import { jobReadTokenSecretName } from '../resource-names';
 import { JOB_STATUS_TABLE } from '../tables';
 import { NightshiftFunction } from './nightshift-function';
 
@@ -82,7 +83,7 @@ export class JobMonitor extends Construct {
       });
     // Names as plain strings: Secret.secretName of a created secret is a token, unreadable in alarm text.
     this.writeSecretName = props.writeSecretName ?? `nightshift/${stage}/job-report-secret`;
-    this.readTokenSecretName = props.readTokenSecretName ?? `nightshift/${stage}/job-read-token`;
+    this.readTokenSecretName = props.readTokenSecretName ?? jobReadTokenSecretName(stage);
     this.writeSecret = secret(
       'WriteSecret',
       this.writeSecretName,

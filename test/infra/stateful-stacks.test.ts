@@ -160,6 +160,17 @@ describe('monitoring stack', () => {
     });
     monitoring.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
+
+  it('keeps the e-mail subscription when a later deploy has no alarmEmail, and outputs it for the deploy workflow', () => {
+    const monitoring = Template.fromStack(
+      buildTestApp({ context: { alarmEmail: 'oncall@example.com' } }).stacks.monitoring,
+    );
+    monitoring.hasResource('AWS::SNS::Subscription', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    monitoring.hasOutput('AlarmEmail', { Value: 'oncall@example.com' });
+    const without = Template.fromStack(buildTestApp().stacks.monitoring);
+    without.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(without.findOutputs('AlarmEmail')).toEqual({});
+  });
 });
 
 describe('cdk-nag', () => {
