@@ -1,6 +1,8 @@
-import { type App, Tags } from 'aws-cdk-lib';
+import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
+import { AlarmFactory } from './constructs/alarm-factory';
 import { functionNameFor, type JobSpec } from './job-spec';
+import { RedeployCheck } from './redeploy-check';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
 import { GitHubDeployStack } from './stacks/github-deploy-stack';
@@ -14,6 +16,8 @@ export interface NightshiftStacks {
   monitoring: MonitoringStack;
   jobs: JobsStack;
   api: ApiStack;
+  /** Builds every on-call alarm; `alarms.created` lists them all. */
+  alarms: AlarmFactory;
   /** Only when config.github names the repository that deploys. */
   githubDeploy?: GitHubDeployStack;
 }
@@ -23,8 +27,9 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
   const env = { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region };
   const prefix = `Nightshift-${config.stage}`;
   const network = new NetworkStack(app, `${prefix}-Network`, { env, config });
-  const data = new DataStack(app, `${prefix}-Data`, { env, config, vpc: network.vpc });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, { env, config });
+  const alarms = new AlarmFactory({ stage: config.stage, topic: monitoring.alarmTopic });
+  const data = new DataStack(app, `${prefix}-Data`, { env, config, vpc: network.vpc, alarms });
   const jobsStack = new JobsStack(app, `${prefix}-Jobs`, {
     env,
     config,
@@ -33,9 +38,12 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
     database: data.database,
     databaseClientSecurityGroup: data.databaseClientSecurityGroup,
     alarmTopic: monitoring.alarmTopic,
+    alarms,
   });
   jobsStack.addStackDependency(data, 'the jobs use its table, bucket and database by name');
-  const api = new ApiStack(app, `${prefix}-Api`, { env, config, jobs, alarmTopic: monitoring.alarmTopic });
+  const api = new ApiStack(app, `${prefix}-Api`, { env, config, jobs, alarmTopic: monitoring.alarmTopic, alarms });
+  // By name, so the dashboard shows every stack's alarms (monitor, API, database) without cross-stack references.
+  jobsStack.dashboard.showAlarms(alarms.created.map((alarm) => alarm.fullName));
   api.addStackDependency(data, 'the job monitor uses the job-status table by name');
   const watchdog = jobs.find((job) => job.watchesRegistry);
   const githubDeploy = config.github
@@ -46,7 +54,8 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
         smokeTestFunctionName: watchdog ? functionNameFor(config.stage, watchdog.id) : undefined,
       })
     : undefined;
+  Aspects.of(app).add(new RedeployCheck(config.protectData));
   Tags.of(app).add('project', 'nightshift');
   Tags.of(app).add('stage', config.stage);
-  return { network, data, monitoring, jobs: jobsStack, api, githubDeploy };
+  return { network, data, monitoring, jobs: jobsStack, api, githubDeploy, alarms };
 }

@@ -27,14 +27,66 @@ const importedDatabase = z.object({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(5432),
   databaseName: z.string().min(1),
-  /** Secret with `username` and `password` (the RDS secret shape). */
-  secretArn: z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager ARN'),
+  /** Secret with `username` and `password` (the RDS secret shape). Complete ARN: a partial one grants the wrong resource. */
+  secretArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+      'the complete Secrets Manager ARN, ending in "-" and the 6 random characters (aws secretsmanager describe-secret --secret-id <name> --query ARN)',
+    ),
+  /** The customer-managed KMS key of the secret, if it has one: the jobs get kms:Decrypt on it. @default the AWS managed key */
+  secretKmsKeyArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/,
+      'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+    )
+    .optional(),
   /** Security group of the database, so the stacks can allow the jobs in. @default none (allow it yourself) */
   securityGroupId: z
     .string()
     .regex(/^sg-[0-9a-f]+$/)
     .optional(),
 });
+
+const createdNetwork = z.object({
+  mode: z.literal('create'),
+  /** Pinned fck-nat AMI for natMode "instance" (e.g. ami-0123...). @default looked up once, then pinned by CDK in cdk.context.json */
+  natInstanceAmiId: z
+    .string()
+    .regex(/^ami-[0-9a-f]{8,17}$/, 'an AMI id like ami-0123456789abcdef0')
+    .optional(),
+  /** @default t4g.nano */
+  natInstanceType: z
+    .string()
+    .regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'like t4g.nano')
+    .default('t4g.nano'),
+});
+
+/** A VPC nightshift does not own: nothing is created in it but the jobs' security group. */
+const importedNetwork = z
+  .object({
+    mode: z.literal('import'),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id like vpc-0123abcd'),
+    /** Subnets the jobs (and a created database) run in; they need egress for jobs that call the internet. */
+    privateSubnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id like subnet-0123abcd')).min(1),
+    /** One per subnet, in the same order. @default unnamed (only labels; nothing in the templates needs them) */
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an AZ like ap-northeast-1a'))
+      .optional(),
+    /** @default unknown to the stacks (only needed by constructs that open the VPC CIDR) */
+    vpcCidrBlock: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'a CIDR like 10.0.0.0/16')
+      .optional(),
+  })
+  .refine(
+    (network) => !network.availabilityZones || network.availabilityZones.length === network.privateSubnetIds.length,
+    {
+      message: 'availabilityZones needs one entry per privateSubnetIds entry, in the same order',
+      path: ['availabilityZones'],
+    },
+  );
 
 export const configSchema = z.object({
   stage: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, 'lowercase letters and digits, 2-12 characters'),
@@ -51,6 +103,10 @@ export const configSchema = z.object({
     })
     .default(7),
   natMode: z.enum(['gateway', 'instance', 'none']).default('gateway'),
+  /** Create the VPC (natMode applies) or import an existing one by ids, without a lookup. */
+  network: z
+    .discriminatedUnion('mode', [createdNetwork, importedNetwork])
+    .default({ mode: 'create', natInstanceType: 't4g.nano' }),
   database: z.discriminatedUnion('mode', [createdDatabase, importedDatabase]),
   /** Secrets Manager name of the default FTP recipient (host, port, user, password, secure, remote_dir). */
   ftpSecretName: z.string().min(1).default('nightshift/ftp'),
@@ -82,6 +138,7 @@ export type NightshiftConfig = Omit<ParsedConfig, 'github'> & {
   readonly github?: NonNullable<ParsedConfig['github']> & { readonly environment: string };
 };
 export type DatabaseConfig = NightshiftConfig['database'];
+export type NetworkConfig = NightshiftConfig['network'];
 
 /** Top-level keys a `-c key=value` may override. */
 const OVERRIDABLE_KEYS = [
@@ -90,6 +147,7 @@ const OVERRIDABLE_KEYS = [
   'alarmEmail',
   'logRetentionDays',
   'natMode',
+  'network',
   'database',
   'ftpSecretName',
   'tenants',

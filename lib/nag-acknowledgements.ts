@@ -40,12 +40,26 @@ function flattenReference(node: unknown): string {
  * reason it is accepted. Job functions acknowledge their own in ScheduledJob.
  */
 export function acknowledgeNagFindings(stacks: NightshiftStacks, config: NightshiftConfig): void {
-  const natInstance = stacks.network.vpc.node.findAll().find((construct) => construct.node.id === 'NatInstance');
-  if (natInstance) {
-    const why = 'natMode "instance" is the low-cost egress for non-production stages; the NAT instance holds no data';
-    acknowledge(natInstance, 'EC26', `${why} (no data on its root volume)`);
-    acknowledge(natInstance, 'EC28', `${why}; basic monitoring is enough`);
-    acknowledge(natInstance, 'EC29', `${why}; it is replaceable by redeploying the network stack`);
+  const nat = stacks.network.natInstance;
+  if (nat) {
+    const why = 'natMode "instance" (fck-nat) is the low-cost egress for non-production stages';
+    acknowledge(
+      nat.role,
+      'IAM5[Resource::*]',
+      `${why}: it attaches its own ENI and moves its EIP, actions fck-nat scopes to no resource`,
+    );
+    acknowledge(
+      nat.securityGroup,
+      'EC23',
+      'Admits the VPC CIDR only (the private subnets it forwards for); cdk-nag cannot evaluate the CIDR reference',
+    );
+    for (const group of nat.autoScalingGroups) {
+      acknowledge(
+        group,
+        'AS3',
+        `${why}: a one-instance group whose replacement keeps the ENI and the EIP; no scaling to report`,
+      );
+    }
   }
 
   const database = stacks.data.node.tryFindChild('Database');
@@ -54,6 +68,11 @@ export function acknowledgeNagFindings(stacks: NightshiftStacks, config: Nightsh
       database,
       'RDS11',
       'The port is not a security boundary: only the jobs security group can reach the database, in private subnets',
+    );
+    acknowledge(
+      database,
+      'RDS6',
+      'The jobs authenticate with the Secrets Manager password (rotatable, TLS enforced); IAM database authentication is unused',
     );
     if (config.database.mode === 'create' && !config.database.multiAz) {
       acknowledge(

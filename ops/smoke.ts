@@ -10,7 +10,7 @@ import { renderTable } from './text-table';
 export interface SmokeOptions {
   /** `cdk deploy --outputs-file` JSON: the API URL is read from the Api stack's JobReportUrl. */
   outputs?: string;
-  /** The API's base URL, instead of --outputs. */
+  /** The API's base URL, instead of --outputs (the read token is then read by its fixed name). */
   apiUrl?: string;
 }
 
@@ -22,8 +22,10 @@ interface Check {
 
 const REPORT_PATH = '/api/monitor/job-report';
 
-function apiBaseUrl(ctx: OpsContext, options: SmokeOptions): string {
-  if (options.apiUrl) return options.apiUrl.replace(/\/+$/, '');
+/** The API base URL and the read token's secret id, from --api-url or the deploy's outputs file. */
+function apiOf(ctx: OpsContext, options: SmokeOptions): { baseUrl: string; readTokenSecret: string } {
+  const fixedName = jobReadTokenSecretName(ctx.target.stage);
+  if (options.apiUrl) return { baseUrl: options.apiUrl.replace(/\/+$/, ''), readTokenSecret: fixedName };
   if (!options.outputs) throw new OpsUsageError('smoke needs --outputs <cdk outputs file> or --api-url <url>');
   const stack = `Nightshift-${ctx.target.stage}-Api`;
   let outputs: Record<string, Record<string, string>>;
@@ -34,7 +36,10 @@ function apiBaseUrl(ctx: OpsContext, options: SmokeOptions): string {
   }
   const reportUrl = outputs[stack]?.JobReportUrl;
   if (!reportUrl) throw new OpsUsageError(`--outputs ${options.outputs} has no ${stack}.JobReportUrl`);
-  return reportUrl.endsWith(REPORT_PATH) ? reportUrl.slice(0, -REPORT_PATH.length) : reportUrl;
+  return {
+    baseUrl: reportUrl.endsWith(REPORT_PATH) ? reportUrl.slice(0, -REPORT_PATH.length) : reportUrl,
+    readTokenSecret: outputs[stack]?.ReadTokenSecret ?? fixedName,
+  };
 }
 
 /** Runs one check; an exception is that check's failure, so every check reports. */
@@ -52,7 +57,7 @@ async function check(name: string, run: () => Promise<string>): Promise<Check> {
  */
 export async function smokeTest(ctx: OpsContext, options: SmokeOptions): Promise<number> {
   const { stage, region } = ctx.target;
-  const baseUrl = apiBaseUrl(ctx, options);
+  const { baseUrl, readTokenSecret } = apiOf(ctx, options);
   const watchdog = ctx.jobs.find((job) => job.watchesRegistry);
   if (!watchdog) throw new OpsUsageError('the registry has no watchdog job (watchesRegistry) to run');
   const checks: Check[] = [];
@@ -66,7 +71,7 @@ export async function smokeTest(ctx: OpsContext, options: SmokeOptions): Promise
   );
   checks.push(
     await check('job list answers with the read token', async () => {
-      const secretId = jobReadTokenSecretName(stage);
+      const secretId = readTokenSecret;
       const secret = await ctx.clients.secrets
         .send(new GetSecretValueCommand({ SecretId: secretId }))
         .catch((error) => {

@@ -3,7 +3,6 @@ import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,6 +14,7 @@ import { NIGHTSHIFT_METRICS, nightshiftDimensions } from '../metrics-contract';
 import { acknowledge } from '../nag-acknowledgements';
 import { jobReadTokenSecretName } from '../resource-names';
 import { JOB_STATUS_TABLE } from '../tables';
+import { AlarmFactory, kebabCase, type OnCallAlarm, type OnCallAlarmSpec } from './alarm-factory';
 import { NightshiftFunction } from './nightshift-function';
 
 export interface JobMonitorProps {
@@ -23,11 +23,13 @@ export interface JobMonitorProps {
   readonly jobStatusTable: dynamodb.ITableV2 | dynamodb.ITable;
   /** Every alarm notifies this topic, on alarm and on recovery. */
   readonly alarmTopic: sns.ITopic;
+  /** Builds the monitor's alarms. @default a factory for `stage` and `alarmTopic` */
+  readonly alarms?: AlarmFactory;
   /** @default 7 */
   readonly logRetentionDays?: number;
-  /** Secrets Manager name of the write secret `{"current", "previous"}`. @default `nightshift/<stage>/job-report-secret` */
+  /** Secrets Manager name of the write secret `{"current", "previous"}`. @default `nightshift/<stage>/job-report-secret` when retained, else generated */
   readonly writeSecretName?: string;
-  /** Secrets Manager name of the read token `{"current", "previous"}`. @default `nightshift/<stage>/job-read-token` */
+  /** Secrets Manager name of the read token `{"current", "previous"}`. @default `nightshift/<stage>/job-read-token` when retained, else generated */
   readonly readTokenSecretName?: string;
   /** Stage throttling. @default { burstLimit: 50, rateLimit: 20 } */
   readonly throttle?: apigwv2.ThrottleSettings;
@@ -56,7 +58,7 @@ export class JobMonitor extends Construct {
   public readonly readToken: secretsmanager.Secret;
   public readonly writeSecretName: string;
   public readonly readTokenSecretName: string;
-  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly alarms: OnCallAlarm[] = [];
   /** e.g. `https://abc.execute-api.ap-northeast-1.amazonaws.com/incidents` */
   public readonly statusPageUrl: string;
   public readonly reportUrl: string;
@@ -71,7 +73,8 @@ export class JobMonitor extends Construct {
     const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const secret = (secretId: string, name: string, description: string) =>
       new secretsmanager.Secret(this, secretId, {
-        secretName: name,
+        // A deleted secret keeps its name for 7-30 days: fixed names only where secrets are kept (retain).
+        secretName: fixedNames ? name : undefined,
         description: `${description}. JSON {"current", "previous"}: rotate by moving current to previous.`,
         generateSecretString: {
           secretStringTemplate: '{}',
@@ -81,19 +84,24 @@ export class JobMonitor extends Construct {
         },
         removalPolicy,
       });
-    // Names as plain strings: Secret.secretName of a created secret is a token, unreadable in alarm text.
-    this.writeSecretName = props.writeSecretName ?? `nightshift/${stage}/job-report-secret`;
-    this.readTokenSecretName = props.readTokenSecretName ?? jobReadTokenSecretName(stage);
+    const fixedNames = Boolean(props.retain || props.writeSecretName || props.readTokenSecretName);
     this.writeSecret = secret(
       'WriteSecret',
-      this.writeSecretName,
+      props.writeSecretName ?? `nightshift/${stage}/job-report-secret`,
       'Job-report write secret (X-TC-Portal-Webhook-Secret)',
     );
     this.readToken = secret(
       'ReadToken',
-      this.readTokenSecretName,
+      props.readTokenSecretName ?? jobReadTokenSecretName(stage),
       'Job monitor read token (Bearer, or Basic password on /incidents)',
     );
+    // Plain strings where the names are fixed (readable in alarm text); otherwise the ARN, which Secrets Manager takes as an id too.
+    this.writeSecretName = fixedNames
+      ? (props.writeSecretName ?? `nightshift/${stage}/job-report-secret`)
+      : this.writeSecret.secretArn;
+    this.readTokenSecretName = fixedNames
+      ? (props.readTokenSecretName ?? jobReadTokenSecretName(stage))
+      : this.readToken.secretArn;
     for (const created of [this.writeSecret, this.readToken]) {
       acknowledge(
         created,
@@ -189,7 +197,8 @@ export class JobMonitor extends Construct {
   }
 
   private addAlarms(): void {
-    const { stage, alarmTopic } = this.props;
+    const { stage } = this.props;
+    const alarms = this.props.alarms ?? new AlarmFactory({ stage, topic: this.props.alarmTopic });
     const region = Stack.of(this).region;
     const functionName = functionNameFor(stage, 'job-monitor');
     const statusPage = `Status page: ${this.statusPageUrl} (user: any, password: the read token in ${this.readTokenSecretName})`;
@@ -205,23 +214,24 @@ export class JobMonitor extends Construct {
       });
     const alarm = (
       id: string,
-      lines: string[],
-      options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription' | 'comparisonOperator'>,
+      [meaning, ...whereToLook]: string[],
+      options: Omit<OnCallAlarmSpec, 'name' | 'text'>,
       runbook = id.toLowerCase(),
     ) => {
-      const created = new cloudwatch.Alarm(this, id, {
-        alarmName: `nightshift-${stage}-${id.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}`,
-        // No .slice(0, 1024) here: the status page URL is a token, and cutting a token breaks it; the lines are short.
-        alarmDescription: [...lines, `Runbook: docs/job-monitor.md#alarm-${runbook}`].join('\n'),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        ...options,
-      });
-      created.addAlarmAction(new cwActions.SnsAction(alarmTopic));
-      created.addOkAction(new cwActions.SnsAction(alarmTopic));
-      this.alarms.push(created);
+      this.alarms.push(
+        alarms.create(this, id, {
+          ...options,
+          name: kebabCase(id),
+          text: { meaning, whereToLook, runbook: `docs/job-monitor.md#alarm-${runbook}` },
+        }),
+      );
     };
     const fiveMinutes = Duration.minutes(5);
-    const quiet = cloudwatch.TreatMissingData.NOT_BREACHING;
+    // The monitor's metrics are published only when something happens: a quiet period is a good one.
+    const quiet = {
+      treat: cloudwatch.TreatMissingData.NOT_BREACHING,
+      reason: 'the metric is published only when the event happens; a period without it had none',
+    };
 
     alarm(
       'JobReportedError',
@@ -229,14 +239,8 @@ export class JobMonitor extends Construct {
         `A job reported status "error" to the job monitor (${stage}). Which job and its message: ${statusPage}`,
         appLogs,
       ],
-      {
-        metric: metric('JobReportedError', 'Sum', fiveMinutes),
-        threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: quiet,
-      },
+      { metric: metric('JobReportedError', 'Sum', fiveMinutes), threshold: 1, missingData: quiet },
     );
-    // Ten-minute periods hold two watchdog runs; no data at all means the watchdog itself stopped.
     alarm(
       'JobLate',
       [
@@ -250,20 +254,18 @@ export class JobMonitor extends Construct {
       {
         metric: metric('LateJobs', 'Maximum', Duration.minutes(10)),
         threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        missingData: {
+          treat: cloudwatch.TreatMissingData.BREACHING,
+          reason:
+            'the watchdog publishes LateJobs on every run (every 5 minutes); ten minutes without it means the watchdog itself stopped',
+        },
       },
     );
     for (const job of this.props.lateAlarmJobs ?? []) {
       alarm(
         `JobLate-${job}`,
         [`The job ${job} missed its expected report and is late (${stage}). ${statusPage}`],
-        {
-          metric: metric('JobLate', 'Sum', Duration.minutes(10), job),
-          threshold: 1,
-          evaluationPeriods: 1,
-          treatMissingData: quiet,
-        },
+        { metric: metric('JobLate', 'Sum', Duration.minutes(10), job), threshold: 1, missingData: quiet },
         'joblate',
       );
     }
@@ -273,15 +275,20 @@ export class JobMonitor extends Construct {
       {
         metric: this.api.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
         threshold: 1,
-        evaluationPeriods: 1,
-        treatMissingData: quiet,
+        missingData: {
+          treat: cloudwatch.TreatMissingData.NOT_BREACHING,
+          reason: 'API Gateway publishes 5xx only for periods with requests; no request, no server error',
+        },
       },
     );
     alarm('ApiFunctionErrors', [`The job monitor function ${functionName} failed (${region}).`, appLogs], {
       metric: this.fn.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
       threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: quiet,
+      missingData: {
+        treat: cloudwatch.TreatMissingData.NOT_BREACHING,
+        reason:
+          'the API is called by request, not on a schedule: no request in a period means no failure, and the alarm recovers after one quiet period',
+      },
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { NIGHTSHIFT_METRICS, nightshiftDimensions } from '../metrics-contract';
@@ -12,6 +12,7 @@ export interface JobsDashboardProps {
 /** One row per job: runs succeeded/failed, duration against the timeout, rows processed, alarm state. */
 export class JobsDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
+  private readonly shownAlarms: cloudwatch.IAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: JobsDashboardProps) {
     super(scope, id);
@@ -19,12 +20,11 @@ export class JobsDashboard extends Construct {
       dashboardName: `nightshift-${props.stage}`,
       defaultInterval: Duration.days(3),
     });
-    const allAlarms = props.jobs.flatMap((job) => job.alarms);
-    if (allAlarms.length > 0) {
-      this.dashboard.addWidgets(
-        new cloudwatch.AlarmStatusWidget({ title: 'Job alarms', alarms: allAlarms, width: 24, height: 4 }),
-      );
-    }
+    // The widget reads this list when the dashboard is synthesized, so showAlarms may add to it later.
+    this.shownAlarms.push(...props.jobs.flatMap((job) => job.alarms));
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.shownAlarms, width: 24, height: 6 }),
+    );
     for (const job of props.jobs) {
       const runnerMetric = (metricName: string, statistic: string) =>
         new cloudwatch.Metric({
@@ -52,6 +52,22 @@ export class JobsDashboard extends Construct {
           width: 8,
         }),
       );
+    }
+  }
+
+  /** Adds alarms of any stack of this stage to the status widget, by name (no cross-stack reference). */
+  showAlarms(alarmNames: readonly string[]): void {
+    const shown = new Set(this.shownAlarms.map((alarm) => Stack.of(this).resolve(alarm.alarmName)));
+    for (const name of alarmNames) {
+      if (shown.has(name)) continue;
+      shown.add(name);
+      const arn = Stack.of(this).formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      this.shownAlarms.push(cloudwatch.Alarm.fromAlarmArn(this, `Shown-${name}`, arn));
     }
   }
 }

@@ -1,6 +1,5 @@
 import { Duration, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { functionNameFor, lambdaLogGroupName, MANUAL_TRIGGER, SERVICE_FUNCTION_IDS } from '../job-spec';
 import { acknowledge } from '../nag-acknowledgements';
+import { AlarmFactory, type MissingDataRule, type OnCallAlarm } from './alarm-factory';
 import { NightshiftFunction } from './nightshift-function';
 import type { ScheduledJob } from './scheduled-job';
 
@@ -19,6 +19,8 @@ export interface ManualTriggerProps {
   readonly jobs: readonly ScheduledJob[];
   /** Its alarms notify this topic, on alarm and on recovery. */
   readonly alarmTopic: sns.ITopic;
+  /** Builds its alarms. @default a factory for `stage` and `alarmTopic` */
+  readonly alarms?: AlarmFactory;
   /** @default 7 */
   readonly logRetentionDays?: number;
   /** @default false */
@@ -36,7 +38,7 @@ export class ManualTrigger extends Construct {
   public readonly rule: events.Rule;
   /** Refused or undeliverable trigger events, with the error (14 days). */
   public readonly failedEvents: sqs.Queue;
-  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly alarms: OnCallAlarm[] = [];
   public readonly functionName: string;
 
   constructor(scope: Construct, id: string, props: ManualTriggerProps) {
@@ -92,44 +94,44 @@ export class ManualTrigger extends Construct {
   }
 
   private addAlarms(props: ManualTriggerProps): void {
-    const { stage, alarmTopic } = props;
-    const logs = `Logs: aws logs tail ${lambdaLogGroupName(this.functionName)} --since 2h --format short (or npm run ops -- logs ${SERVICE_FUNCTION_IDS.manualTrigger} --stage ${stage})`;
-    const alarm = (id: string, metric: cloudwatch.IMetric, meaning: string) => {
-      const created = new cloudwatch.Alarm(this, id, {
-        alarmName: `nightshift-${stage}-manual-trigger-${id.toLowerCase()}`,
-        alarmDescription: [
-          meaning,
-          logs,
-          'The refused event and its error are in the manual-trigger failed-events queue.',
-        ]
-          .join('\n')
-          .slice(0, 1024),
-        metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      created.addAlarmAction(new cwActions.SnsAction(alarmTopic));
-      created.addOkAction(new cwActions.SnsAction(alarmTopic));
-      this.alarms.push(created);
-    };
+    const { stage } = props;
+    const alarms = props.alarms ?? new AlarmFactory({ stage, topic: props.alarmTopic });
+    const whereToLook = [
+      `Logs: aws logs tail ${lambdaLogGroupName(this.functionName)} --since 2h --format short`,
+      'The refused event and its error are in the manual-trigger failed-events queue (14 days).',
+    ];
     const period = Duration.minutes(5);
-    alarm(
-      'Errors',
-      this.function.fn.metricErrors({ period, statistic: 'Sum' }),
-      `A manual-trigger event was refused (unknown job or bad detail) or its job could not be started (${stage}).`,
-    );
-    alarm(
-      'FailedInvocations',
-      new cloudwatch.Metric({
-        namespace: 'AWS/Events',
-        metricName: 'FailedInvocations',
-        dimensionsMap: { RuleName: this.rule.ruleName },
-        statistic: 'Sum',
-        period,
+    const quiet: MissingDataRule = {
+      treat: cloudwatch.TreatMissingData.NOT_BREACHING,
+      reason: 'manual triggers are rare: a period without data had no trigger, so nothing failed',
+    };
+    this.alarms.push(
+      alarms.create(this, 'Errors', {
+        name: 'manual-trigger-errors',
+        metric: this.function.fn.metricErrors({ period, statistic: 'Sum' }),
+        threshold: 1,
+        missingData: quiet,
+        text: {
+          meaning: `A manual-trigger event was refused (unknown job or bad detail) or its job could not be started (${stage}).`,
+          whereToLook,
+        },
       }),
-      `EventBridge could not deliver a manual-trigger event to ${this.functionName} (${stage}).`,
+      alarms.create(this, 'FailedInvocations', {
+        name: 'manual-trigger-failed-invocations',
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          dimensionsMap: { RuleName: this.rule.ruleName },
+          statistic: 'Sum',
+          period,
+        }),
+        threshold: 1,
+        missingData: quiet,
+        text: {
+          meaning: `EventBridge could not deliver a manual-trigger event to ${this.functionName} (${stage}).`,
+          whereToLook,
+        },
+      }),
     );
   }
 }

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -86,6 +86,7 @@ export class NightshiftFunction extends Construct {
         logLevel: nodejs.LogLevel.WARNING,
       },
     });
+    this.node.addValidation({ validate: () => environmentSizeProblems(this.fn, props.functionName) });
     acknowledge(
       this.fn,
       'L1',
@@ -127,4 +128,32 @@ export class NightshiftFunction extends Construct {
     );
     return role;
   }
+}
+
+/** Lambda refuses a function whose environment variables (names and values together) exceed 4 KB. */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/** What a deploy-time value (an ARN, a host name) counts for: generous, so the check errs early. */
+const TOKEN_BYTES = 200;
+
+function environmentSizeProblems(fn: lambda.Function, functionName: string): string[] {
+  const cfn = fn.node.defaultChild as lambda.CfnFunction;
+  const resolved = Stack.of(fn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
+  const sizes = Object.entries(resolved?.variables ?? {}).map(([name, value]) => ({
+    name,
+    bytes:
+      Buffer.byteLength(name) +
+      (typeof value === 'string' ? Buffer.byteLength(value) : Math.max(TOKEN_BYTES, JSON.stringify(value).length)),
+    value,
+  }));
+  const total = sizes.reduce((sum, entry) => sum + entry.bytes, 0);
+  if (total <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return [];
+  const largest = [...sizes].sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+  const jobId = sizes.find((entry) => entry.name === 'JOB_ID')?.value;
+  const settingsHint =
+    typeof jobId === 'string' && largest[0].name === 'JOB_SETTINGS'
+      ? ` Shorten jobSettings.${jobId} in cdk.json (job ${jobId}), or move its large lists to a file in S3 or an SSM parameter the job reads.`
+      : '';
+  return [
+    `${functionName}: its environment variables take about ${total} bytes, over the ${LAMBDA_ENVIRONMENT_LIMIT_BYTES} bytes Lambda allows; largest: ${largest.map((entry) => `${entry.name} ${entry.bytes} bytes`).join(', ')}.${settingsHint}`,
+  ];
 }

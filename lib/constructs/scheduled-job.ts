@@ -1,6 +1,5 @@
 import { Duration, Stack, Tags, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,6 +15,7 @@ import { SCHEDULE_TIME_ZONE, toEventBridgeCron } from '../cron';
 import { functionNameFor, type JobSpec, rerunCommand, scheduleNameFor } from '../job-spec';
 import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { JOB_STATUS_TABLE } from '../tables';
+import { AlarmFactory, type MissingDataRule, type OnCallAlarm, type OnCallAlarmSpec } from './alarm-factory';
 import { NightshiftFunction } from './nightshift-function';
 
 export interface ScheduledJobProps {
@@ -25,6 +25,8 @@ export interface ScheduledJobProps {
   readonly scheduleGroup: scheduler.IScheduleGroup;
   /** Every alarm of the job notifies this topic (on alarm and on recovery). */
   readonly alarmTopic: sns.ITopic;
+  /** Builds the job's alarms. @default a factory for `stage` and `alarmTopic` */
+  readonly alarms?: AlarmFactory;
   /** @default 7 */
   readonly logRetentionDays?: number;
   /** Required when the spec says inVpc. @default not in a VPC */
@@ -47,8 +49,11 @@ export interface ScheduledJobProps {
 export class ScheduledJob extends Construct {
   public readonly function: NightshiftFunction;
   public readonly schedules: scheduler.Schedule[] = [];
+  /** EventBridge Scheduler's dead-letter queue: events that never reached the function. */
   public readonly deadLetterQueue: sqs.Queue;
-  public readonly alarms: cloudwatch.Alarm[] = [];
+  /** The function's failure destination: runs that started and failed (payload + error, for a re-run). */
+  public readonly failedRuns: sqs.Queue;
+  public readonly alarms: OnCallAlarm[] = [];
   public readonly functionName: string;
   public readonly jobId: string;
 
@@ -76,19 +81,21 @@ export class ScheduledJob extends Construct {
       environment: { JOB_ID: spec.id, ...spec.environment, ...props.environment },
     });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledge(
-      this.deadLetterQueue,
-      'SQS3',
-      'This queue is itself the dead-letter queue of the schedules and the failure destination',
-    );
+    const queue = (queueId: string, why: string) => {
+      const created = new sqs.Queue(this, queueId, {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      acknowledge(created, 'SQS3', why);
+      return created;
+    };
+    // Two queues: an undelivered event (the run never happened) and a failed run need different actions.
+    this.deadLetterQueue = queue('DeadLetterQueue', 'This queue is itself the dead-letter queue of the schedules');
+    this.failedRuns = queue('FailedRuns', "This queue is itself the function's failure destination");
     this.function.fn.configureAsyncInvoke({
       retryAttempts: props.asyncRetryAttempts ?? 0,
-      onFailure: new lambdaDestinations.SqsDestination(this.deadLetterQueue),
+      onFailure: new lambdaDestinations.SqsDestination(this.failedRuns),
     });
 
     for (const schedule of spec.schedules) {
@@ -156,53 +163,80 @@ export class ScheduledJob extends Construct {
   }
 
   private addAlarms(): void {
-    const { spec, stage, alarmTopic } = this.props;
+    const { spec, stage } = this.props;
+    const alarms = this.props.alarms ?? new AlarmFactory({ stage, topic: this.props.alarmTopic });
     const region = Stack.of(this).region;
-    const logs = `Logs: aws logs tail /aws/lambda/${this.functionName} --since 2h --format short`;
-    const rerun = `Re-run: ${rerunCommand(stage, spec)} (for a given slot or date, put it in the payload; see README "Re-running a job").`;
+    const whereToLook = [`Logs: aws logs tail /aws/lambda/${this.functionName} --since 2h --format short`];
+    const rerun = `${rerunCommand(stage, spec)} (for a given slot or date, put it in the payload; see README "Re-running a job")`;
     const period = Duration.minutes(5);
     const durationThresholdMs = Math.floor(spec.timeoutSeconds * 1000 * (spec.alarms?.durationShareOfTimeout ?? 0.8));
-
-    const alarm = (id: string, metric: cloudwatch.IMetric, threshold: number, meaning: string) => {
-      const created = new cloudwatch.Alarm(this, id, {
-        alarmName: `nightshift-${stage}-${spec.id}-${id.toLowerCase()}`,
-        alarmDescription: [`${spec.title}: ${meaning}`, logs, rerun, `Runbook: README.md#alarm-${id.toLowerCase()}`]
-          .join('\n')
-          .slice(0, 1024),
-        metric,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      created.addAlarmAction(new cwActions.SnsAction(alarmTopic));
-      created.addOkAction(new cwActions.SnsAction(alarmTopic));
-      this.alarms.push(created);
+    const alarm = (kind: string, props: Omit<OnCallAlarmSpec, 'name' | 'text'>, meaning: string) => {
+      this.alarms.push(
+        alarms.create(this, kind, {
+          ...props,
+          name: `${spec.id}-${kind.toLowerCase()}`,
+          text: {
+            meaning: `${spec.title}: ${meaning}`,
+            whereToLook,
+            rerun,
+            runbook: `README.md#alarm-${kind.toLowerCase()}`,
+          },
+        }),
+      );
     };
 
     alarm(
       'Errors',
-      this.fn.metricErrors({ period, statistic: 'Sum' }),
-      spec.alarms?.errors ?? 1,
-      `the job ${spec.id} failed (Lambda ${this.functionName} in ${region}). The run's error is in the logs and on the status page.`,
+      {
+        metric: this.fn.metricErrors({ period, statistic: 'Sum' }),
+        threshold: spec.alarms?.errors ?? 1,
+        missingData: MISSING_DATA.noInvocation,
+      },
+      `the job ${spec.id} failed (Lambda ${this.functionName} in ${region}). The run's error is in the logs and on the status page; the failed event is in the failed-runs queue.`,
     );
     alarm(
       'Duration',
-      this.fn.metricDuration({ period, statistic: 'Maximum' }),
-      durationThresholdMs,
+      {
+        metric: this.fn.metricDuration({ period, statistic: 'Maximum' }),
+        threshold: durationThresholdMs,
+        missingData: MISSING_DATA.noInvocation,
+      },
       `a run of ${spec.id} took over ${durationThresholdMs} ms, close to its ${spec.timeoutSeconds} s timeout; the next runs may time out.`,
     );
     alarm(
       'Throttles',
-      this.fn.metricThrottles({ period, statistic: 'Sum' }),
-      1,
+      {
+        metric: this.fn.metricThrottles({ period, statistic: 'Sum' }),
+        threshold: 1,
+        missingData: {
+          treat: cloudwatch.TreatMissingData.NOT_BREACHING,
+          reason:
+            'a period without Throttles had no refused invocation; each throttling episode sends one ALARM and one OK',
+        },
+      },
       `invocations of ${spec.id} were throttled (account concurrency exhausted?): a scheduled run may not have happened.`,
     );
     alarm(
-      'DeadLetters',
-      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-      1,
-      `a scheduled run of ${spec.id} could not be delivered or failed after retries; the event is in the dead-letter queue. Re-run the slot, then purge the queue.`,
+      'Undelivered',
+      {
+        metric: this.deadLetterQueue.metricNumberOfMessagesSent({ period, statistic: 'Sum' }),
+        threshold: 1,
+        missingData: {
+          treat: cloudwatch.TreatMissingData.NOT_BREACHING,
+          reason:
+            'SQS reports nothing for a quiet queue: no event arrived. Alarming on arrivals (not on a non-empty queue) announces every new one',
+        },
+      },
+      `EventBridge Scheduler could not invoke ${spec.id} after its retries (permissions, throttling, deleted function); the event is in the schedule dead-letter queue, the run did not happen.`,
     );
   }
 }
+
+/** Missing-data rules shared by the job alarms, each with the reason it fits. */
+const MISSING_DATA = {
+  noInvocation: {
+    treat: cloudwatch.TreatMissingData.IGNORE,
+    reason:
+      'Lambda publishes Errors and Duration for every run (Errors = 0 on success); no data means no run, which says nothing, so the state holds until the next run decides it',
+  },
+} as const satisfies Record<string, MissingDataRule>;

@@ -3,14 +3,17 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import type { AlarmFactory } from '../constructs/alarm-factory';
 import { JobMonitor } from '../constructs/job-monitor';
 import { type JobSpec, SERVICE_FUNCTION_IDS } from '../job-spec';
-import { jobStatusTableName } from '../resource-names';
+import { jobStatusTableName, READ_TOKEN_TAG } from '../resource-names';
 
 export interface ApiStackProps extends StackProps {
   readonly config: NightshiftConfig;
   readonly jobs: readonly JobSpec[];
   readonly alarmTopic: sns.ITopic;
+  /** @default a factory for the stage and alarmTopic */
+  readonly alarms?: AlarmFactory;
 }
 
 /** The HTTP APIs: the job monitor (seed 001 job reports, read API, status page). */
@@ -24,12 +27,14 @@ export class ApiStack extends Stack {
       stage: config.stage,
       jobStatusTable: dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage)),
       alarmTopic: props.alarmTopic,
+      alarms: props.alarms,
       logRetentionDays: config.logRetentionDays,
       lateAlarmJobs: props.jobs.map((job) => job.id),
       watchdogJobId: props.jobs.find((job) => job.watchesRegistry)?.id,
       retain: config.protectData,
     });
     Tags.of(this.jobMonitor).add('component', SERVICE_FUNCTION_IDS.jobMonitor);
+    Tags.of(this.jobMonitor.readToken).add(READ_TOKEN_TAG.key, READ_TOKEN_TAG.value);
     new CfnOutput(this, 'JobReportUrl', { value: this.jobMonitor.reportUrl });
     new CfnOutput(this, 'StatusPageUrl', { value: this.jobMonitor.statusPageUrl });
     new CfnOutput(this, 'ReadTokenSecret', { value: this.jobMonitor.readTokenSecretName });

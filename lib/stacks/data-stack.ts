@@ -1,17 +1,22 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import type { AlarmFactory } from '../constructs/alarm-factory';
+import { DatabaseAlarms } from '../constructs/database-alarms';
 import { analyticsBucketName, jobStatusTableName } from '../resource-names';
 import { JOB_STATUS_TABLE } from '../tables';
 
 export interface DataStackProps extends StackProps {
   readonly config: NightshiftConfig;
   readonly vpc: ec2.IVpc;
+  /** Builds the database alarms; without it the created database has none. */
+  readonly alarms?: AlarmFactory;
 }
 
 /** Where the jobs connect: host, port, database name and the secret holding username/password. */
@@ -20,6 +25,8 @@ export interface DatabaseEndpoint {
   readonly port: string;
   readonly databaseName: string;
   readonly secret: secretsmanager.ISecret;
+  /** The secret's customer-managed key, when it has one: readers also need kms:Decrypt on it. */
+  readonly secretKmsKeyArn?: string;
 }
 
 /**
@@ -108,6 +115,7 @@ export class DataStack extends Stack {
         port: String(database.port),
         databaseName: database.databaseName,
         secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'ImportedDatabaseSecret', database.secretArn),
+        secretKmsKeyArn: database.secretKmsKeyArn,
       };
     }
     const dbGroup = new ec2.SecurityGroup(this, 'DatabaseGroup', {
@@ -116,8 +124,17 @@ export class DataStack extends Stack {
       allowAllOutbound: false,
     });
     dbGroup.addIngressRule(this.databaseClientSecurityGroup, ec2.Port.tcp(5432), 'nightshift jobs');
+    // A fixed identifier gives the exported log group a name this stack creates first, with a retention.
+    const instanceIdentifier = `nightshift-${props.config.stage}`;
+    const postgresLogs = new logs.LogGroup(this, 'PostgresLogs', {
+      logGroupName: `/aws/rds/instance/${instanceIdentifier}/postgresql`,
+      retention: props.config.logRetentionDays as logs.RetentionDays,
+      removalPolicy,
+    });
     const instance = new rds.DatabaseInstance(this, 'Database', {
-      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_9 }),
+      instanceIdentifier,
+      // Major version only: RDS applies minor upgrades itself, and a pinned minor would then ask CloudFormation to downgrade.
+      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.of('17', '17') }),
       instanceType: new ec2.InstanceType(database.instanceClass),
       vpc: props.vpc,
       vpcSubnets: { subnets: props.vpc.privateSubnets.length ? props.vpc.privateSubnets : props.vpc.isolatedSubnets },
@@ -126,15 +143,26 @@ export class DataStack extends Stack {
       credentials: rds.Credentials.fromGeneratedSecret('nightshift_admin'),
       multiAz: database.multiAz,
       allocatedStorage: database.allocatedStorageGb,
+      storageType: rds.StorageType.GP3,
       storageEncrypted: true,
       backupRetention: Duration.days(7),
       deletionProtection: props.config.protectData,
       removalPolicy: removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
       cloudwatchLogsExports: ['postgresql'],
-      iamAuthentication: true,
+      // The jobs sign in with the secret's password; nothing uses IAM database authentication.
+      iamAuthentication: false,
       autoMinorVersionUpgrade: true,
       parameters: { 'rds.force_ssl': '1' },
     });
+    instance.node.addDependency(postgresLogs);
+    if (props.alarms) {
+      new DatabaseAlarms(this, 'DatabaseAlarms', {
+        instance,
+        alarms: props.alarms,
+        instanceClass: database.instanceClass,
+        allocatedStorageGb: database.allocatedStorageGb,
+      });
+    }
     return {
       host: instance.dbInstanceEndpointAddress,
       port: instance.dbInstanceEndpointPort,

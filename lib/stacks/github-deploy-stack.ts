@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import { acknowledge } from '../nag-acknowledgements';
-import { jobReadTokenSecretName } from '../resource-names';
+import { READ_TOKEN_TAG } from '../resource-names';
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 
@@ -71,11 +71,22 @@ export class GitHubDeployStack extends Stack {
     const arn = (service: string, resource: string, resourceName: string, arnFormat = ArnFormat.COLON_RESOURCE_NAME) =>
       Arn.format({ service, resource, resourceName, arnFormat }, this);
     const stacks = arn('cloudformation', 'stack', `Nightshift-${stage}-*/*`, ArnFormat.SLASH_RESOURCE_NAME);
-    const readToken = arn('secretsmanager', 'secret', `${jobReadTokenSecretName(stage)}-??????`);
+    // The read token's name is generated unless data is retained: found by its tags instead.
+    const secrets = arn('secretsmanager', 'secret', '*');
     const alarms = arn('cloudwatch', 'alarm', `nightshift-${stage}-*`);
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stacks] }));
     this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [readToken] }),
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secrets],
+        conditions: {
+          StringEquals: {
+            [`aws:ResourceTag/${READ_TOKEN_TAG.key}`]: READ_TOKEN_TAG.value,
+            'aws:ResourceTag/project': 'nightshift',
+            'aws:ResourceTag/stage': stage,
+          },
+        },
+      }),
     );
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }));
     if (props.smokeTestFunctionName) {
@@ -95,10 +106,8 @@ export class GitHubDeployStack extends Stack {
     );
     acknowledge(
       this.role,
-      flat(
-        `arn:<AWS::Partition>:secretsmanager:${region}:<AWS::AccountId>:secret:${jobReadTokenSecretName(stage)}-??????`,
-      ),
-      'The read token only; Secrets Manager appends 6 random characters to every secret ARN',
+      flat(`arn:<AWS::Partition>:secretsmanager:${region}:<AWS::AccountId>:secret:*`),
+      "Only secrets tagged as this stage's job read token (condition on the project, stage and secret tags)",
     );
     acknowledge(
       this.role,

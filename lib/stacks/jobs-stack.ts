@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,6 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import type { AlarmFactory } from '../constructs/alarm-factory';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ManualTrigger } from '../constructs/manual-trigger';
 import { ScheduledJob } from '../constructs/scheduled-job';
@@ -24,6 +25,8 @@ export interface JobsStackProps extends StackProps {
   readonly database: DatabaseEndpoint;
   readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
   readonly alarmTopic: sns.ITopic;
+  /** @default a factory for the stage and alarmTopic */
+  readonly alarms?: AlarmFactory;
 }
 
 /** Every registry job as a ScheduledJob, granted exactly what its entry asks for. */
@@ -45,6 +48,8 @@ export class JobsStack extends Stack {
     const { config } = props;
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: scheduleGroupNameFor(config.stage),
+      // Holds nothing the registry cannot recreate; kept, its fixed name would block the next deploy.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     // By name, not by cross-stack reference: grants then name ARNs this stack can write down.
     this.jobStatusTable = dynamodb.TableV2.fromTableName(this, 'JobStatusTable', jobStatusTableName(config.stage));
@@ -58,6 +63,7 @@ export class JobsStack extends Stack {
       stage: config.stage,
       jobs: [...this.jobs.values()],
       alarmTopic: props.alarmTopic,
+      alarms: props.alarms,
       logRetentionDays: config.logRetentionDays,
       retainLogs: config.protectData,
     });
@@ -80,6 +86,7 @@ export class JobsStack extends Stack {
       stage: config.stage,
       scheduleGroup: this.scheduleGroup,
       alarmTopic: this.props.alarmTopic,
+      alarms: this.props.alarms,
       logRetentionDays: config.logRetentionDays,
       retainLogs: config.protectData,
       vpc: this.props.vpc,
@@ -103,6 +110,15 @@ export class JobsStack extends Stack {
   private bindDatabase(job: ScheduledJob): void {
     const { database } = this.props;
     job.bindSecret(database.secret, 'DB_SECRET_ARN');
+    if (database.secretKmsKeyArn) {
+      job.fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt'],
+          resources: [database.secretKmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+        }),
+      );
+    }
     job.fn.addEnvironment('DB_HOST', database.host);
     job.fn.addEnvironment('DB_PORT', database.port);
     job.fn.addEnvironment('DB_NAME', database.databaseName);

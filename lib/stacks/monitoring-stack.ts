@@ -1,10 +1,20 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+
+/** Every alarm of the stage: the factory names them all `nightshift-<stage>-...`. */
+export function alarmArnPattern(stack: Stack, stage: string): string {
+  return stack.formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: `nightshift-${stage}-*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
 
 export interface MonitoringStackProps extends StackProps {
   readonly config: NightshiftConfig;
@@ -21,7 +31,21 @@ export class MonitoringStack extends Stack {
       description: `nightshift ${props.config.stage} alarm topic`,
       enableKeyRotation: true,
     });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // Only this stage's alarms in this account: a service principal alone would admit any account's alarms.
+    const fromThisStagesAlarms = {
+      StringEquals: { 'aws:SourceAccount': this.account },
+      ArnLike: { 'aws:SourceArn': alarmArnPattern(this, props.config.stage) },
+    };
+    const cloudwatchService = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsOfThisStageEncrypt',
+        principals: [cloudwatchService],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromThisStagesAlarms,
+      }),
+    );
 
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       topicName: `nightshift-${props.config.stage}-alarms`,
@@ -29,6 +53,17 @@ export class MonitoringStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
+    // enforceSSL writes a topic policy, and a topic policy replaces SNS's default one: without this
+    // Allow, CloudWatch may not publish and no alarm reaches anyone.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AlarmsOfThisStagePublish',
+        principals: [cloudwatchService],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: fromThisStagesAlarms,
+      }),
+    );
     if (props.config.alarmEmail) {
       const subscription = this.alarmTopic.addSubscription(
         new subscriptions.EmailSubscription(props.config.alarmEmail),

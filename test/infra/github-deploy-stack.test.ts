@@ -48,7 +48,14 @@ describe('GitHub Actions deploy role', () => {
     const resources = JSON.stringify(statements.map((statement) => statement.Resource));
     expect(resources).toContain(':role/cdk-hnb659fds-*-');
     expect(resources).toContain(':stack/Nightshift-prod-*/*');
-    expect(resources).toContain(':secret:nightshift/prod/job-read-token-??????');
+    expect(resources).toContain(':secret:*');
+    expect(statements[2].Condition).toEqual({
+      StringEquals: {
+        'aws:ResourceTag/secret': 'job-read-token',
+        'aws:ResourceTag/project': 'nightshift',
+        'aws:ResourceTag/stage': 'prod',
+      },
+    });
     expect(resources).toContain(':alarm:nightshift-prod-*');
     expect(() => app.synth()).not.toThrow();
   });

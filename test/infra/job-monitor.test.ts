@@ -50,8 +50,9 @@ describe('JobMonitor', () => {
       Environment: {
         Variables: Match.objectLike({
           JOB_STATUS_TABLE: Match.anyValue(),
-          JOB_REPORT_SECRET_NAME: 'nightshift/dev/job-report-secret',
-          JOB_READ_TOKEN_SECRET_NAME: 'nightshift/dev/job-read-token',
+          // Not retained (dev): generated names, so the secrets are passed by ARN.
+          JOB_REPORT_SECRET_NAME: { Ref: Match.stringLikeRegexp('^JobMonitorWriteSecret') },
+          JOB_READ_TOKEN_SECRET_NAME: { Ref: Match.stringLikeRegexp('^JobMonitorReadToken') },
           HISTORY_TTL_DAYS: '90',
           JOB_REPORT_SECRET: Match.absent(),
           JOB_READ_TOKEN: Match.absent(),
@@ -89,10 +90,10 @@ describe('JobMonitor', () => {
     });
   });
 
-  it('generates both secrets as JSON with a current value', () => {
+  it('generates both secrets as JSON with a current value, named by CloudFormation unless they are retained', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: 'nightshift/dev/job-report-secret',
+      Name: Match.absent(),
       GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{}', GenerateStringKey: 'current' }),
     });
   });

@@ -100,7 +100,7 @@ describe('jobs stack built from the registry', () => {
       Threshold: 2,
     });
     jobs.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' });
-    jobs.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' });
+    jobs.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'NumberOfMessagesSent' });
   });
 
   it('tells on-call in each alarm where the logs are and the exact command that re-runs the job', () => {
@@ -145,6 +145,6 @@ describe('jobs stack built from the registry', () => {
     const body = JSON.stringify(Object.values(dashboards)[0].Properties.DashboardBody);
     for (const metric of ['JobSucceeded', 'JobFailed', 'RowsProcessed', 'Duration']) expect(body).toContain(metric);
     expect(body).toContain('nightshift-dev-sample-job: runs');
-    expect(body).toContain('Job alarms');
+    expect(body).toContain('"title\\":\\"Alarms');
   });
 });

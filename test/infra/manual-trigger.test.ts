@@ -55,7 +55,7 @@ describe('the manual-trigger rule', () => {
       AlarmActions: [Match.anyValue()],
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'nightshift-prod-manual-trigger-failedinvocations',
+      AlarmName: 'nightshift-prod-manual-trigger-failed-invocations',
       Namespace: 'AWS/Events',
       MetricName: 'FailedInvocations',
     });

@@ -59,6 +59,23 @@ describe('data stack', () => {
     });
   });
 
+  it('runs PostgreSQL 17 on gp3 with automatic minor upgrades, password sign-in only, and a retention on its exported log', () => {
+    data.hasResourceProperties('AWS::RDS::DBInstance', {
+      EngineVersion: '17',
+      AutoMinorVersionUpgrade: true,
+      StorageType: 'gp3',
+      EnableIAMDatabaseAuthentication: false,
+      DBInstanceIdentifier: 'nightshift-dev',
+      EnableCloudwatchLogsExports: ['postgresql'],
+    });
+    data.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/aws/rds/instance/nightshift-dev/postgresql',
+      RetentionInDays: 7,
+    });
+    const [instance] = Object.values(data.findResources('AWS::RDS::DBInstance'));
+    expect(instance.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^PostgresLogs/)]));
+  });
+
   it('lets dev data be deleted with the stack', () => {
     data.hasResource('AWS::DynamoDB::GlobalTable', { DeletionPolicy: 'Delete' });
     expect(stacks.data.terminationProtection).toBe(false);
@@ -89,6 +106,7 @@ describe('data stack in prod', () => {
 
 describe('data stack with an imported database', () => {
   const secretArn = 'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shared/db-AbCdEf';
+  const secretKmsKeyArn = 'arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const { stacks } = buildTestApp({
     context: {
       database: JSON.stringify({
@@ -96,6 +114,7 @@ describe('data stack with an imported database', () => {
         host: 'db.internal',
         databaseName: 'visitors',
         secretArn,
+        secretKmsKeyArn,
         securityGroupId: 'sg-0123abcd',
       }),
     },
@@ -114,35 +133,46 @@ describe('data stack with an imported database', () => {
       },
     });
   });
-});
 
-describe('network stack', () => {
-  it('spreads private subnets over two AZs with S3 and DynamoDB gateway endpoints and flow logs', () => {
-    const network = Template.fromStack(buildTestApp().stacks.network);
-    network.resourceCountIs('AWS::EC2::Subnet', 4);
-    network.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
-    network.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
-    network.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 'cloud-watch-logs' });
-    network.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
-  });
-
-  it('uses a NAT instance, a NAT gateway or no NAT as configured', () => {
-    const instance = Template.fromStack(buildTestApp({ context: { natMode: 'instance' } }).stacks.network);
-    instance.resourceCountIs('AWS::EC2::Instance', 1);
-    instance.resourceCountIs('AWS::EC2::NatGateway', 0);
-    const gateway = Template.fromStack(buildTestApp({ context: { natMode: 'gateway' } }).stacks.network);
-    gateway.resourceCountIs('AWS::EC2::NatGateway', 1);
-    const none = Template.fromStack(buildTestApp({ context: { natMode: 'none' } }).stacks.network);
-    none.resourceCountIs('AWS::EC2::NatGateway', 0);
-    none.resourceCountIs('AWS::EC2::Instance', 0);
-    none.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' });
+  it("lets the database jobs decrypt the secret's customer key, through Secrets Manager only", () => {
+    const policies = JSON.stringify(Template.fromStack(stacks.jobs).findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(secretKmsKeyArn);
+    Template.fromStack(stacks.jobs).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'kms:Decrypt',
+            Resource: secretKmsKeyArn,
+            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
+          }),
+        ]),
+      },
+    });
   });
 });
 
 describe('monitoring stack', () => {
-  it('encrypts the alarm topic with a rotating key CloudWatch may use, and subscribes the on-call e-mail', () => {
-    const { stacks } = buildTestApp({ context: { alarmEmail: 'oncall@example.com' } });
-    const monitoring = Template.fromStack(stacks.monitoring);
+  const { stacks } = buildTestApp({ context: { alarmEmail: 'oncall@example.com' } });
+  const monitoring = Template.fromStack(stacks.monitoring);
+  const fromThisStagesAlarms = {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: {
+      'aws:SourceArn': {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':cloudwatch:ap-northeast-1:',
+            { Ref: 'AWS::AccountId' },
+            ':alarm:nightshift-dev-*',
+          ],
+        ],
+      },
+    },
+  };
+
+  it("encrypts the alarm topic with a rotating key only this stage's alarms may use, and subscribes the on-call e-mail", () => {
     monitoring.hasResourceProperties('AWS::SNS::Topic', {
       TopicName: 'nightshift-dev-alarms',
       KmsMasterKeyId: Match.anyValue(),
@@ -152,8 +182,10 @@ describe('monitoring stack', () => {
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
+            Effect: 'Allow',
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: fromThisStagesAlarms,
           }),
         ]),
       },
@@ -161,12 +193,29 @@ describe('monitoring stack', () => {
     monitoring.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
+  it("lets this stage's CloudWatch alarms publish to the topic, besides refusing plain HTTP", () => {
+    monitoring.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: Match.stringLikeRegexp('AlarmTopic') },
+            Condition: fromThisStagesAlarms,
+          }),
+        ]),
+      },
+    });
+  });
+
   it('keeps the e-mail subscription when a later deploy has no alarmEmail, and outputs it for the deploy workflow', () => {
-    const monitoring = Template.fromStack(
+    const withEmail = Template.fromStack(
       buildTestApp({ context: { alarmEmail: 'oncall@example.com' } }).stacks.monitoring,
     );
-    monitoring.hasResource('AWS::SNS::Subscription', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    monitoring.hasOutput('AlarmEmail', { Value: 'oncall@example.com' });
+    withEmail.hasResource('AWS::SNS::Subscription', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    withEmail.hasOutput('AlarmEmail', { Value: 'oncall@example.com' });
     const without = Template.fromStack(buildTestApp().stacks.monitoring);
     without.resourceCountIs('AWS::SNS::Subscription', 0);
     expect(without.findOutputs('AlarmEmail')).toEqual({});

@@ -55,6 +55,21 @@ describe('deployment config', () => {
     expect(message).toMatch(/account: 12 digits/);
   });
 
+  it('requires the complete ARN of an imported database secret, since a partial one grants the wrong resource', () => {
+    const database = (secretArn: string) =>
+      JSON.stringify({ mode: 'import', host: 'db', databaseName: 'app', secretArn });
+    expect(() =>
+      loadConfig(
+        contextOf({ database: database('arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shared/db') }),
+      ),
+    ).toThrow(/database\.secretArn: the complete Secrets Manager ARN/);
+    expect(
+      loadConfig(
+        contextOf({ database: database('arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:shared/db-AbCdEf') }),
+      ).database,
+    ).toMatchObject({ mode: 'import' });
+  });
+
   it('requires host, database name and a secret ARN for an imported database', () => {
     expect(() => loadConfig(contextOf({ database: '{"mode":"import","host":"db"}' }))).toThrow(
       /database\.databaseName[\s\S]*database\.secretArn/,

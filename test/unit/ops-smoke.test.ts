@@ -51,7 +51,11 @@ beforeEach(() => {
 
 function outputsFile(): string {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'smoke-')), 'cdk-outputs.json');
-  writeFileSync(file, JSON.stringify({ 'Nightshift-prod-Api': { JobReportUrl: `${baseUrl}/api/monitor/job-report` } }));
+  const api = {
+    JobReportUrl: `${baseUrl}/api/monitor/job-report`,
+    ReadTokenSecret: 'arn:aws:secretsmanager:x:1:secret:ReadToken-abc',
+  };
+  writeFileSync(file, JSON.stringify({ 'Nightshift-prod-Api': api }));
   return file;
 }
 
@@ -67,7 +71,7 @@ describe('ops smoke', () => {
       InvocationType: 'RequestResponse',
     });
     expect(secrets.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({
-      SecretId: 'nightshift/prod/job-read-token',
+      SecretId: 'arn:aws:secretsmanager:x:1:secret:ReadToken-abc',
     });
     expect(seenAuthorization.at(-1)).toBe('Bearer read-token');
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({

@@ -23,6 +23,7 @@ function actionlint(cwd: string): Promise<{ code: number; output: string }> {
 }
 
 type Step = {
+  id?: string;
   uses?: string;
   run?: string;
   name?: string;

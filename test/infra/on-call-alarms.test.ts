@@ -1,0 +1,74 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { OnCallAlarm } from '../../lib/constructs/alarm-factory';
+import { buildTestApp } from '../support/build-test-app';
+
+const { app, stacks } = buildTestApp();
+const jobs = Template.fromStack(stacks.jobs);
+const data = Template.fromStack(stacks.data);
+
+const alarmNamed = (template: Template, name: string) => {
+  const found = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }));
+  expect(found).toHaveLength(1);
+  return found[0].Properties;
+};
+
+describe('on-call alarms of a stage', () => {
+  it('are all built by the one factory, each with a stated missing-data rule and a link to its runbook section', () => {
+    const all = OnCallAlarm.all(app);
+    expect(all.map((alarm) => alarm.fullName)).toEqual(stacks.alarms.created.map((alarm) => alarm.fullName));
+    for (const alarm of all) {
+      expect(alarm.fullName).toMatch(/^nightshift-dev-[a-z0-9-]+$/);
+      expect(alarm.spec.missingData.reason.length).toBeGreaterThan(20);
+      expect(alarm.descriptionText.endsWith(`\nRunbook: docs/runbook.md#${alarm.spec.name}`)).toBe(true);
+      if (alarm.spec.text.runbook) expect(alarm.spec.text.runbook).toMatch(/^(README|docs\/[a-z-]+)\.md#[a-z-]+$/);
+    }
+    // Every CloudWatch alarm in the app goes through the factory.
+    const templates = [stacks.jobs, stacks.api, stacks.data].map((stack) => Template.fromStack(stack));
+    const count = templates.reduce((sum, t) => sum + Object.keys(t.findResources('AWS::CloudWatch::Alarm')).length, 0);
+    expect(count).toBe(all.length);
+  });
+
+  it('keep a failing job in ALARM between its runs: no data (no run) leaves the Errors state as it is', () => {
+    expect(alarmNamed(jobs, 'nightshift-dev-sample-outside-errors')).toMatchObject({
+      TreatMissingData: 'ignore',
+      OKActions: [expect.anything()],
+    });
+    expect(alarmNamed(jobs, 'nightshift-dev-sample-outside-duration').TreatMissingData).toBe('ignore');
+  });
+
+  it('alarm on events arriving in the schedule dead-letter queue, apart from the failed-runs destination', () => {
+    const undelivered = alarmNamed(jobs, 'nightshift-dev-sample-job-undelivered');
+    expect(undelivered).toMatchObject({ MetricName: 'NumberOfMessagesSent', Statistic: 'Sum', Threshold: 1 });
+    const schedule = Object.values(jobs.findResources('AWS::Scheduler::Schedule'))[0].Properties;
+    const destination = Object.values(jobs.findResources('AWS::Lambda::EventInvokeConfig'))[0].Properties;
+    const dlq = JSON.stringify(schedule.Target.DeadLetterConfig.Arn);
+    const onFailure = JSON.stringify(destination.DestinationConfig.OnFailure.Destination);
+    expect(dlq).not.toEqual(onFailure);
+    expect(JSON.stringify(undelivered.Dimensions)).toContain(JSON.parse(dlq)['Fn::GetAtt'][0]);
+  });
+
+  it('watch the created database: free storage, CPU and connections', () => {
+    expect(alarmNamed(data, 'nightshift-dev-database-free-storage')).toMatchObject({
+      MetricName: 'FreeStorageSpace',
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 20 * 1024 ** 3 * 0.2,
+    });
+    expect(alarmNamed(data, 'nightshift-dev-database-cpu')).toMatchObject({
+      MetricName: 'CPUUtilization',
+      Threshold: 80,
+    });
+    expect(alarmNamed(data, 'nightshift-dev-database-connections')).toMatchObject({
+      MetricName: 'DatabaseConnections',
+      Threshold: 89, // 80% of 112, the default max_connections of a 1 GiB t4g.micro
+    });
+  });
+
+  it('appear on the dashboard, the monitor, API and database ones included', () => {
+    const body = JSON.stringify(
+      Object.values(jobs.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody,
+    );
+    for (const name of ['sample-job-errors', 'job-reported-error', 'api-server-errors', 'database-cpu']) {
+      expect(body).toContain(`alarm:nightshift-dev-${name}`);
+    }
+  });
+});
