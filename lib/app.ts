@@ -45,6 +45,7 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
   // By name, so the dashboard shows every stack's alarms (monitor, API, database) without cross-stack references.
   jobsStack.dashboard.showAlarms(alarms.created.map((alarm) => alarm.fullName));
   api.addStackDependency(data, 'the job monitor uses the job-status table by name');
+  jobsStack.addStackDependency(api, 'the unhealthy composite alarm names the API alarms, which must exist first');
   const watchdog = jobs.find((job) => job.watchesRegistry);
   const githubDeploy = config.github
     ? new GitHubDeployStack(app, `${prefix}-GitHubDeploy`, {

@@ -7,6 +7,8 @@ import type { ScheduledJob } from './scheduled-job';
 export interface JobsDashboardProps {
   readonly stage: string;
   readonly jobs: readonly ScheduledJob[];
+  /** The stage's one pager alarm, shown on top. @default none */
+  readonly pager?: cloudwatch.IAlarm;
 }
 
 /** One row per job: runs succeeded/failed, duration against the timeout, rows processed, alarm state. */
@@ -20,6 +22,16 @@ export class JobsDashboard extends Construct {
       dashboardName: `nightshift-${props.stage}`,
       defaultInterval: Duration.days(3),
     });
+    if (props.pager) {
+      this.dashboard.addWidgets(
+        new cloudwatch.AlarmStatusWidget({
+          title: `Pager: nightshift-${props.stage}-unhealthy (any alarm below in ALARM)`,
+          alarms: [props.pager],
+          width: 24,
+          height: 2,
+        }),
+      );
+    }
     // The widget reads this list when the dashboard is synthesized, so showAlarms may add to it later.
     this.shownAlarms.push(...props.jobs.flatMap((job) => job.alarms));
     this.dashboard.addWidgets(

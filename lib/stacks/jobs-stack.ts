@@ -11,6 +11,7 @@ import type { AlarmFactory } from '../constructs/alarm-factory';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ManualTrigger } from '../constructs/manual-trigger';
 import { ScheduledJob } from '../constructs/scheduled-job';
+import { UnhealthyAlarm } from '../constructs/unhealthy-alarm';
 import { builtInExpectations } from '../expectations';
 import { type JobSpec, scheduleGroupNameFor } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
@@ -34,6 +35,8 @@ export class JobsStack extends Stack {
   public readonly scheduleGroup: scheduler.ScheduleGroup;
   public readonly jobs = new Map<string, ScheduledJob>();
   public readonly dashboard: JobsDashboard;
+  /** `nightshift-<stage>-unhealthy`: the composite over every on-call alarm of the stage. */
+  public readonly unhealthy: UnhealthyAlarm;
   /** The stage's manual-trigger rule (put-events → the named registry job). */
   public readonly manualTrigger: ManualTrigger;
   private readonly jobStatusTable: dynamodb.ITableV2;
@@ -67,7 +70,12 @@ export class JobsStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       retainLogs: config.protectData,
     });
-    this.dashboard = new JobsDashboard(this, 'Dashboard', { stage: config.stage, jobs: [...this.jobs.values()] });
+    this.unhealthy = new UnhealthyAlarm(this, 'Unhealthy', { stage: config.stage, topic: props.alarmTopic });
+    this.dashboard = new JobsDashboard(this, 'Dashboard', {
+      stage: config.stage,
+      jobs: [...this.jobs.values()],
+      pager: this.unhealthy.alarm,
+    });
     for (const role of this.node.findAll().filter((c) => c.node.id.startsWith('SchedulerRoleForTarget'))) {
       for (const job of this.jobs.values()) {
         acknowledgeWildcardResource(
