@@ -2,6 +2,7 @@
  * The shape of one scheduled job in the registry (lib/jobs.ts).
  * Plain typed data, no aws-cdk-lib import: local mode and the CLI read it without loading CDK.
  */
+import { cronProblem } from './cron';
 
 /** The secrets a job may read. Each maps to one Secrets Manager secret created or imported by the stacks. */
 export type JobSecret = 'database' | 'ftp';
@@ -126,9 +127,8 @@ export function validateRegistry(jobs: readonly JobSpec[]): void {
     const names = new Set(job.schedules.map((s) => s.name));
     if (names.size !== job.schedules.length) problems.push(`job ${job.id}: schedule names must be unique`);
     for (const schedule of job.schedules) {
-      if (schedule.cron.trim().split(/\s+/).length !== 5) {
-        problems.push(`job ${job.id}: schedule ${schedule.name} cron "${schedule.cron}" must have 5 fields`);
-      }
+      const problem = cronProblem(schedule.cron);
+      if (problem) problems.push(`job ${job.id}: schedule ${schedule.name}: ${problem}`);
     }
     if (job.timeoutSeconds < 1 || job.timeoutSeconds > 900) problems.push(`job ${job.id}: timeoutSeconds 1-900`);
     if (job.memoryMb < 128 || job.memoryMb > 10240) problems.push(`job ${job.id}: memoryMb 128-10240`);

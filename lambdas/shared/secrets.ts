@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { traced } from './aws-clients';
+
+let provider: SecretsProvider | undefined;
 
 /** Secrets are cached in the warm Lambda for this long, then re-read (rotation picks up within it). */
 const SECRET_CACHE_SECONDS = 300;
@@ -15,7 +19,8 @@ export async function readJsonSecret<T = Record<string, unknown>>(secretId: stri
     if (!(secretId in all)) throw new Error(`secret "${secretId}" is not in ${localFile}`);
     return all[secretId] as T;
   }
-  const value = await getSecret(secretId, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
+  provider ??= new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
+  const value = await provider.get(secretId, { transform: 'json', maxAge: SECRET_CACHE_SECONDS });
   if (value === undefined || value === null) throw new Error(`secret "${secretId}" has no value`);
   return value as T;
 }

@@ -2,6 +2,7 @@ import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { NIGHTSHIFT_METRICS, nightshiftDimensions } from '../metrics-contract';
+import { OnCallAlarm } from './alarm-factory';
 import type { ScheduledJob } from './scheduled-job';
 
 export interface JobsDashboardProps {
@@ -69,7 +70,11 @@ export class JobsDashboard extends Construct {
 
   /** Adds alarms of any stack of this stage to the status widget, by name (no cross-stack reference). */
   showAlarms(alarmNames: readonly string[]): void {
-    const shown = new Set(this.shownAlarms.map((alarm) => Stack.of(this).resolve(alarm.alarmName)));
+    const shown = new Set(
+      this.shownAlarms.map((alarm) =>
+        alarm instanceof OnCallAlarm ? alarm.fullName : Stack.of(this).resolve(alarm.alarmName),
+      ),
+    );
     for (const name of alarmNames) {
       if (shown.has(name)) continue;
       shown.add(name);

@@ -1,4 +1,4 @@
-import { CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -117,13 +117,20 @@ export class NetworkStack extends Stack {
 /** The imported VPC from config ids only: synth needs no AWS credentials and makes no lookup. */
 function importVpc(scope: Stack, network: Extract<NetworkConfig, { mode: 'import' }>): ec2.IVpc {
   const subnets = network.privateSubnetIds;
-  return ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
+  const vpc = ec2.Vpc.fromVpcAttributes(scope, 'Vpc', {
     vpcId: network.vpcId,
     vpcCidrBlock: network.vpcCidrBlock,
     // One entry per subnet; without names the AZ only labels the subnet, nothing in a template uses it.
     availabilityZones: network.availabilityZones ?? subnets.map((_, index) => `${scope.region}-subnet${index + 1}`),
     privateSubnetIds: subnets,
   });
+  for (const subnet of vpc.privateSubnets) {
+    Annotations.of(subnet).acknowledgeWarning(
+      '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      'nightshift adds no route or gateway endpoint to a VPC it imports, so it never needs the route tables',
+    );
+  }
+  return vpc;
 }
 
 /** fck-nat's launch templates leave the root volume to the AMI (unencrypted): encrypt it, gp3. */

@@ -67,8 +67,13 @@ describe('on-call alarms of a stage', () => {
     const body = JSON.stringify(
       Object.values(jobs.findResources('AWS::CloudWatch::Dashboard'))[0].Properties.DashboardBody,
     );
-    for (const name of ['sample-job-errors', 'job-reported-error', 'api-server-errors', 'database-cpu']) {
+    for (const name of ['job-reported-error', 'api-server-errors', 'database-cpu']) {
       expect(body).toContain(`alarm:nightshift-dev-${name}`);
     }
+    // The jobs' own alarms are shown once, by reference, not again by name.
+    expect(body).not.toContain('alarm:nightshift-dev-sample-job-errors');
+    const byName = body.match(/alarm:nightshift-dev-/g) ?? [];
+    const inJobsStack = Object.keys(jobs.findResources('AWS::CloudWatch::Alarm')).length;
+    expect(byName).toHaveLength(OnCallAlarm.all(app).length - inJobsStack);
   });
 });
