@@ -10,6 +10,8 @@ export interface JobsDashboardProps {
   readonly jobs: readonly ScheduledJob[];
   /** The stage's one pager alarm, shown on top. @default none */
   readonly pager?: cloudwatch.IAlarm;
+  /** Other alarms of this stack (the manual trigger's), shown by reference beside the jobs'. @default none */
+  readonly stackAlarms?: readonly cloudwatch.IAlarm[];
 }
 
 /** One row per job: runs succeeded/failed, duration against the timeout, rows processed, alarm state. */
@@ -34,7 +36,7 @@ export class JobsDashboard extends Construct {
       );
     }
     // The widget reads this list when the dashboard is synthesized, so showAlarms may add to it later.
-    this.shownAlarms.push(...props.jobs.flatMap((job) => job.alarms));
+    this.shownAlarms.push(...props.jobs.flatMap((job) => job.alarms), ...(props.stackAlarms ?? []));
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.shownAlarms, width: 24, height: 6 }),
     );

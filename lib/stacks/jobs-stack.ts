@@ -75,6 +75,7 @@ export class JobsStack extends Stack {
       stage: config.stage,
       jobs: [...this.jobs.values()],
       pager: this.unhealthy.alarm,
+      stackAlarms: this.manualTrigger.alarms,
     });
     for (const role of this.node.findAll().filter((c) => c.node.id.startsWith('SchedulerRoleForTarget'))) {
       for (const job of this.jobs.values()) {
