@@ -65,13 +65,23 @@ describe('the on-call alarm factory', () => {
     expect(text.endsWith('Runbook: docs/runbook.md#sample-errors')).toBe(true);
   });
 
-  it('never splits a token (an API URL) when it cuts, and counts it at its deployed size', () => {
+  it('never splits a token (an API URL) when it cuts: one that fits stays whole, one at the cut goes whole', () => {
     const { stack, alarms, topic } = setUp();
-    const meaning = `${'y'.repeat(700)} ${topic.topicArn} ${'z'.repeat(400)}`;
-    const created = alarms.create(stack, 'Token', spec({ text: { ...spec().text, meaning } }));
-    const resolved = JSON.stringify(stack.resolve(created.descriptionText));
-    // Either the whole reference survives or none of it; a half token would not resolve at all.
-    expect(resolved).toContain('"Ref":"Topic');
+    const kept = alarms.create(
+      stack,
+      'Kept',
+      spec({ text: { ...spec().text, meaning: `${'y'.repeat(600)} ${topic.topicArn} ${'z'.repeat(600)}` } }),
+    );
+    expect(JSON.stringify(stack.resolve(kept.descriptionText))).toContain('"Ref":"Topic');
+    const dropped = alarms.create(
+      stack,
+      'Dropped',
+      spec({ text: { ...spec().text, meaning: `${'y'.repeat(850)} ${topic.topicArn} tail` } }),
+    );
+    const text = stack.resolve(dropped.descriptionText);
+    // Nothing of the reference is left, so the description is plain text that ends in the cut mark before the command.
+    expect(typeof text).toBe('string');
+    expect(text).toMatch(/^y{850} …\nRe-run: /);
     expect(() => Template.fromStack(stack)).not.toThrow();
   });
 
