@@ -135,6 +135,12 @@ export function validateRegistry(jobs: readonly JobSpec[]): void {
     if ((job.secrets ?? []).includes('database') && !job.inVpc) {
       problems.push(`job ${job.id}: reads the database secret, so it must run inVpc`);
     }
+    if ((Object.values(SERVICE_FUNCTION_IDS) as string[]).includes(job.id)) {
+      problems.push(`job id "${job.id}" is taken by a nightshift function of the same name`);
+    }
+    if (job.backfill && !/^[a-z_][a-z0-9_]*$/.test(job.backfill.field)) {
+      problems.push(`job ${job.id}: backfill.field "${job.backfill.field}" must be a payload field name (snake_case)`);
+    }
   }
   if (problems.length > 0) throw new Error(`Invalid job registry:\n  ${problems.join('\n  ')}`);
 }
