@@ -2,6 +2,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runOps } from '../../ops/cli';
+import { resolveTarget } from '../../ops/ops-target';
 import { captureIo } from '../support/ops-io';
 import { TEST_JOBS } from '../support/test-registry';
 
@@ -123,5 +124,25 @@ describe('ops logs', () => {
     expect(await runOps(['logs', 'sample-job', '--since', 'yesterday'], { io, jobs: TEST_JOBS })).toBe(2);
     expect(stderr()).toContain('--since "yesterday": use 30m, 1h, 2d or an ISO 8601 time');
     expect(logs.commandCalls(FilterLogEventsCommand)).toHaveLength(0);
+  });
+});
+
+describe('ops target', () => {
+  it('refuses an unknown stage, listing the stages of cdk.json', async () => {
+    const { io, stderr } = captureIo();
+    expect(await runOps(['status', '--stage', 'staging'], { io, jobs: TEST_JOBS })).toBe(1);
+    expect(stderr()).toBe('ops: unknown stage "staging"; stages in cdk.json: dev, prod');
+  });
+
+  it('takes the region from --region, then the environment, then the stage, and says when there is none', () => {
+    const stages = { dev: { region: 'ap-northeast-1' }, bare: {} };
+    expect(resolveTarget({ stage: 'dev', region: 'us-east-1' }, { AWS_REGION: 'eu-west-1' }, stages).region).toBe(
+      'us-east-1',
+    );
+    expect(resolveTarget({ stage: 'dev' }, { AWS_REGION: 'eu-west-1' }, stages).region).toBe('eu-west-1');
+    expect(resolveTarget({ stage: 'dev' }, {}, stages).region).toBe('ap-northeast-1');
+    expect(() => resolveTarget({ stage: 'bare' }, {}, stages)).toThrow(
+      'no AWS region for stage "bare": pass --region or set AWS_REGION',
+    );
   });
 });
