@@ -1,7 +1,7 @@
 import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
 import { AlarmFactory } from './constructs/alarm-factory';
-import type { JobSpec } from './job-spec';
+import { functionNameFor, type JobSpec } from './job-spec';
 import { RedeployCheck } from './redeploy-check';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
@@ -45,8 +45,15 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
   // By name, so the dashboard shows every stack's alarms (monitor, API, database) without cross-stack references.
   jobsStack.dashboard.showAlarms(alarms.created.map((alarm) => alarm.fullName));
   api.addStackDependency(data, 'the job monitor uses the job-status table by name');
+  jobsStack.addStackDependency(api, 'the unhealthy composite alarm names the API alarms, which must exist first');
+  const watchdog = jobs.find((job) => job.watchesRegistry);
   const githubDeploy = config.github
-    ? new GitHubDeployStack(app, `${prefix}-GitHubDeploy`, { env, config, github: config.github })
+    ? new GitHubDeployStack(app, `${prefix}-GitHubDeploy`, {
+        env,
+        config,
+        github: config.github,
+        smokeTestFunctionName: watchdog ? functionNameFor(config.stage, watchdog.id) : undefined,
+      })
     : undefined;
   Aspects.of(app).add(new RedeployCheck(config.protectData));
   Tags.of(app).add('project', 'nightshift');

@@ -25,6 +25,17 @@ export interface JobAlarmThresholds {
   readonly durationSeconds?: number;
 }
 
+/**
+ * How `npm run ops -- backfill` drives a date- or slot-driven job: one payload per date
+ * (`unit: 'date'`, `YYYY-MM-DD`) or per schedule slot (`unit: 'slot'`, JST `YYYY-MM-DDTHH:mm`, the
+ * times the job's crons fire) in `field`. The job echoes the value in its outcome details under the
+ * same name, so a backfill can skip what already succeeded.
+ */
+export interface JobBackfill {
+  readonly field: string;
+  readonly unit: 'date' | 'slot';
+}
+
 export interface JobSpec {
   /** kebab-case id: the one name of the job in code, config, logs, metrics and docs. */
   readonly id: string;
@@ -59,12 +70,43 @@ export interface JobSpec {
   /** Payload used when a schedule gives none, and in the re-run command of the alarms. */
   readonly defaultPayload: Record<string, unknown>;
   readonly alarms?: JobAlarmThresholds;
+  /** Makes the job backfillable by date or slot. @default not backfillable */
+  readonly backfill?: JobBackfill;
 }
 
 /** Deployed Lambda function name of a job: one definition for the stacks, the alarms and `invoke --print-aws`. */
 export function functionNameFor(stage: string, jobId: string): string {
   return `nightshift-${stage}-${jobId}`;
 }
+
+/** Log group of a Lambda function (the name Lambda itself writes to). */
+export function lambdaLogGroupName(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
+/** Log group of a job's (or another nightshift function's) runs. */
+export function logGroupNameFor(stage: string, jobId: string): string {
+  return lambdaLogGroupName(functionNameFor(stage, jobId));
+}
+
+/** nightshift functions that are not registry jobs; their names come from functionNameFor too. */
+export const SERVICE_FUNCTION_IDS = { jobMonitor: 'job-monitor', manualTrigger: 'manual-trigger' } as const;
+
+/** EventBridge Scheduler group holding every registry schedule of a stage. */
+export function scheduleGroupNameFor(stage: string): string {
+  return `nightshift-${stage}`;
+}
+
+/** EventBridge Scheduler name of one of a job's schedules (unique within the stage's group). */
+export function scheduleNameFor(jobId: string, scheduleName: string): string {
+  return `${jobId}-${scheduleName}`;
+}
+
+/**
+ * The event that runs a registry job by hand through EventBridge:
+ * `aws events put-events --entries 'Source=nightshift,DetailType=manual-trigger,Detail="{\"job\":\"<id>\",\"payload\":{}}"'`
+ */
+export const MANUAL_TRIGGER = { source: 'nightshift', detailType: 'manual-trigger' } as const;
 
 /** The exact command on-call runs to re-run a job by hand. */
 export function rerunCommand(stage: string, job: Pick<JobSpec, 'id' | 'defaultPayload'>, region?: string): string {
@@ -98,6 +140,12 @@ export function validateRegistry(jobs: readonly JobSpec[]): void {
     }
     if ((job.secrets ?? []).includes('database') && !job.inVpc) {
       problems.push(`job ${job.id}: reads the database secret, so it must run inVpc`);
+    }
+    if ((Object.values(SERVICE_FUNCTION_IDS) as string[]).includes(job.id)) {
+      problems.push(`job id "${job.id}" is taken by a nightshift function of the same name`);
+    }
+    if (job.backfill && !/^[a-z_][a-z0-9_]*$/.test(job.backfill.field)) {
+      problems.push(`job ${job.id}: backfill.field "${job.backfill.field}" must be a payload field name (snake_case)`);
     }
   }
   if (problems.length > 0) throw new Error(`Invalid job registry:\n  ${problems.join('\n  ')}`);

@@ -29,6 +29,7 @@ export const JOBS: readonly JobSpec[] = [
     secrets: ['database', 'ftp'],
     scheduledTimeInPayload: true,
     defaultPayload: {},
+    backfill: { field: 'slot', unit: 'slot' },
   },
   {
     id: 'youtube-sync',

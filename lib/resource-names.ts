@@ -6,6 +6,18 @@ import { Aws } from 'aws-cdk-lib';
  */
 export const jobStatusTableName = (stage: string) => `nightshift-${stage}-job-status`;
 
+/**
+ * The job monitor's read token (`{"current", "previous"}`), when its name is fixed (retained data);
+ * otherwise CloudFormation names it and the Api stack's ReadTokenSecret output holds its ARN.
+ */
+export const jobReadTokenSecretName = (stage: string) => `nightshift/${stage}/job-read-token`;
+
+/** Tag on the read-token secret, so the deploy role can read it whatever its name (smoke test). */
+export const READ_TOKEN_TAG = { key: 'secret', value: 'job-read-token' } as const;
+
+/** The composite alarm over every job and API alarm of a stage: the one a pager follows. */
+export const unhealthyAlarmName = (stage: string) => `nightshift-${stage}-unhealthy`;
+
 /** Bucket names are global: account and region make it unique. */
 export const analyticsBucketName = (stage: string, region: string) =>
   `nightshift-${stage}-analytics-${Aws.ACCOUNT_ID}-${region}`;

@@ -2,28 +2,65 @@
  * `npm run invoke -- <job> '<json payload>' [--print-aws] [--stage <stage>] [--region <region>]`
  * Runs one registry job once, locally, against the services of a running `npm start` or the
  * endpoints given in the environment; `--print-aws` prints the command for the deployed function.
+ * `npm run invoke -- --event '<put-events entry>'` does what the deployed manual-trigger rule does.
  */
 import { parseArgs } from 'node:util';
-import { rerunCommand } from '../lib/job-spec';
+import type { JobOutcome } from '../lambdas/shared/job-runner';
+import { parsePayloadText } from '../lib/job-payload';
+import { type JobSpec, rerunCommand } from '../lib/job-spec';
 import { findJob, JOBS } from '../lib/jobs';
 import { readRunningLocalEnv } from './local-env';
+import { ManualTriggerEventError, parseManualTriggerEvent, runManualTriggerLocally } from './manual-trigger';
 import { migrateDatabase } from './migrate';
 import { runJobLocally } from './run-job';
 
 class UsageError extends Error {}
 
 function parsePayloadArgument(text: string | undefined): Record<string, unknown> {
-  if (text === undefined || text.trim() === '') return {};
-  let payload: unknown;
   try {
-    payload = JSON.parse(text);
+    return parsePayloadText(text);
   } catch (error) {
-    throw new UsageError(`payload is not valid JSON (${(error as Error).message}): ${text}`);
+    throw new UsageError((error as Error).message);
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new UsageError(`payload must be a JSON object, got: ${text}`);
+}
+
+/** The environment of a running `npm start` under the caller's own variables. */
+function useLocalServices(): void {
+  const running = readRunningLocalEnv();
+  if (!running && !process.env.DATABASE_URL && !process.env.DYNAMODB_ENDPOINT) {
+    console.error('note: no running `npm start` found; using only the endpoints in the environment');
   }
-  return payload as Record<string, unknown>;
+  for (const [name, value] of Object.entries(running ?? {})) process.env[name] ??= value;
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+}
+
+/** A deployed job never creates tables: bring the database up to date first, as the deploy does. */
+async function migrateThenRun(spec: JobSpec, payload: unknown): Promise<JobOutcome> {
+  if (process.env.DATABASE_URL && spec.secrets?.includes('database')) await migrateDatabase(process.env.DATABASE_URL);
+  return runJobLocally(spec, payload);
+}
+
+function printOutcome(outcome: JobOutcome): number {
+  console.log(JSON.stringify(outcome, null, 2));
+  return outcome.status === 'success' ? 0 : 1;
+}
+
+async function invokeManualTrigger(eventText: string): Promise<number> {
+  let event: ReturnType<typeof parseManualTriggerEvent>;
+  try {
+    event = parseManualTriggerEvent(eventText);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  useLocalServices();
+  const logger = { info: () => undefined, error: () => undefined };
+  try {
+    return printOutcome(await runManualTriggerLocally(event, JOBS, logger, migrateThenRun));
+  } catch (error) {
+    if (error instanceof ManualTriggerEventError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -34,11 +71,17 @@ async function main(argv: string[]): Promise<number> {
       'print-aws': { type: 'boolean', default: false },
       stage: { type: 'string', default: 'dev' },
       region: { type: 'string' },
+      event: { type: 'string' },
     },
   });
+  if (values.event !== undefined) return invokeManualTrigger(values.event);
   const [jobId, payloadText] = positionals;
   const known = JOBS.map((job) => job.id).join(', ');
-  if (!jobId) throw new UsageError(`usage: npm run invoke -- <job> '<json payload>' [--print-aws]; jobs: ${known}`);
+  if (!jobId) {
+    throw new UsageError(
+      `usage: npm run invoke -- <job> '<json payload>' [--print-aws], or --event '<put-events entry JSON>'; jobs: ${known}`,
+    );
+  }
   const spec = findJob(jobId);
   if (!spec) throw new UsageError(`unknown job "${jobId}"; jobs: ${known}`);
   const payload = parsePayloadArgument(payloadText);
@@ -48,19 +91,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   // Variables set by the caller win over those of the running `npm start`.
-  const running = readRunningLocalEnv();
-  if (!running && !process.env.DATABASE_URL && !process.env.DYNAMODB_ENDPOINT) {
-    console.error('note: no running `npm start` found; using only the endpoints in the environment');
-  }
-  for (const [name, value] of Object.entries(running ?? {})) process.env[name] ??= value;
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-
-  // A deployed job never creates tables: bring the database up to date first, as the deploy does.
-  if (process.env.DATABASE_URL && spec.secrets?.includes('database')) await migrateDatabase(process.env.DATABASE_URL);
-  const outcome = await runJobLocally(spec, payload);
-  console.log(JSON.stringify(outcome, null, 2));
-  return outcome.status === 'success' ? 0 : 1;
+  useLocalServices();
+  return printOutcome(await migrateThenRun(spec, payload));
 }
 
 main(process.argv.slice(2)).then(

@@ -297,6 +297,28 @@ export class JobStatusStore {
       : undefined;
     return { runs, nextCursor: next };
   }
+  /** One job's runs that finished at or after `sinceIso`, oldest first (every page). */
+  async listRunsSince(jobKey: string, sinceIso: string): Promise<RunRecord[]> {
+    const runs: RunRecord[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': jobPartitionKey(jobKey),
+            ':from': `${RUN_PREFIX}${new Date(sinceIso).toISOString()}`,
+            ':to': `${RUN_PREFIX}\uffff`,
+          },
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const { pk: _pk, sk: _sk, expiresAt: _ttl, ...run } of page.Items ?? []) runs.push(run as RunRecord);
+      cursor = page.LastEvaluatedKey;
+    } while (cursor);
+    return runs;
+  }
 }
 
 /** `RUN#<finished_at>#<run id>`: anything else in a cursor was not issued by listRuns. */

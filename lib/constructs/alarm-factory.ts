@@ -25,8 +25,11 @@ export interface AlarmText {
   readonly whereToLook?: readonly string[];
   /** The exact command that re-runs the failed work; never cut. */
   readonly rerun?: string;
-  /** Runbook link relative to the repository, with its anchor, e.g. `README.md#alarm-errors`; never cut. */
-  readonly runbook: string;
+  /**
+   * Further reading beyond the alarm's own runbook section (which every alarm links: see runbookLink),
+   * e.g. `docs/ftp-export.md#settings`. @default none
+   */
+  readonly runbook?: string;
 }
 
 export interface OnCallAlarmSpec {
@@ -66,7 +69,7 @@ export class OnCallAlarm extends cloudwatch.Alarm {
 
   constructor(scope: Construct, id: string, stage: string, spec: OnCallAlarmSpec, topic: sns.ITopic) {
     const fullName = alarmNameFor(stage, spec.name);
-    const descriptionText = alarmDescription(scope, spec.text);
+    const descriptionText = alarmDescription(scope, spec.name, spec.text);
     super(scope, id, {
       alarmName: fullName,
       alarmDescription: descriptionText,
@@ -116,6 +119,14 @@ export class AlarmFactory {
   }
 }
 
+/** The generated on-call runbook (npm run runbook): one section per alarm, anchored by its name without the stage. */
+export const RUNBOOK_PATH = 'docs/runbook.md';
+
+/** `docs/runbook.md#ftp-export-errors`: the line every alarm description ends with. */
+export function runbookLink(name: string): string {
+  return `${RUNBOOK_PATH}#${name}`;
+}
+
 export function alarmNameFor(stage: string, name: string): string {
   if (!ALARM_NAME.test(name)) throw new Error(`alarm name "${name}" must be kebab-case (a-z, 0-9, -)`);
   const full = `nightshift-${stage}-${name}`;
@@ -130,11 +141,11 @@ export function kebabCase(text: string): string {
 
 /**
  * The description: meaning and where-to-look lines first (cut with "…" when too long), then the
- * re-run command and the runbook, which are never cut. Tokens count TOKEN_BUDGET characters each
+ * re-run command and the link to the alarm's runbook section, which are never cut. Tokens count TOKEN_BUDGET characters each
  * (or their unresolved form, if longer) and are kept whole or dropped, never split.
  */
-export function alarmDescription(scope: IConstruct, text: AlarmText): string {
-  const fixed = [...(text.rerun ? [`Re-run: ${text.rerun}`] : []), `Runbook: ${text.runbook}`];
+export function alarmDescription(scope: IConstruct, name: string, text: AlarmText): string {
+  const fixed = [...(text.rerun ? [`Re-run: ${text.rerun}`] : []), `Runbook: ${runbookLink(name)}`];
   const fixedLength = fixed.reduce((sum, line) => sum + measure(scope, line) + 1, 0);
   const budget = ALARM_DESCRIPTION_LIMIT - fixedLength;
   if (budget < 40) {
@@ -142,7 +153,9 @@ export function alarmDescription(scope: IConstruct, text: AlarmText): string {
       `alarm text: the re-run command and runbook leave ${budget} characters of ${ALARM_DESCRIPTION_LIMIT}`,
     );
   }
-  const flexible = [text.meaning, ...(text.whereToLook ?? [])].join('\n');
+  const flexible = [text.meaning, ...(text.whereToLook ?? []), ...(text.runbook ? [`More: ${text.runbook}`] : [])].join(
+    '\n',
+  );
   return [fitText(scope, flexible, budget), ...fixed].join('\n');
 }
 

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { functionNameFor } from '../job-spec';
 import { NIGHTSHIFT_METRICS, nightshiftDimensions } from '../metrics-contract';
 import { acknowledge } from '../nag-acknowledgements';
+import { jobReadTokenSecretName } from '../resource-names';
 import { JOB_STATUS_TABLE } from '../tables';
 import { AlarmFactory, kebabCase, type OnCallAlarm, type OnCallAlarmSpec } from './alarm-factory';
 import { NightshiftFunction } from './nightshift-function';
@@ -88,7 +89,7 @@ export class JobMonitor extends Construct {
     );
     this.readToken = secret(
       'ReadToken',
-      props.readTokenSecretName ?? `nightshift/${stage}/job-read-token`,
+      props.readTokenSecretName ?? jobReadTokenSecretName(stage),
       'Job monitor read token (Bearer, or Basic password on /incidents)',
     );
     // Plain strings where the names are fixed (readable in alarm text); otherwise the ARN, which Secrets Manager takes as an id too.
@@ -96,7 +97,7 @@ export class JobMonitor extends Construct {
       ? (props.writeSecretName ?? `nightshift/${stage}/job-report-secret`)
       : this.writeSecret.secretArn;
     this.readTokenSecretName = fixedNames
-      ? (props.readTokenSecretName ?? `nightshift/${stage}/job-read-token`)
+      ? (props.readTokenSecretName ?? jobReadTokenSecretName(stage))
       : this.readToken.secretArn;
 
     this.function = new NightshiftFunction(this, 'Handler', {

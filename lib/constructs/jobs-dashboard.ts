@@ -8,6 +8,10 @@ import type { ScheduledJob } from './scheduled-job';
 export interface JobsDashboardProps {
   readonly stage: string;
   readonly jobs: readonly ScheduledJob[];
+  /** The stage's one pager alarm, shown on top. @default none */
+  readonly pager?: cloudwatch.IAlarm;
+  /** Other alarms of this stack (the manual trigger's), shown by reference beside the jobs'. @default none */
+  readonly stackAlarms?: readonly cloudwatch.IAlarm[];
 }
 
 /** One row per job: runs succeeded/failed, duration against the timeout, rows processed, alarm state. */
@@ -21,8 +25,18 @@ export class JobsDashboard extends Construct {
       dashboardName: `nightshift-${props.stage}`,
       defaultInterval: Duration.days(3),
     });
+    if (props.pager) {
+      this.dashboard.addWidgets(
+        new cloudwatch.AlarmStatusWidget({
+          title: `Pager: nightshift-${props.stage}-unhealthy (any alarm below in ALARM)`,
+          alarms: [props.pager],
+          width: 24,
+          height: 2,
+        }),
+      );
+    }
     // The widget reads this list when the dashboard is synthesized, so showAlarms may add to it later.
-    this.shownAlarms.push(...props.jobs.flatMap((job) => job.alarms));
+    this.shownAlarms.push(...props.jobs.flatMap((job) => job.alarms), ...(props.stackAlarms ?? []));
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.shownAlarms, width: 24, height: 6 }),
     );

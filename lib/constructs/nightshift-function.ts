@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { lambdaLogGroupName } from '../job-spec';
 import { acknowledge } from '../nag-acknowledgements';
 
 /** Repository root: function entries in the registry are relative to it. */
@@ -50,7 +51,7 @@ export class NightshiftFunction extends Construct {
   constructor(scope: Construct, id: string, props: NightshiftFunctionProps) {
     super(scope, id);
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      logGroupName: lambdaLogGroupName(props.functionName),
       retention: (props.logRetentionDays ?? 7) as logs.RetentionDays,
       removalPolicy: props.retainLogs ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });

@@ -1,4 +1,4 @@
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Stack, Tags, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,7 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SCHEDULE_TIME_ZONE, toEventBridgeCron } from '../cron';
-import { functionNameFor, type JobSpec, rerunCommand } from '../job-spec';
+import { functionNameFor, type JobSpec, rerunCommand, scheduleNameFor } from '../job-spec';
 import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { JOB_STATUS_TABLE } from '../tables';
 import { AlarmFactory, type MissingDataRule, type OnCallAlarm, type OnCallAlarmSpec } from './alarm-factory';
@@ -101,7 +101,7 @@ export class ScheduledJob extends Construct {
     for (const schedule of spec.schedules) {
       this.schedules.push(
         new scheduler.Schedule(this, `Schedule-${schedule.name}`, {
-          scheduleName: `${spec.id}-${schedule.name}`,
+          scheduleName: scheduleNameFor(spec.id, schedule.name),
           scheduleGroup: props.scheduleGroup,
           description: `${spec.title} (${schedule.cron} ${SCHEDULE_TIME_ZONE})`,
           schedule: scheduler.ScheduleExpression.expression(
@@ -121,6 +121,8 @@ export class ScheduledJob extends Construct {
       );
     }
     this.addAlarms();
+    // Cost allocation per job: everything this construct creates carries the job id.
+    Tags.of(this).add('job', spec.id);
   }
 
   get fn() {

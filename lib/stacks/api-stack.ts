@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -6,8 +6,8 @@ import type { NightshiftConfig } from '../config';
 import type { AlarmFactory } from '../constructs/alarm-factory';
 import { HttpScheduler } from '../constructs/http-scheduler';
 import { JobMonitor } from '../constructs/job-monitor';
-import type { JobSpec } from '../job-spec';
-import { httpJobsTableName, jobStatusTableName } from '../resource-names';
+import { type JobSpec, SERVICE_FUNCTION_IDS } from '../job-spec';
+import { httpJobsTableName, jobStatusTableName, READ_TOKEN_TAG } from '../resource-names';
 
 export interface ApiStackProps extends StackProps {
   readonly config: NightshiftConfig;
@@ -48,6 +48,8 @@ export class ApiStack extends Stack {
     });
     new CfnOutput(this, 'ApiDocsUrl', { value: this.httpScheduler.docsUrl });
     new CfnOutput(this, 'SchedulerAdminTokenSecret', { value: this.httpScheduler.adminTokenSecretName });
+    Tags.of(this.jobMonitor).add('component', SERVICE_FUNCTION_IDS.jobMonitor);
+    Tags.of(this.jobMonitor.readToken).add(READ_TOKEN_TAG.key, READ_TOKEN_TAG.value);
     new CfnOutput(this, 'JobReportUrl', { value: this.jobMonitor.reportUrl });
     new CfnOutput(this, 'StatusPageUrl', { value: this.jobMonitor.statusPageUrl });
     new CfnOutput(this, 'ReadTokenSecret', { value: this.jobMonitor.readTokenSecretName });

@@ -1,20 +1,30 @@
-import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import { acknowledge } from '../nag-acknowledgements';
+import { READ_TOKEN_TAG } from '../resource-names';
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 
 export interface GitHubDeployStackProps extends StackProps {
   readonly config: NightshiftConfig;
   readonly github: NonNullable<NightshiftConfig['github']>;
+  /** The function the post-deploy smoke test invokes (the registry's watchdog). @default no invoke permission */
+  readonly smokeTestFunctionName?: string;
 }
+
+/**
+ * A first prod deploy creates a Multi-AZ database (often 30-60 minutes) before the other stacks;
+ * the CDK CLI re-assumes the bootstrap roles with these credentials until the last stack is done.
+ */
+export const DEPLOY_SESSION = Duration.hours(3);
 
 /**
  * The role GitHub Actions assumes through OIDC to run `cdk deploy` (.github/workflows/deploy.yml):
  * no stored keys, only workflow runs of one repository in one GitHub environment, and no
- * permission of its own beyond assuming the CDK bootstrap roles of this account and region.
+ * permission of its own beyond assuming the CDK bootstrap roles of this account and region and
+ * what the smoke test after a deploy reads (stack outputs, the read token, alarm states, the watchdog).
  */
 export class GitHubDeployStack extends Stack {
   public readonly role: iam.Role;
@@ -33,7 +43,7 @@ export class GitHubDeployStack extends Stack {
     this.role = new iam.Role(this, 'DeployRole', {
       roleName: `nightshift-${props.config.stage}-github-deploy`,
       description: `cdk deploy of nightshift ${props.config.stage} from ${repository} (environment ${environment})`,
-      maxSessionDuration: Duration.hours(1),
+      maxSessionDuration: DEPLOY_SESSION,
       assumedBy: new iam.WebIdentityPrincipal(providerArn, {
         StringEquals: {
           [`${GITHUB_ISSUER}:aud`]: 'sts.amazonaws.com',
@@ -48,9 +58,61 @@ export class GitHubDeployStack extends Stack {
       `IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-hnb659fds-*-<AWS::AccountId>-${this.region}]`,
       'The CDK bootstrap roles (deploy, file publishing, lookup) of this account and region; CDK picks one per step',
     );
+    this.allowSmokeTest(props);
     new CfnOutput(this, 'DeployRoleArn', {
       value: this.role.roleArn,
       description: 'Set as the AWS_DEPLOY_ROLE_ARN variable of the GitHub repository',
     });
+  }
+
+  /** Read-only access for `npm run ops -- smoke`, plus invoking the one function it runs. */
+  private allowSmokeTest(props: GitHubDeployStackProps): void {
+    const { stage } = props.config;
+    const arn = (service: string, resource: string, resourceName: string, arnFormat = ArnFormat.COLON_RESOURCE_NAME) =>
+      Arn.format({ service, resource, resourceName, arnFormat }, this);
+    const stacks = arn('cloudformation', 'stack', `Nightshift-${stage}-*/*`, ArnFormat.SLASH_RESOURCE_NAME);
+    // The read token's name is generated unless data is retained: found by its tags instead.
+    const secrets = arn('secretsmanager', 'secret', '*');
+    const alarms = arn('cloudwatch', 'alarm', `nightshift-${stage}-*`);
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stacks] }));
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secrets],
+        conditions: {
+          StringEquals: {
+            [`aws:ResourceTag/${READ_TOKEN_TAG.key}`]: READ_TOKEN_TAG.value,
+            'aws:ResourceTag/project': 'nightshift',
+            'aws:ResourceTag/stage': stage,
+          },
+        },
+      }),
+    );
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }));
+    if (props.smokeTestFunctionName) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [arn('lambda', 'function', props.smokeTestFunctionName)],
+        }),
+      );
+    }
+    const region = this.region;
+    const flat = (resource: string) => `IAM5[Resource::${resource}]`;
+    acknowledge(
+      this.role,
+      flat(`arn:<AWS::Partition>:cloudformation:${region}:<AWS::AccountId>:stack/Nightshift-${stage}-*/*`),
+      "Describing this stage's stacks (outputs for the smoke test and the kept alarm e-mail); stack ids end in a random suffix",
+    );
+    acknowledge(
+      this.role,
+      flat(`arn:<AWS::Partition>:secretsmanager:${region}:<AWS::AccountId>:secret:*`),
+      "Only secrets tagged as this stage's job read token (condition on the project, stage and secret tags)",
+    );
+    acknowledge(
+      this.role,
+      flat(`arn:<AWS::Partition>:cloudwatch:${region}:<AWS::AccountId>:alarm:nightshift-${stage}-*`),
+      "Reading the state of this stage's alarms, named nightshift-<stage>-*",
+    );
   }
 }

@@ -10,9 +10,11 @@ import type { NightshiftConfig } from '../config';
 import type { AlarmFactory } from '../constructs/alarm-factory';
 import { DatabaseMigrations } from '../constructs/database-migrations';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
+import { ManualTrigger } from '../constructs/manual-trigger';
 import { ScheduledJob } from '../constructs/scheduled-job';
+import { UnhealthyAlarm } from '../constructs/unhealthy-alarm';
 import { builtInExpectations } from '../expectations';
-import { functionNameFor, type JobSpec } from '../job-spec';
+import { functionNameFor, type JobSpec, scheduleGroupNameFor } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { analyticsBucketName, jobStatusTableName } from '../resource-names';
 import type { DatabaseEndpoint } from './data-stack';
@@ -36,6 +38,10 @@ export class JobsStack extends Stack {
   public readonly dashboard: JobsDashboard;
   /** The deploy-time schema step; only when a job uses the database. */
   public readonly migrations?: DatabaseMigrations;
+  /** `nightshift-<stage>-unhealthy`: the composite over every on-call alarm of the stage. */
+  public readonly unhealthy: UnhealthyAlarm;
+  /** The stage's manual-trigger rule (put-events → the named registry job). */
+  public readonly manualTrigger: ManualTrigger;
   private readonly jobStatusTable: dynamodb.ITableV2;
   private readonly analyticsBucket: s3.IBucket;
 
@@ -47,7 +53,7 @@ export class JobsStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
-      scheduleGroupName: `nightshift-${config.stage}`,
+      scheduleGroupName: scheduleGroupNameFor(config.stage),
       // Holds nothing the registry cannot recreate; kept, its fixed name would block the next deploy.
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -75,7 +81,21 @@ export class JobsStack extends Stack {
       // A job never runs against a schema older than its code.
       this.migrations.runBefore(...databaseJobs.map((spec) => this.jobs.get(spec.id) as ScheduledJob));
     }
-    this.dashboard = new JobsDashboard(this, 'Dashboard', { stage: config.stage, jobs: [...this.jobs.values()] });
+    this.manualTrigger = new ManualTrigger(this, 'ManualTrigger', {
+      stage: config.stage,
+      jobs: [...this.jobs.values()],
+      alarmTopic: props.alarmTopic,
+      alarms: props.alarms,
+      logRetentionDays: config.logRetentionDays,
+      retainLogs: config.protectData,
+    });
+    this.unhealthy = new UnhealthyAlarm(this, 'Unhealthy', { stage: config.stage, topic: props.alarmTopic });
+    this.dashboard = new JobsDashboard(this, 'Dashboard', {
+      stage: config.stage,
+      jobs: [...this.jobs.values()],
+      pager: this.unhealthy.alarm,
+      stackAlarms: this.manualTrigger.alarms,
+    });
     for (const role of this.node.findAll().filter((c) => c.node.id.startsWith('SchedulerRoleForTarget'))) {
       for (const job of this.jobs.values()) {
         acknowledgeWildcardResource(

@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -65,7 +65,13 @@ export class MonitoringStack extends Stack {
       }),
     );
     if (props.config.alarmEmail) {
-      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.config.alarmEmail));
+      const subscription = this.alarmTopic.addSubscription(
+        new subscriptions.EmailSubscription(props.config.alarmEmail),
+      );
+      // A deploy without alarmEmail must not unsubscribe on-call; unsubscribe with the link in any alarm mail.
+      subscription.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      // The deploy workflow reads this back, so a deploy without ALARM_EMAIL keeps the same subscription.
+      new CfnOutput(this, 'AlarmEmailOutput', { key: 'AlarmEmail', value: props.config.alarmEmail });
     }
   }
 }

@@ -49,8 +49,9 @@ describe('the on-call alarm factory', () => {
       [
         'the sample job failed',
         'Logs: aws logs tail /aws/lambda/nightshift-dev-sample --since 2h',
+        'More: README.md#alarm-errors',
         "Re-run: aws lambda invoke --function-name nightshift-dev-sample --payload '{}' out.json",
-        'Runbook: README.md#alarm-errors',
+        'Runbook: docs/runbook.md#sample-errors',
       ].join('\n'),
     );
   });
@@ -61,7 +62,7 @@ describe('the on-call alarm factory', () => {
     const text = created.descriptionText;
     expect(text.length).toBeLessThanOrEqual(ALARM_DESCRIPTION_LIMIT);
     expect(text).toContain('…\nRe-run: aws lambda invoke --function-name nightshift-dev-sample');
-    expect(text.endsWith('Runbook: README.md#alarm-errors')).toBe(true);
+    expect(text.endsWith('Runbook: docs/runbook.md#sample-errors')).toBe(true);
   });
 
   it('never splits a token (an API URL) when it cuts: one that fits stays whole, one at the cut goes whole', () => {

@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { JOBS } from '../../lib/jobs';
 import { buildTestApp } from '../support/build-test-app';
 
 describe('GitHub Actions deploy role', () => {
@@ -34,14 +35,49 @@ describe('GitHub Actions deploy role', () => {
     });
   });
 
-  it('may only assume the CDK bootstrap roles, and synthesizes cdk-nag clean', () => {
+  it('may assume the CDK bootstrap roles and read only what the smoke test needs, and synthesizes cdk-nag clean', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
       (policy) => policy.Properties.PolicyDocument.Statement,
     );
-    expect(statements).toHaveLength(1);
-    expect(statements[0].Action).toBe('sts:AssumeRole');
-    expect(JSON.stringify(statements[0].Resource)).toContain(':role/cdk-hnb659fds-*-');
+    expect(statements.map((statement) => statement.Action)).toEqual([
+      'sts:AssumeRole',
+      'cloudformation:DescribeStacks',
+      'secretsmanager:GetSecretValue',
+      'cloudwatch:DescribeAlarms',
+    ]);
+    const resources = JSON.stringify(statements.map((statement) => statement.Resource));
+    expect(resources).toContain(':role/cdk-hnb659fds-*-');
+    expect(resources).toContain(':stack/Nightshift-prod-*/*');
+    expect(resources).toContain(':secret:*');
+    expect(statements[2].Condition).toEqual({
+      StringEquals: {
+        'aws:ResourceTag/secret': 'job-read-token',
+        'aws:ResourceTag/project': 'nightshift',
+        'aws:ResourceTag/stage': 'prod',
+      },
+    });
+    expect(resources).toContain(':alarm:nightshift-prod-*');
     expect(() => app.synth()).not.toThrow();
+  });
+
+  it('keeps its session long enough for a first prod deploy with a Multi-AZ database', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'nightshift-prod-github-deploy',
+      MaxSessionDuration: 3 * 3600,
+    });
+  });
+
+  it('may invoke the registry watchdog (the smoke test) and no other function', () => {
+    const withRegistry = buildTestApp({
+      jobs: JOBS,
+      context: { stage: 'prod', github: '{"repository":"acme/nightshift"}' },
+    });
+    const statements = Object.values(
+      Template.fromStack(withRegistry.stacks.githubDeploy!).findResources('AWS::IAM::Policy'),
+    ).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const invoke = statements.filter((statement) => statement.Action === 'lambda:InvokeFunction');
+    expect(invoke).toHaveLength(1);
+    expect(JSON.stringify(invoke[0].Resource)).toContain(':function:nightshift-prod-job-watchdog"');
   });
 
   it('reuses an existing OIDC provider when given one', () => {

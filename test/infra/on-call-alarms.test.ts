@@ -13,13 +13,14 @@ const alarmNamed = (template: Template, name: string) => {
 };
 
 describe('on-call alarms of a stage', () => {
-  it('are all built by the one factory, each with a stated missing-data rule and a runbook anchor', () => {
+  it('are all built by the one factory, each with a stated missing-data rule and a link to its runbook section', () => {
     const all = OnCallAlarm.all(app);
     expect(all.map((alarm) => alarm.fullName)).toEqual(stacks.alarms.created.map((alarm) => alarm.fullName));
     for (const alarm of all) {
       expect(alarm.fullName).toMatch(/^nightshift-dev-[a-z0-9-]+$/);
       expect(alarm.spec.missingData.reason.length).toBeGreaterThan(20);
-      expect(alarm.spec.text.runbook).toMatch(/^(README|docs\/[a-z-]+)\.md#alarm-[a-z-]+$/);
+      expect(alarm.descriptionText.endsWith(`\nRunbook: docs/runbook.md#${alarm.spec.name}`)).toBe(true);
+      if (alarm.spec.text.runbook) expect(alarm.spec.text.runbook).toMatch(/^(README|docs\/[a-z-]+)\.md#[a-z-]+$/);
     }
     // Every CloudWatch alarm in the app goes through the factory.
     const templates = [stacks.jobs, stacks.api, stacks.data].map((stack) => Template.fromStack(stack));

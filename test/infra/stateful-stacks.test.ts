@@ -209,6 +209,17 @@ describe('monitoring stack', () => {
       },
     });
   });
+
+  it('keeps the e-mail subscription when a later deploy has no alarmEmail, and outputs it for the deploy workflow', () => {
+    const withEmail = Template.fromStack(
+      buildTestApp({ context: { alarmEmail: 'oncall@example.com' } }).stacks.monitoring,
+    );
+    withEmail.hasResource('AWS::SNS::Subscription', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    withEmail.hasOutput('AlarmEmail', { Value: 'oncall@example.com' });
+    const without = Template.fromStack(buildTestApp().stacks.monitoring);
+    without.resourceCountIs('AWS::SNS::Subscription', 0);
+    expect(without.findOutputs('AlarmEmail')).toEqual({});
+  });
 });
 
 describe('cdk-nag', () => {

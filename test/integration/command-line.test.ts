@@ -141,3 +141,38 @@ describe('cdk synth with an invalid config', () => {
     }
   });
 });
+
+describe('npm run invoke --event (the manual-trigger rule, locally)', () => {
+  const entry = (detail: unknown, source = 'nightshift') =>
+    JSON.stringify({ Source: source, DetailType: 'manual-trigger', Detail: JSON.stringify(detail) });
+
+  it('runs the registry job the put-events entry names, with its payload', async () => {
+    const client = dynamoClient();
+    const table = uniqueName('trigger-status');
+    await createJobStatusTable(client, table);
+    client.destroy();
+
+    const { code, stdout } = await invoke(['--event', entry({ job: 'job-watchdog', payload: {} })], {
+      JOB_STATUS_TABLE: table,
+      BUILT_IN_EXPECTATIONS: '[]',
+    });
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ jobId: 'job-watchdog', status: 'success' });
+  });
+
+  it('refuses an unknown job in one line listing the registry jobs, exit 2', async () => {
+    const { code, stdout, stderr } = await invoke(['--event', entry({ job: 'youtube-synk' })]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toMatch(
+      /^invoke: manual trigger refused: unknown job "youtube-synk" \(jobs: .*job-watchdog.*\)$/,
+    );
+  });
+
+  it('refuses an event the rule would not match', async () => {
+    const { code, stderr } = await invoke(['--event', entry({ job: 'job-watchdog' }, 'batch-scheduler')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('this event (Source=batch-scheduler, DetailType=manual-trigger) would run nothing');
+  });
+});

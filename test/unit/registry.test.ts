@@ -42,6 +42,15 @@ describe('job registry', () => {
     );
   });
 
+  it('refuses a job id that a nightshift function already uses, and a backfill field that is no payload field', () => {
+    expect(() => validateRegistry([{ ...valid, id: 'manual-trigger' }])).toThrow(
+      /"manual-trigger" is taken by a nightshift function/,
+    );
+    expect(() => validateRegistry([{ ...valid, backfill: { field: 'Slot Time', unit: 'slot' } }])).toThrow(
+      /backfill\.field "Slot Time" must be a payload field name/,
+    );
+  });
+
   it('derives function names and the re-run command from stage and job id', () => {
     expect(functionNameFor('prod', 'ftp-export')).toBe('nightshift-prod-ftp-export');
     expect(

@@ -1,0 +1,60 @@
+import { JobStatusStore } from '#shared/job-status-store';
+import { buildJobViews, countJobs, type JobView } from '../lambdas/job-monitor/job-views';
+import { jobStatusTableName } from '../lib/resource-names';
+import type { OpsContext } from './ops-context';
+import { explainAwsError } from './ops-errors';
+import { renderTable } from './text-table';
+
+/** A registry job that has neither reported nor has an expectation stored yet. */
+function neverReported(jobId: string, title: string): JobView {
+  return {
+    job_key: jobId,
+    id: null,
+    title,
+    status: null,
+    finished_at: null,
+    message: null,
+    tool_id: null,
+    late: false,
+    late_since: null,
+    reported_at: null,
+    expectation: null,
+  };
+}
+
+/**
+ * `status`: every registry job and outside reporter with its last result, from the job-status
+ * table, in the status page's order (errors first, then late jobs, then the rest).
+ */
+export async function showStatus(ctx: OpsContext): Promise<number> {
+  const tableName = jobStatusTableName(ctx.target.stage);
+  const store = new JobStatusStore(ctx.clients.dynamo, tableName);
+  const [latest, expectations] = await Promise.all([store.listLatest(), store.expectations.list()]).catch(
+    (error: unknown) => {
+      throw explainAwsError(error, ctx.target, `job-status table ${tableName}`);
+    },
+  );
+  const views = buildJobViews(latest, expectations);
+  const listed = new Set(views.map((view) => view.job_key));
+  for (const job of ctx.jobs) if (!listed.has(job.id)) views.push(neverReported(job.id, job.title));
+  const counts = countJobs(views);
+
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ stage: ctx.target.stage, region: ctx.target.region, counts, jobs: views }, null, 2));
+    return 0;
+  }
+  const registry = new Set(ctx.jobs.map((job) => job.id));
+  const rows = views.map((view) => [
+    view.job_key,
+    view.status ?? 'never reported',
+    view.late ? `late since ${view.late_since ?? '?'}` : '',
+    view.finished_at ?? '',
+    registry.has(view.job_key) ? 'registry' : 'reporter',
+    view.message ?? '',
+  ]);
+  ctx.io.out(renderTable(['job', 'last result', 'late', 'finished (UTC)', 'kind', 'message'], rows));
+  ctx.io.out(
+    `\n${counts.total} jobs in ${ctx.target.stage} (${ctx.target.region}): ${counts.error} error, ${counts.late} late, ${counts.never_reported} never reported`,
+  );
+  return 0;
+}
