@@ -116,7 +116,9 @@ describe('HTTP job scheduler infrastructure', () => {
         AlarmName: `nightshift-dev-${name}`,
         AlarmActions: [Match.anyValue()],
         OKActions: [Match.anyValue()],
-        AlarmDescription: Match.stringLikeRegexp(`More: docs/http-scheduler.md#alarm-[\\s\\S]*Runbook: docs/runbook.md#${name}$`),
+        AlarmDescription: Match.stringLikeRegexp(
+          `More: docs/http-scheduler.md#alarm-[\\s\\S]*Runbook: docs/runbook.md#${name}$`,
+        ),
       });
     }
     // Messages arriving, so a second undelivered run alarms even before the queue is purged.
