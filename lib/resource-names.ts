@@ -9,3 +9,6 @@ export const jobStatusTableName = (stage: string) => `nightshift-${stage}-job-st
 /** Bucket names are global: account and region make it unique. */
 export const analyticsBucketName = (stage: string, region: string) =>
   `nightshift-${stage}-analytics-${Aws.ACCOUNT_ID}-${region}`;
+
+/** daily-parquet's source table when the data stack creates it (config dailyParquet.messagesTable). */
+export const messagesTableName = (stage: string) => `nightshift-${stage}-messages`;
