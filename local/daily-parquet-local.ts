@@ -1,5 +1,6 @@
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import cdkJson from '../cdk.json';
 import { MESSAGES_TABLE_KEYS } from '../contracts/analytics-messages';
 
 /**
@@ -8,6 +9,12 @@ import { MESSAGES_TABLE_KEYS } from '../contracts/analytics-messages';
  */
 
 export const LOCAL_MESSAGES_TABLE = 'nightshift-local-messages';
+
+/** Local mode's tenants: TENANT_ID if set (the seed's comma list), else the dev stage's `tenants` in cdk.json. */
+export function localTenants(env: NodeJS.ProcessEnv = process.env): string {
+  const configured: readonly string[] = cdkJson.context['nightshift:stages'].dev.tenants ?? [];
+  return env.TENANT_ID || configured.join(',') || 'default_tenant';
+}
 
 /** Creates the table unless it exists; returns whether it was created now. */
 export async function createMessagesTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
