@@ -1,4 +1,10 @@
-// Minimal typings for parquetjs-lite (it ships none): only the writer API daily-parquet uses.
+// Minimal typings for packages that ship none: only what daily-parquet and its benchmark use.
+
+declare module 'snappyjs' {
+  export function compress(data: Buffer): Buffer;
+  export function uncompress(data: Buffer): Buffer;
+}
+
 declare module 'parquetjs-lite' {
   import type { Writable } from 'node:stream';
 
