@@ -16,6 +16,7 @@ export interface ConvertedRow {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const SCHEMA_COLUMNS = MESSAGE_COLUMNS.filter((column) => column.type !== 'json');
+const SCHEMA_NAMES = new Set(SCHEMA_COLUMNS.map((column) => column.name));
 
 /** The column's value, or undefined when the raw value does not have the column's type. */
 function typedValue(type: MessageColumnType, raw: unknown): string | number | Date | undefined {
@@ -59,7 +60,7 @@ export function toMessageRow(item: Record<string, unknown>, keyAttributes: reado
     }
   }
   for (const name in item) {
-    if (keyAttributes.includes(name) || SCHEMA_COLUMNS.some((column) => column.name === name)) continue;
+    if (SCHEMA_NAMES.has(name) || keyAttributes.includes(name)) continue;
     extra ??= {};
     extra[name] = item[name];
   }

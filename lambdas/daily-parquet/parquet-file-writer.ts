@@ -44,29 +44,82 @@ function int64Bytes(value: number): Buffer {
   return buffer;
 }
 
-/** RLE/bit-packed hybrid, bit width 1, as runs only, with the 4-byte length prefix of v1 pages. */
-function encodeDefinitionLevels(values: readonly CellValue[]): Buffer {
-  const bytes: number[] = [0, 0, 0, 0];
-  let index = 0;
-  while (index < values.length) {
-    const defined = values[index] !== undefined;
-    let run = 1;
-    while (index + run < values.length && (values[index + run] !== undefined) === defined) run += 1;
-    let header = run * 2;
-    while (header >= 0x80) {
-      bytes.push((header % 0x80) | 0x80);
-      header = Math.floor(header / 0x80);
-    }
-    bytes.push(header, defined ? 1 : 0);
-    index += run;
+/**
+ * One column of the row group being built, already PLAIN-encoded into a growing Buffer: values
+ * live outside the JavaScript heap from the moment they are appended, which keeps the garbage
+ * collector's work (most of a naive writer's time) independent of the row group size.
+ */
+class ColumnBuffer {
+  data = Buffer.allocUnsafe(64 * 1024);
+  length = 0;
+  defined: Uint8Array;
+  values = 0;
+  nulls = 0;
+  min: number | undefined;
+  max: number | undefined;
+
+  constructor(
+    readonly column: MessageColumn,
+    capacity: number,
+  ) {
+    this.defined = new Uint8Array(capacity);
   }
-  const buffer = Buffer.from(bytes);
-  buffer.writeUInt32LE(bytes.length - 4, 0);
-  return buffer;
+
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.data.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.length + bytes));
+    this.data.copy(grown, 0, 0, this.length);
+    this.data = grown;
+  }
+
+  push(cell: CellValue): void {
+    if (cell === undefined) {
+      this.defined[this.values++] = 0;
+      this.nulls += 1;
+      return;
+    }
+    this.defined[this.values++] = 1;
+    if (isInt64(this.column.type)) {
+      const value = cell instanceof Date ? cell.getTime() : (cell as number);
+      if (this.min === undefined || value < this.min) this.min = value;
+      if (this.max === undefined || value > this.max) this.max = value;
+      this.reserve(8);
+      this.data.writeUInt32LE(value >>> 0, this.length);
+      this.data.writeInt32LE(Math.floor(value / 4294967296) | 0, this.length + 4);
+      this.length += 8;
+    } else {
+      const text = cell as string;
+      this.reserve(text.length * 3 + 4);
+      const written = this.data.write(text, this.length + 4, 'utf8');
+      this.data.writeUInt32LE(written, this.length);
+      this.length += 4 + written;
+    }
+  }
+
+  /** RLE/bit-packed hybrid, bit width 1, as runs only, with the 4-byte length prefix of v1 pages. */
+  definitionLevels(): Buffer {
+    const bytes: number[] = [0, 0, 0, 0];
+    let index = 0;
+    while (index < this.values) {
+      const value = this.defined[index];
+      let run = 1;
+      while (index + run < this.values && this.defined[index + run] === value) run += 1;
+      let header = run * 2;
+      while (header >= 0x80) {
+        bytes.push((header % 0x80) | 0x80);
+        header = Math.floor(header / 0x80);
+      }
+      bytes.push(header, value);
+      index += run;
+    }
+    const buffer = Buffer.from(bytes);
+    buffer.writeUInt32LE(bytes.length - 4, 0);
+    return buffer;
+  }
 }
 
 export class ParquetFileWriter {
-  private readonly cells: CellValue[][];
+  private buffers: ColumnBuffer[];
   private rowsInGroup = 0;
   private offset = 0;
   private readonly groups: RowGroupMeta[] = [];
@@ -76,17 +129,22 @@ export class ParquetFileWriter {
     private readonly write: (chunk: Buffer) => Promise<void>,
     private readonly options: { rowGroupRows: number; metadata?: Record<string, string> },
   ) {
-    this.cells = columns.map(() => []);
+    this.buffers = this.newBuffers();
+  }
+
+  private newBuffers(): ColumnBuffer[] {
+    return this.columns.map((column) => new ColumnBuffer(column, this.options.rowGroupRows));
   }
 
   async open(): Promise<void> {
     await this.emit(MAGIC);
   }
 
-  async append(row: Readonly<Record<string, CellValue>>): Promise<void> {
-    for (let i = 0; i < this.columns.length; i += 1) this.cells[i].push(row[this.columns[i].name]);
+  /** Resolves at once unless a row group was just completed and is being written out. */
+  append(row: Readonly<Record<string, CellValue>>): Promise<void> | undefined {
+    for (let i = 0; i < this.columns.length; i += 1) this.buffers[i].push(row[this.columns[i].name]);
     this.rowsInGroup += 1;
-    if (this.rowsInGroup >= this.options.rowGroupRows) await this.flushRowGroup();
+    return this.rowsInGroup >= this.options.rowGroupRows ? this.flushRowGroup() : undefined;
   }
 
   async close(): Promise<{ rows: number; bytes: number }> {
@@ -104,72 +162,37 @@ export class ParquetFileWriter {
   }
 
   private async flushRowGroup(): Promise<void> {
+    const buffers = this.buffers;
+    this.buffers = this.newBuffers();
     const chunks: ColumnChunkMeta[] = [];
     let bytes = 0;
-    for (let i = 0; i < this.columns.length; i += 1) {
-      const { page, meta } = this.encodeColumn(this.columns[i], this.cells[i]);
+    for (const buffer of buffers) {
+      const { page, meta } = this.encodeColumn(buffer);
       chunks.push({ ...meta, offset: this.offset });
       bytes += meta.uncompressed;
       await this.emit(page);
-      this.cells[i] = [];
     }
     this.groups.push({ rows: this.rowsInGroup, bytes, chunks });
     this.rowsInGroup = 0;
   }
 
-  private encodeColumn(column: MessageColumn, values: CellValue[]) {
-    let nulls = 0;
-    let min: number | undefined;
-    let max: number | undefined;
-    let data: Buffer;
-    if (isInt64(column.type)) {
-      data = Buffer.allocUnsafe(values.length * 8);
-      let at = 0;
-      for (const cell of values) {
-        if (cell === undefined) {
-          nulls += 1;
-          continue;
-        }
-        const value = cell instanceof Date ? cell.getTime() : (cell as number);
-        if (min === undefined || value < min) min = value;
-        if (max === undefined || value > max) max = value;
-        data.writeUInt32LE(value >>> 0, at);
-        data.writeInt32LE(Math.floor(value / 4294967296) | 0, at + 4);
-        at += 8;
-      }
-      data = data.subarray(0, at);
-    } else {
-      let capacity = 0;
-      for (const cell of values) if (cell !== undefined) capacity += (cell as string).length * 3 + 4;
-      data = Buffer.allocUnsafe(capacity);
-      let at = 0;
-      for (const cell of values) {
-        if (cell === undefined) {
-          nulls += 1;
-          continue;
-        }
-        const written = data.write(cell as string, at + 4, 'utf8');
-        data.writeUInt32LE(written, at);
-        at += 4 + written;
-      }
-      data = data.subarray(0, at);
-    }
-    const body = Buffer.concat([encodeDefinitionLevels(values), data]);
+  private encodeColumn(buffer: ColumnBuffer) {
+    const body = Buffer.concat([buffer.definitionLevels(), buffer.data.subarray(0, buffer.length)]);
     const compressed = compress(body);
     const header = new ThriftWriter()
       .i32(1, 0) // DATA_PAGE
       .i32(2, body.length)
       .i32(3, compressed.length)
-      .struct(5, (page) => page.i32(1, values.length).i32(2, ENCODING.PLAIN).i32(3, ENCODING.RLE).i32(4, ENCODING.RLE))
+      .struct(5, (page) => page.i32(1, buffer.values).i32(2, ENCODING.PLAIN).i32(3, ENCODING.RLE).i32(4, ENCODING.RLE))
       .finish();
     const meta = {
-      column,
-      values: values.length,
+      column: buffer.column,
+      values: buffer.values,
       uncompressed: header.length + body.length,
       compressed: header.length + compressed.length,
-      nulls,
-      min,
-      max,
+      nulls: buffer.nulls,
+      min: buffer.min,
+      max: buffer.max,
     };
     return { page: Buffer.concat([header, compressed]), meta };
   }
