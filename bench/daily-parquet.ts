@@ -6,7 +6,7 @@
  *  (b) end to end: one tenant-day of 100k and of E messages in dynalite → the job core → s3rver,
  *      against a bare paginated Query of the same items. dynalite and s3rver run in a separate process.
  *
- *   npx tsx bench/daily-parquet.ts [N=1000000] [E=1000000] [--skip-parquetjs]
+ *   npm run bench -- daily-parquet [N=1000000] [E=1000000] [--skip-parquetjs] [--writer-only]
  *
  * The last line is machine-readable: `BENCH daily-parquet ...`.
  */
@@ -92,9 +92,9 @@ async function childParquetjs(n: number, file: string): Promise<Measured> {
   return { ms: performance.now() - started, rssMb: rssMb(), bytes: (await stat(file)).size };
 }
 
-async function childDuckDb(n: number, file: string): Promise<Measured> {
+async function childDuckDb(n: number, file: string, threads?: string): Promise<Measured> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:');
+  const instance = await DuckDBInstance.create(':memory:', threads ? { threads } : {});
   const connection = await instance.connect();
   const started = performance.now();
   await connection.run(`COPY (
@@ -253,14 +253,14 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--serve') return serve(args[1]);
   if (args[0] === '--child') {
-    const [, kind, a, b] = args;
+    const [, kind, a, b, c] = args;
     const measured =
       kind === 'writer'
         ? await childWriter(Number(a), b)
         : kind === 'parquetjs'
           ? await childParquetjs(Number(a), b)
           : kind === 'duckdb'
-            ? await childDuckDb(Number(a), b)
+            ? await childDuckDb(Number(a), b, c)
             : kind === 'e2e'
               ? await childEndToEnd(JSON.parse(a), b)
               : await childQuery(JSON.parse(a), b);
@@ -274,19 +274,31 @@ async function main(): Promise<void> {
   try {
     console.log(`(a) writer alone, ${n} messages`);
     const duck = runChild(['duckdb', String(n), path.join(dir, 'duckdb.parquet')]);
+    // The writer is single-threaded (as a 2 GB Lambda has about one vCPU): DuckDB on one thread is the per-core reference.
+    const duck1 = runChild(['duckdb', String(n), path.join(dir, 'duckdb1.parquet'), '1']);
     const ours = runChild(['writer', String(n), path.join(dir, 'ours.parquet')]);
     const lite = args.includes('--skip-parquetjs')
       ? undefined
       : runChild(['parquetjs', String(n), path.join(dir, 'lite.parquet')]);
     for (const [name, m] of [
       ['duckdb sql', duck],
+      ['duckdb sql, 1 thread', duck1],
       ['daily-parquet writer', ours],
       ['parquetjs-lite', lite],
     ] as const) {
       if (m)
         console.log(
-          `  ${name.padEnd(22)} ${round(m.ms / 1000)} s  peak RSS ${m.rssMb} MB  ${mb(m.bytes)} MB  x${round(m.ms / duck.ms)}`,
+          `  ${name.padEnd(22)} ${round(m.ms / 1000)} s  peak RSS ${m.rssMb} MB  ${mb(m.bytes)} MB  x${round(m.ms / duck.ms)} (x${round(m.ms / duck1.ms)} of 1 thread)`,
         );
+    }
+    const writerFigures =
+      `rows=${n} writer_s=${round(ours.ms / 1000)} duckdb_s=${round(duck.ms / 1000)} ratio_vs_duckdb=${round(ours.ms / duck.ms)} ` +
+      `ratio_vs_duckdb_1_thread=${round(ours.ms / duck1.ms)} writer_rss_mb=${ours.rssMb} duckdb_rss_mb=${duck.rssMb} ` +
+      `writer_file_mb=${mb(ours.bytes)} duckdb_file_mb=${mb(duck.bytes)}` +
+      (lite ? ` parquetjs_lite_ratio_vs_duckdb=${round(lite.ms / duck.ms)} parquetjs_lite_rss_mb=${lite.rssMb}` : '');
+    if (args.includes('--writer-only')) {
+      console.log(`BENCH daily-parquet ${writerFigures}`);
+      return;
     }
 
     console.log(`(b) end to end, dynalite → job core → s3rver, vs a bare paginated Query`);
@@ -313,11 +325,7 @@ async function main(): Promise<void> {
     }
     const { small, large: big } = e2e;
     console.log(
-      `BENCH daily-parquet rows=${n} writer_s=${round(ours.ms / 1000)} duckdb_s=${round(duck.ms / 1000)} ratio_vs_duckdb=${round(ours.ms / duck.ms)} ` +
-        `writer_rss_mb=${ours.rssMb} duckdb_rss_mb=${duck.rssMb} writer_file_mb=${mb(ours.bytes)} duckdb_file_mb=${mb(duck.bytes)} ` +
-        (lite
-          ? `parquetjs_lite_ratio_vs_duckdb=${round(lite.ms / duck.ms)} parquetjs_lite_rss_mb=${lite.rssMb} `
-          : '') +
+      `BENCH daily-parquet ${writerFigures} ` +
         `e2e_100k_ratio=${round(small.job.ms / small.query.ms)} e2e_100k_rss_mb=${small.job.rssMb} ` +
         `e2e_rows=${large} e2e_ratio=${round(big.job.ms / big.query.ms)} e2e_rss_mb=${big.job.rssMb} e2e_s=${round(big.job.ms / 1000)} query_s=${round(big.query.ms / 1000)}`,
     );

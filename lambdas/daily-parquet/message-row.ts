@@ -6,7 +6,8 @@ import { MESSAGE_COLUMNS, type MessageColumnType } from '../../contracts/analyti
  * `metadata` and every attribute outside the schema go to `extra` as JSON text.
  */
 
-export type ParquetRow = Record<string, string | number | Date | undefined>;
+/** Timestamps are epoch milliseconds (UTC). */
+export type ParquetRow = Record<string, string | number | undefined>;
 
 export interface ConvertedRow {
   row: ParquetRow;
@@ -19,7 +20,7 @@ const SCHEMA_COLUMNS = MESSAGE_COLUMNS.filter((column) => column.type !== 'json'
 const SCHEMA_NAMES = new Set(SCHEMA_COLUMNS.map((column) => column.name));
 
 /** The column's value, or undefined when the raw value does not have the column's type. */
-function typedValue(type: MessageColumnType, raw: unknown): string | number | Date | undefined {
+function typedValue(type: MessageColumnType, raw: unknown): string | number | undefined {
   switch (type) {
     case 'string':
       return typeof raw === 'string' ? raw : undefined;
@@ -28,7 +29,7 @@ function typedValue(type: MessageColumnType, raw: unknown): string | number | Da
     case 'timestamp': {
       if (typeof raw !== 'string' || !ISO_INSTANT.test(raw)) return undefined;
       const ms = Date.parse(raw);
-      return Number.isNaN(ms) ? undefined : new Date(ms);
+      return Number.isNaN(ms) ? undefined : ms;
     }
     default:
       return undefined;
