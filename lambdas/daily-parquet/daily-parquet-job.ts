@@ -5,7 +5,7 @@ import { mapWithConcurrency } from '#shared/map-with-concurrency';
 import { parseTargetDate } from './jst-day';
 import type { DailyParquetPorts } from './ports';
 import { type DailyParquetSettings, parseSettings } from './settings';
-import { type TenantResult, writeTenantDay } from './write-tenant-day';
+import { failedTenant, type TenantResult, writeTenantDay } from './write-tenant-day';
 
 /**
  * daily-parquet: at 2:00 JST, the previous JST day's messages of every tenant, DynamoDB → Parquet
@@ -76,16 +76,7 @@ export async function runDailyParquet(
     const result = await writeTenantDay(
       { tenant, targetDate: date, runId: context.runId, settings, now: context.now },
       ports,
-    ).catch(
-      (error: Error): TenantResult => ({
-        tenant,
-        status: 'failed',
-        rows: 0,
-        files: 0,
-        invalidValues: 0,
-        error: error.message,
-      }),
-    );
+    ).catch((error: Error) => failedTenant(tenant, error));
     if (result.status === 'failed') context.logger.error('daily-parquet tenant failed', { result });
     else context.logger.info('daily-parquet tenant done', { result });
     return result;
@@ -93,18 +84,33 @@ export async function runDailyParquet(
   return summariseTenants(date, results);
 }
 
-/** The job as the runner sees it; settings and ports are built per run from the environment. */
-export function createDailyParquetJob(
+/**
+ * A runner job named daily-parquet (the whole-day run, or the scale-out summary step): settings and
+ * ports are built per run from the environment, so a bad setting fails that run with its name.
+ */
+export function defineDailyParquetJob<Payload>(
+  payloadSchema: z.ZodType<Payload>,
+  run: (
+    payload: Payload,
+    context: JobContext,
+    settings: DailyParquetSettings,
+    ports: DailyParquetPorts,
+  ) => Promise<JobResult>,
   portsFor: (settings: DailyParquetSettings) => DailyParquetPorts,
   env: NodeJS.ProcessEnv = process.env,
-): JobDefinition<DailyParquetPayload> {
+): JobDefinition<Payload> {
   return {
     id: 'daily-parquet',
     title: TITLE,
-    payloadSchema: dailyParquetPayload,
+    payloadSchema,
     run: (payload, context) => {
       const settings = parseSettings(env);
-      return runDailyParquet(payload, context, settings, portsFor(settings));
+      return run(payload, context, settings, portsFor(settings));
     },
   };
 }
+
+export const createDailyParquetJob = (
+  portsFor: (settings: DailyParquetSettings) => DailyParquetPorts,
+  env: NodeJS.ProcessEnv = process.env,
+) => defineDailyParquetJob(dailyParquetPayload, runDailyParquet, portsFor, env);

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import type { JobContext, JobDefinition, JobResult } from '#shared/job-runner';
+import type { JobContext, JobResult } from '#shared/job-runner';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
-import { chooseTargetDate, dailyParquetPayload, summariseTenants, TITLE } from './daily-parquet-job';
+import { chooseTargetDate, dailyParquetPayload, defineDailyParquetJob, summariseTenants } from './daily-parquet-job';
 import { sliceRanges } from './jst-day';
 import { sliceResultKey } from './partition-keys';
 import type { DailyParquetPorts } from './ports';
 import { publishPartition } from './publish-partition';
 import { type DailyParquetSettings, parseSettings } from './settings';
 import { type SliceResult, writeSlice } from './write-slice';
-import type { TenantResult } from './write-tenant-day';
+import { failedTenant, type TenantResult } from './write-tenant-day';
 
 /**
  * The steps of the scale-out state machine (config dailyParquet.scaleOut): `plan` lists the
@@ -117,7 +117,7 @@ async function publishTenant(
   const failed = stored.find((slice) => slice.status === 'failed');
   if (failed && failed.status === 'failed') {
     await ports.sink.deleteKeys([...done.flatMap((slice) => slice.parts.map((part) => part.key)), ...resultKeys]);
-    return { tenant, status: 'failed', rows: 0, files: 0, invalidValues, error: failed.error };
+    return failedTenant(tenant, new Error(failed.error), invalidValues);
   }
   const manifest = await publishPartition(ports.sink, {
     tenant,
@@ -138,35 +138,16 @@ export async function publishRun(
   ports: DailyParquetPorts,
 ): Promise<JobResult> {
   const results = await mapWithConcurrency(step.tenants, settings.tenantConcurrency, (tenant) =>
-    publishTenant(step, tenant, ports, context.now()).catch(
-      (error: Error): TenantResult => ({
-        tenant,
-        status: 'failed',
-        rows: 0,
-        files: 0,
-        invalidValues: 0,
-        error: error.message,
-      }),
-    ),
+    publishTenant(step, tenant, ports, context.now()).catch((error: Error) => failedTenant(tenant, error)),
   );
   return summariseTenants(step.target_date, results);
 }
 
 /** The summary step as a runner job: it records the run's outcome under daily-parquet, like a whole-day run. */
-export function createPublishJob(
+export const createPublishJob = (
   portsFor: (settings: DailyParquetSettings) => DailyParquetPorts,
   env: NodeJS.ProcessEnv = process.env,
-): JobDefinition<PublishStep> {
-  return {
-    id: 'daily-parquet',
-    title: TITLE,
-    payloadSchema: publishStep,
-    run: (step, context) => {
-      const settings = parseSettings(env);
-      return publishRun(step, context, settings, portsFor(settings));
-    },
-  };
-}
+) => defineDailyParquetJob(publishStep, publishRun, portsFor, env);
 
 /** `plan` and `slice` answer the state machine directly; `publish` goes through the runner (outcome, metrics). */
 export function createScaleOutStepHandler(

@@ -14,6 +14,16 @@ export interface TenantResult {
   error?: string;
 }
 
+/** A tenant that wrote nothing: its error, and zeros. */
+export const failedTenant = (tenant: string, error: Error, invalidValues = 0): TenantResult => ({
+  tenant,
+  status: 'failed',
+  rows: 0,
+  files: 0,
+  invalidValues,
+  error: error.message,
+});
+
 export interface TenantDayRequest {
   tenant: string;
   targetDate: string;
@@ -48,7 +58,7 @@ export async function writeTenantDay(request: TenantDayRequest, ports: DailyParq
   const invalidValues = slices.reduce((sum, slice) => sum + slice.invalidValues, 0);
   if (failure && 'error' in failure) {
     await ports.sink.deleteKeys(slices.flatMap((slice) => slice.parts.map((part) => part.key))).catch(() => undefined);
-    return { tenant, status: 'failed', rows: 0, files: 0, invalidValues, error: failure.error.message };
+    return failedTenant(tenant, failure.error, invalidValues);
   }
   const manifest = await publishPartition(ports.sink, {
     tenant,
