@@ -1,3 +1,4 @@
+import { MESSAGE_COLUMNS } from '../../contracts/analytics-messages';
 import type { PartitionManifest } from '../../lambdas/daily-parquet/publish-partition';
 import { messageItem } from '../../local/daily-parquet-local';
 import { DailyParquetWorld } from './daily-parquet-fixture';
@@ -82,6 +83,9 @@ describe('daily-parquet against dynalite and s3rver, read back by DuckDB', () =>
       "SELECT converted_type, logical_type FROM parquet_schema('$FILES') WHERE name = 'created_at' LIMIT 1",
     );
     expect(createdAt.converted_type).toBe('TIMESTAMP_MILLIS');
+    // The Glue table is built from the same list (test/infra/daily-parquet.test.ts checks that side).
+    const fileColumns = await world.query("SELECT name FROM parquet_schema('$FILES') WHERE name <> 'schema'");
+    expect(fileColumns.map((column) => column.name)).toEqual(MESSAGE_COLUMNS.map((column) => column.name));
   });
 
   it('puts 14:59:59.999Z in the JST day before and 15:00:00.000Z in the day', async () => {
