@@ -35,7 +35,7 @@ export const JOBS: readonly JobSpec[] = [
     title: "Daily messages → Parquet on S3 (yesterday's, per tenant)",
     entry: 'lambdas/daily-parquet/handler.ts',
     schedules: [{ name: 'daily-0200', cron: '0 2 * * *' }],
-    // Sized from bench/daily-parquet.ts (docs/daily-parquet.md): 1M messages of one tenant-day stay under 512 MB RSS.
+    // From bench/daily-parquet.ts (docs/daily-parquet.md): ~250 MB for 1M messages; 2048 MB buys a full vCPU for the encoding.
     memoryMb: 2048,
     timeoutSeconds: 900,
     inVpc: false,
