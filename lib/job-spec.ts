@@ -57,6 +57,10 @@ export interface JobSpec {
   readonly jobStatusTable?: 'record' | 'read-write';
   /** Access to the analytics bucket. @default none */
   readonly analyticsBucket?: 'read' | 'read-write';
+  /** Limits the analytics bucket grants to object keys under this prefix (and listing to it). @default the whole bucket */
+  readonly analyticsPrefix?: string;
+  /** Query access to the messages table (config `dailyParquet.messagesTable`), nothing else on it. @default none */
+  readonly messagesTable?: 'query';
   /**
    * Schedules add `scheduled_time` (the slot's own time, ISO 8601) to the payload, so a late or
    * retried run processes its slot rather than the wall clock's. The job's payload must accept it.

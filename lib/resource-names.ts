@@ -23,3 +23,5 @@ export const analyticsBucketName = (stage: string, region: string) =>
   `nightshift-${stage}-analytics-${Aws.ACCOUNT_ID}-${region}`;
 
 export const httpJobsTableName = (stage: string) => `nightshift-${stage}-http-jobs`;
+/** daily-parquet's source table when the data stack creates it (config dailyParquet.messagesTable). */
+export const messagesTableName = (stage: string) => `nightshift-${stage}-messages`;

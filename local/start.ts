@@ -11,6 +11,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { handler as jobMonitorHandler } from '../lambdas/job-monitor/handler';
 import { builtInExpectations } from '../lib/expectations';
 import { JOBS } from '../lib/jobs';
+import { LOCAL_MESSAGES_TABLE, localTenants, seedDemoMessages } from './daily-parquet-local';
 import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';
 import { combineHandlers, startLocalHttpScheduler } from './http-scheduler-local';
 import { startHttpServer } from './http-server';
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     ...servicesEnv(describeServices(services)),
     JOB_STATUS_TABLE: LOCAL_RESOURCES.jobStatusTable,
     ANALYTICS_BUCKET: LOCAL_RESOURCES.analyticsBucket,
+    MESSAGES_TABLE: LOCAL_MESSAGES_TABLE,
+    TENANT_ID: localTenants(),
     JOB_REPORT_SECRET: orGenerate('JOB_REPORT_SECRET'),
     JOB_READ_TOKEN: orGenerate('JOB_READ_TOKEN'),
     SCHEDULER_ADMIN_TOKEN: orGenerate('SCHEDULER_ADMIN_TOKEN'),
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
   await migrateDatabase(env.DATABASE_URL);
   const demoRows = await seedVisitorCounts(env.DATABASE_URL);
   await seedOutsideJobReports(dynamo, env.JOB_STATUS_TABLE);
+  const demoMessages = await seedDemoMessages(dynamo, env.MESSAGES_TABLE, env.TENANT_ID.split(','));
 
   const port = Number(process.env.PORT ?? 3000);
   const httpJobs = await startLocalHttpScheduler(env, LOCAL_DIR, (line) => console.log(line));
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
   job list       GET  ${http.url}/api/monitor/jobs          (Authorization: Bearer <JOB_READ_TOKEN>)
   HTTP jobs      ${http.url}/jobs   (Bearer <SCHEDULER_ADMIN_TOKEN>; ${httpJobs.restored} restored)   API docs ${http.url}/docs
   PostgreSQL     ${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}   (visitor_counts: ${demoRows} demo rows)
-  DynamoDB       ${env.DYNAMODB_ENDPOINT}   (table ${env.JOB_STATUS_TABLE})
+  DynamoDB       ${env.DYNAMODB_ENDPOINT}   (tables ${env.JOB_STATUS_TABLE}, ${env.MESSAGES_TABLE}: ${demoMessages} demo messages added for ${env.TENANT_ID})
   S3             ${env.S3_ENDPOINT}   (bucket ${env.ANALYTICS_BUCKET})
   FTPS           ${env.FTP_HOST}:${env.FTP_PORT}   (user ${env.FTP_USER}, files in .local/data/ftp)
   YouTube API    ${youtube.description}

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -37,6 +38,14 @@ export interface ScheduledJobProps {
   readonly environment?: Record<string, string>;
   /** Keep the log group when the stack is deleted (prod). @default false */
   readonly retainLogs?: boolean;
+  /**
+   * What the schedules start, given the job's function and the schedule's target settings (payload,
+   * dead-letter queue, retries). @default invoke the job's function
+   */
+  readonly scheduleTarget?: (
+    fn: lambda.IFunction,
+    targetProps: targets.ScheduleTargetBaseProps,
+  ) => scheduler.IScheduleTarget;
   /** Lambda's own retries of a failed asynchronous (scheduled) invocation. @default 0 — a failed run alarms; the next slot or a re-run picks it up */
   readonly asyncRetryAttempts?: number;
 }
@@ -108,15 +117,18 @@ export class ScheduledJob extends Construct {
             toEventBridgeCron(schedule.cron),
             TimeZone.of(SCHEDULE_TIME_ZONE),
           ),
-          target: new targets.LambdaInvoke(this.function.fn, {
-            input: scheduler.ScheduleTargetInput.fromObject({
-              ...(schedule.payload ?? spec.defaultPayload),
-              ...(spec.scheduledTimeInPayload ? { scheduled_time: scheduler.ContextAttribute.scheduledTime } : {}),
-            }),
-            deadLetterQueue: this.deadLetterQueue,
-            retryAttempts: 3,
-            maxEventAge: Duration.hours(1),
-          }),
+          target: (props.scheduleTarget ?? ((fn, targetProps) => new targets.LambdaInvoke(fn, targetProps)))(
+            this.function.fn,
+            {
+              input: scheduler.ScheduleTargetInput.fromObject({
+                ...(schedule.payload ?? spec.defaultPayload),
+                ...(spec.scheduledTimeInPayload ? { scheduled_time: scheduler.ContextAttribute.scheduledTime } : {}),
+              }),
+              deadLetterQueue: this.deadLetterQueue,
+              retryAttempts: 3,
+              maxEventAge: Duration.hours(1),
+            },
+          ),
         }),
       );
     }
@@ -142,15 +154,27 @@ export class ScheduledJob extends Construct {
     return this;
   }
 
-  bindBucket(bucket: s3.IBucket, access: 'read' | 'read-write'): this {
-    const actions = access === 'read-write' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'];
-    const objects = bucket.arnForObjects('*');
-    this.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  /** Object access to the bucket; with `prefix`, to keys under `<prefix>/` only (and listing only there). */
+  bindBucket(bucket: s3.IBucket, access: 'read' | 'read-write', prefix?: string): this {
+    const actions =
+      access === 'read-write'
+        ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload']
+        : ['s3:GetObject'];
+    const objects = bucket.arnForObjects(prefix ? `${prefix}/*` : '*');
+    this.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}/*`] } } } : {}),
+      }),
+    );
     this.fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [objects] }));
     acknowledgeWildcardResource(
       this.function.role,
       objects,
-      'object keys are per tenant and date; scoped to this one bucket',
+      prefix
+        ? `object keys are per tenant and date under ${prefix}/ of this one bucket`
+        : 'object keys are per tenant and date; scoped to this one bucket',
     );
     this.fn.addEnvironment('ANALYTICS_BUCKET', bucket.bucketName);
     return this;

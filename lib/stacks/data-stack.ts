@@ -6,10 +6,12 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { MESSAGES_STAGING_PREFIX, MESSAGES_TABLE_KEYS } from '../../contracts/analytics-messages';
 import type { NightshiftConfig } from '../config';
 import type { AlarmFactory } from '../constructs/alarm-factory';
 import { DatabaseAlarms } from '../constructs/database-alarms';
-import { analyticsBucketName, httpJobsTableName, jobStatusTableName } from '../resource-names';
+import { MessagesAnalytics } from '../constructs/messages-analytics';
+import { analyticsBucketName, httpJobsTableName, jobStatusTableName, messagesTableName } from '../resource-names';
 import { HTTP_JOBS_TABLE, JOB_STATUS_TABLE } from '../tables';
 
 export interface DataStackProps extends StackProps {
@@ -43,6 +45,9 @@ export class DataStack extends Stack {
   /** Jobs that talk to the database run in this group; the database admits it. */
   public readonly databaseClientSecurityGroup: ec2.SecurityGroup;
   public readonly ftpSecret: secretsmanager.ISecret;
+  /** daily-parquet's source, when config.dailyParquet.messagesTable says create (else imported by name in the jobs stack). */
+  public readonly messagesTable?: dynamodb.TableV2;
+  public readonly messagesAnalytics: MessagesAnalytics;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     const protect = props.config.protectData;
@@ -107,9 +112,30 @@ export class DataStack extends Stack {
         { abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { noncurrentVersionExpiration: Duration.days(30) },
         { transitions: [{ storageClass: s3.StorageClass.INTELLIGENT_TIERING, transitionAfter: Duration.days(30) }] },
+        // Parts of runs that died before their switch; a live run finishes well within a day.
+        { prefix: `${MESSAGES_STAGING_PREFIX}/`, expiration: Duration.days(2) },
       ],
       removalPolicy,
       autoDeleteObjects: !protect,
+    });
+
+    if (props.config.dailyParquet.messagesTable.mode === 'create') {
+      this.messagesTable = new dynamodb.TableV2(this, 'MessagesTable', {
+        tableName: messagesTableName(props.config.stage),
+        partitionKey: { name: MESSAGES_TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: MESSAGES_TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+        billing: dynamodb.Billing.onDemand(),
+        encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: protect,
+        removalPolicy,
+      });
+    }
+    this.messagesAnalytics = new MessagesAnalytics(this, 'MessagesAnalytics', {
+      stage: props.config.stage,
+      bucket: this.analyticsBucket,
+      accessLogsBucket: accessLogs,
+      removalPolicy,
     });
 
     this.databaseClientSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseClients', {

@@ -2,12 +2,15 @@ import { Arn, ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-l
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import type { AlarmFactory } from '../constructs/alarm-factory';
+import { DailyParquetScaleOut } from '../constructs/daily-parquet-scale-out';
 import { DatabaseMigrations } from '../constructs/database-migrations';
 import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ManualTrigger } from '../constructs/manual-trigger';
@@ -16,7 +19,7 @@ import { UnhealthyAlarm } from '../constructs/unhealthy-alarm';
 import { builtInExpectations } from '../expectations';
 import { functionNameFor, type JobSpec, scheduleGroupNameFor } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
-import { analyticsBucketName, jobStatusTableName } from '../resource-names';
+import { analyticsBucketName, jobStatusTableName, messagesTableName } from '../resource-names';
 import type { DatabaseEndpoint } from './data-stack';
 
 export interface JobsStackProps extends StackProps {
@@ -42,6 +45,8 @@ export class JobsStack extends Stack {
   public readonly unhealthy: UnhealthyAlarm;
   /** The stage's manual-trigger rule (put-events → the named registry job). */
   public readonly manualTrigger: ManualTrigger;
+  /** Only when config.dailyParquet.scaleOut.enabled. */
+  public dailyParquetScaleOut?: DailyParquetScaleOut;
   private readonly jobStatusTable: dynamodb.ITableV2;
   private readonly analyticsBucket: s3.IBucket;
 
@@ -119,6 +124,7 @@ export class JobsStack extends Stack {
       retainLogs: config.protectData,
       vpc: this.props.vpc,
       securityGroups: [this.props.databaseClientSecurityGroup],
+      scheduleTarget: this.scaleOutTarget(spec),
       environment: {
         JOB_SETTINGS: JSON.stringify(config.jobSettings[spec.id] ?? {}),
         ...(spec.watchesRegistry
@@ -127,13 +133,49 @@ export class JobsStack extends Stack {
       },
     });
     job.bindJobStatusTable(this.jobStatusTable, spec.jobStatusTable ?? 'record');
-    if (spec.analyticsBucket) job.bindBucket(this.analyticsBucket, spec.analyticsBucket);
+    if (spec.analyticsBucket) job.bindBucket(this.analyticsBucket, spec.analyticsBucket, spec.analyticsPrefix);
+    if (spec.messagesTable) this.bindMessagesTable(job);
     for (const secret of spec.secrets ?? []) {
       if (secret === 'database') this.bindDatabase(job);
       if (secret === 'ftp') this.bindFtpSecrets(job);
       if (secret === 'youtube') this.bindYoutubeSecret(job);
     }
     return job;
+  }
+
+  /** Query on the messages table (created by the data stack or imported by name), its key names, the tenants. */
+  private bindMessagesTable(job: ScheduledJob): void {
+    const { config } = this.props;
+    const source = config.dailyParquet.messagesTable;
+    const tableName = source.mode === 'import' ? source.tableName : messagesTableName(config.stage);
+    const table = dynamodb.TableV2.fromTableName(this, `MessagesTable-${job.jobId}`, tableName);
+    job.fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn] }));
+    job.fn.addEnvironment('MESSAGES_TABLE', tableName);
+    if (source.mode === 'import') {
+      job.fn.addEnvironment('MESSAGES_PARTITION_KEY', source.partitionKey);
+      job.fn.addEnvironment('MESSAGES_SORT_KEY', source.sortKey);
+    }
+    if (config.tenants.length > 0) job.fn.addEnvironment('TENANT_ID', config.tenants.join(','));
+  }
+
+  /** daily-parquet in scale-out mode: its schedule starts the state machine, whose steps invoke the same function. */
+  private scaleOutTarget(spec: JobSpec) {
+    const { config } = this.props;
+    if (spec.id !== 'daily-parquet' || !config.dailyParquet.scaleOut.enabled) return undefined;
+    return (fn: lambda.IFunction, targetProps: targets.ScheduleTargetBaseProps) => {
+      const { maxConcurrency, slicesPerDay } = config.dailyParquet.scaleOut;
+      this.dailyParquetScaleOut ??= new DailyParquetScaleOut(this, 'DailyParquetScaleOut', {
+        stage: config.stage,
+        fn,
+        maxConcurrency,
+        alarmTopic: this.props.alarmTopic,
+        alarms: this.props.alarms,
+        logRetentionDays: config.logRetentionDays,
+        retainLogs: config.protectData,
+      });
+      (fn as lambda.Function).addEnvironment('SCALE_OUT_SLICES', String(slicesPerDay));
+      return new targets.StepFunctionsStartExecution(this.dailyParquetScaleOut.stateMachine, targetProps);
+    };
   }
 
   private bindDatabase(job: ScheduledJob): void {

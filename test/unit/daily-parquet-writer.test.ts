@@ -1,0 +1,109 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { MESSAGE_COLUMNS } from '../../contracts/analytics-messages';
+import { parseTargetDate, sliceRanges } from '../../lambdas/daily-parquet/jst-day';
+import { toMessageRow } from '../../lambdas/daily-parquet/message-row';
+import { type CellValue, ParquetFileWriter } from '../../lambdas/daily-parquet/parquet-file-writer';
+
+async function writeParquet(rows: Record<string, CellValue>[], rowGroupRows: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const writer = new ParquetFileWriter(MESSAGE_COLUMNS, async (chunk) => void chunks.push(chunk), { rowGroupRows });
+  await writer.open();
+  for (const row of rows) await writer.append(row);
+  const { bytes } = await writer.close();
+  const file = Buffer.concat(chunks);
+  expect(file.length).toBe(bytes);
+  return file;
+}
+
+async function readWithDuckDb(file: Buffer, sql: string): Promise<Record<string, unknown>[]> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'parquet-writer-'));
+  try {
+    await writeFile(path.join(dir, 'f.parquet'), file);
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run("SET TimeZone = 'UTC'");
+    const reader = await connection.runAndReadAll(sql.replaceAll('$FILE', path.join(dir, 'f.parquet')));
+    connection.closeSync();
+    instance.closeSync();
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the daily-parquet Parquet writer', () => {
+  it('writes values DuckDB reads back exactly, across row groups, with nulls, emoji and 64-bit integers', async () => {
+    const rows = Array.from({ length: 2_500 }, (_, i) => ({
+      message_id: `m${i}`,
+      text: i % 7 === 0 ? undefined : `こんにちは 🍣 ${i}`,
+      created_at: new Date(Date.UTC(2025, 7, 10, 15) + i),
+      tokens: i === 1 ? -(2 ** 40) : i === 2 ? Number.MAX_SAFE_INTEGER : i,
+    }));
+
+    const file = await writeParquet(rows, 1_000);
+
+    const [summary] = await readWithDuckDb(
+      file,
+      `SELECT count(*) AS n, count(text) AS texts, max(tokens) AS big, min(tokens) AS small,
+              strftime(max(created_at), '%Y-%m-%dT%H:%M:%S.%g') AS last, count(sender) AS senders FROM '$FILE'`,
+    );
+    expect(summary).toEqual({
+      n: '2500',
+      texts: String(2_500 - Math.ceil(2_500 / 7)),
+      big: String(Number.MAX_SAFE_INTEGER),
+      small: String(-(2 ** 40)),
+      last: '2025-08-10T15:00:02.499',
+      senders: '0',
+    });
+    expect(await readWithDuckDb(file, "SELECT text FROM '$FILE' WHERE message_id = 'm8'")).toEqual([
+      { text: 'こんにちは 🍣 8' },
+    ]);
+    const groups = await readWithDuckDb(
+      file,
+      "SELECT DISTINCT row_group_id, compression FROM parquet_metadata('$FILE') ORDER BY 1",
+    );
+    expect(groups).toEqual([0, 1, 2].map((id) => ({ row_group_id: String(id), compression: 'SNAPPY' })));
+  });
+
+  it('writes a valid file with no rows', async () => {
+    const file = await writeParquet([], 1_000);
+
+    expect(await readWithDuckDb(file, "SELECT count(*) AS n FROM '$FILE'")).toEqual([{ n: '0' }]);
+  });
+});
+
+describe('a message item as a row', () => {
+  it('keeps schema attributes in their columns and the rest as JSON in extra, without the key attributes', () => {
+    const { row, invalid } = toMessageRow(
+      { tenant_id: 't', sk: 'x#1', message_id: '1', tokens: 3, metadata: { a: new Set(['x']) }, lang: 'ja' },
+      ['tenant_id', 'sk'],
+    );
+
+    expect(invalid).toBe(0);
+    expect(row).toEqual({ message_id: '1', tokens: 3, extra: '{"metadata":{"a":["x"]},"lang":"ja"}' });
+  });
+
+  it('nulls a value of the wrong type, keeps it raw under extra._invalid and counts it', () => {
+    const { row, invalid } = toMessageRow({ message_id: 7, created_at: '2025-13-45', tokens: 2.5 }, []);
+
+    expect(invalid).toBe(3);
+    expect(row).toEqual({ extra: '{"_invalid":{"message_id":7,"created_at":"2025-13-45","tokens":2.5}}' });
+  });
+});
+
+describe('a JST day as sort-key ranges', () => {
+  it('starts at 15:00 UTC the day before and cuts the day into equal slices', () => {
+    expect(sliceRanges('2025-08-11', 2)).toEqual([
+      { index: 0, fromSortKey: '2025-08-10T15:00:00.000Z', toSortKey: '2025-08-11T03:00:00.000Z' },
+      { index: 1, fromSortKey: '2025-08-11T03:00:00.000Z', toSortKey: '2025-08-11T15:00:00.000Z' },
+    ]);
+  });
+
+  it('refuses dates that are not on the calendar', () => {
+    expect(() => parseTargetDate('2025-02-29')).toThrow('"2025-02-29" is not a calendar date');
+    expect(() => parseTargetDate('20250811')).toThrow('is not a date like 2025-08-11');
+  });
+});
