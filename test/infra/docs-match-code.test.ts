@@ -33,5 +33,9 @@ describe('the README and the runbooks match the code', () => {
     expect(OnCallAlarm.all(created.app)).toHaveLength(12 + 5 * JOBS.length);
     expect(OnCallAlarm.all(imported.app)).toHaveLength(9 + 5 * JOBS.length);
     expect(readme).toContain('Each further job adds five alarms');
+    // The cost table's counts are today's.
+    expect(readme).toContain(`${OnCallAlarm.all(created.app).length} alarms $`);
+    expect(readme).toContain(`same, ${OnCallAlarm.all(imported.app).length} alarms $`);
+    expect(readme).toContain(`(${JOBS.length} jobs today)`);
   });
 });
