@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { InvalidCursorError } from '#shared/page-cursor';
 import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '../job-monitor/http-messages';
 import { runsQuerySchema } from './api-schemas';
-import { InvalidRunsCursorError, type JobRecord } from './job-store';
+import type { JobRecord } from './job-store';
 import { toJobView, toRunView } from './job-views';
 import { denyWithoutAdminToken, type SchedulerApiDeps } from './scheduler-deps';
 import { deleteExpectation, putExpectation } from './status-expectation';
@@ -117,7 +118,7 @@ export async function listRuns(deps: SchedulerApiDeps, request: HttpRequest, par
       next_cursor: page.nextCursor ?? null,
     });
   } catch (error) {
-    if (error instanceof InvalidRunsCursorError) return errorResponse(400, `cursor: ${error.message}`);
+    if (error instanceof InvalidCursorError) return errorResponse(400, `cursor is invalid: ${error.message}`);
     throw error;
   }
 }

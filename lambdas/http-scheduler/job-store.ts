@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { decodeCursor, encodeCursor, exactObject } from '#shared/page-cursor';
 import type { JobRequest } from './job-request';
 import type { SchedulePlan } from './schedule-plan';
 
@@ -54,10 +55,6 @@ export interface RunRecord {
 export class JobExistsError extends Error {
   override name = 'JobExistsError';
 }
-export class InvalidRunsCursorError extends Error {
-  override name = 'InvalidRunsCursorError';
-}
-
 const JOB_KIND = 'job';
 const RUN_PREFIX = 'RUN#';
 const partition = (jobId: string) => `JOB#${jobId}`;
@@ -165,12 +162,12 @@ export class HttpJobStore {
         ExpressionAttributeValues: { ':pk': partition(jobId), ':prefix': RUN_PREFIX },
         ScanIndexForward: false,
         Limit: page.limit,
-        ExclusiveStartKey: page.cursor ? decodeCursor(page.cursor, jobId) : undefined,
+        ExclusiveStartKey: page.cursor ? decodeRunsCursor(page.cursor, jobId) : undefined,
       }),
     );
     const runs = (result.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...run }) => run as RunRecord);
     const nextCursor = result.LastEvaluatedKey
-      ? Buffer.from(JSON.stringify(result.LastEvaluatedKey)).toString('base64url')
+      ? encodeCursor({ pk: result.LastEvaluatedKey.pk, sk: result.LastEvaluatedKey.sk })
       : undefined;
     return { runs, nextCursor };
   }
@@ -210,18 +207,16 @@ export class HttpJobStore {
   }
 }
 
-function decodeCursor(cursor: string, jobId: string): Record<string, string> {
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidRunsCursorError('is not a runs cursor');
-  }
-  const { pk, sk } = (key ?? {}) as Record<string, unknown>;
-  if (pk !== partition(jobId) || typeof sk !== 'string' || !sk.startsWith(RUN_PREFIX)) {
-    throw new InvalidRunsCursorError(`does not belong to the runs of job "${jobId}"`);
-  }
-  return { pk, sk };
+/** A run's sort key as this store writes it; anything else in a cursor is forged. */
+const RUN_SORT_KEY = /^RUN#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9._:-]{1,100}$/;
+
+function decodeRunsCursor(cursor: string, jobId: string): Record<string, string> {
+  const shape = (position: unknown) => {
+    const key = exactObject(position, ['pk', 'sk']);
+    const valid = key && key.pk === partition(jobId) && typeof key.sk === 'string' && RUN_SORT_KEY.test(key.sk);
+    return valid ? { pk: key.pk as string, sk: key.sk as string } : undefined;
+  };
+  return decodeCursor(cursor, shape, `runs (job "${jobId}")`);
 }
 
 function toJob(item: Record<string, unknown>): JobRecord {

@@ -54,43 +54,42 @@ export class DataStack extends Stack {
     super(scope, id, { ...props, terminationProtection: protect });
     const removalPolicy = protect ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.jobStatusTable = new dynamodb.TableV2(this, 'JobStatusTable', {
-      tableName: jobStatusTableName(props.config.stage),
-      partitionKey: { name: JOB_STATUS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: JOB_STATUS_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: JOB_STATUS_TABLE.timeToLiveAttribute,
-      billing: dynamodb.Billing.onDemand(),
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: protect,
-      removalPolicy,
-      globalSecondaryIndexes: [
-        {
-          indexName: JOB_STATUS_TABLE.latestIndex.name,
-          partitionKey: { name: JOB_STATUS_TABLE.latestIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-          sortKey: { name: JOB_STATUS_TABLE.latestIndex.sortKey, type: dynamodb.AttributeType.STRING },
-        },
-      ],
-    });
-
-    this.httpJobsTable = new dynamodb.TableV2(this, 'HttpJobsTable', {
-      tableName: httpJobsTableName(props.config.stage),
-      partitionKey: { name: HTTP_JOBS_TABLE.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: HTTP_JOBS_TABLE.sortKey, type: dynamodb.AttributeType.STRING },
-      timeToLiveAttribute: HTTP_JOBS_TABLE.timeToLiveAttribute,
-      billing: dynamodb.Billing.onDemand(),
-      encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: protect,
-      removalPolicy,
-      globalSecondaryIndexes: [
-        {
-          indexName: HTTP_JOBS_TABLE.kindIndex.name,
-          partitionKey: { name: HTTP_JOBS_TABLE.kindIndex.partitionKey, type: dynamodb.AttributeType.STRING },
-          sortKey: { name: HTTP_JOBS_TABLE.kindIndex.sortKey, type: dynamodb.AttributeType.STRING },
-        },
-      ],
-    });
+    const keyedTable = (
+      id: string,
+      tableName: string,
+      layout: typeof JOB_STATUS_TABLE | typeof HTTP_JOBS_TABLE,
+      index: { name: string; partitionKey: string; sortKey: string },
+    ) =>
+      new dynamodb.TableV2(this, id, {
+        tableName,
+        partitionKey: { name: layout.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: layout.sortKey, type: dynamodb.AttributeType.STRING },
+        timeToLiveAttribute: layout.timeToLiveAttribute,
+        billing: dynamodb.Billing.onDemand(),
+        encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: protect,
+        removalPolicy,
+        globalSecondaryIndexes: [
+          {
+            indexName: index.name,
+            partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+            sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+          },
+        ],
+      });
+    this.jobStatusTable = keyedTable(
+      'JobStatusTable',
+      jobStatusTableName(props.config.stage),
+      JOB_STATUS_TABLE,
+      JOB_STATUS_TABLE.latestIndex,
+    );
+    this.httpJobsTable = keyedTable(
+      'HttpJobsTable',
+      httpJobsTableName(props.config.stage),
+      HTTP_JOBS_TABLE,
+      HTTP_JOBS_TABLE.kindIndex,
+    );
 
     const accessLogs = new s3.Bucket(this, 'AccessLogsBucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

@@ -261,4 +261,17 @@ describe('HTTP job caller', () => {
     expect((await fixture.request('GET', `/jobs/${job.job_id}/runs?limit=0`)).status).toBe(400);
     expect((await fixture.request('GET', `/jobs/${job.job_id}/runs?cursor=bogus`)).status).toBe(400);
   });
+
+  it('answers a forged runs cursor with 400, never passing it on to DynamoDB', async () => {
+    const job = await createJob({ target_url: 'https://example.com/' });
+    const forge = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+    const overLongKey = forge({ pk: `JOB#${job.job_id}`, sk: `RUN#${'z'.repeat(1100)}` });
+    const extraKey = forge({ pk: `JOB#${job.job_id}`, sk: 'RUN#2025-08-11T00:00:00.000Z#r1', other: 'x' });
+
+    for (const cursor of [overLongKey, extraKey]) {
+      const answer = await fixture.request('GET', `/jobs/${job.job_id}/runs?cursor=${cursor}`);
+      expect(answer.status).toBe(400);
+      expect(answer.json.detail ?? answer.json.error).toMatch(/cursor/);
+    }
+  });
 });
