@@ -3,7 +3,6 @@ import { deleteExpectation, getExpectation, putExpectation } from './expectation
 import type { MonitorApiDeps } from './monitor-deps';
 import { listJobRuns, listJobs, showIncidents } from './read-routes';
 import { reportJob } from './report-route';
-import { withMonitorDocs } from './route-docs';
 import { type Route, serveRoutes } from './router';
 
 export type { MonitorApiDeps } from './monitor-deps';
@@ -13,7 +12,8 @@ export type MonitorApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGa
 /** Every route of the monitor API; the HTTP API sends `ANY /api/monitor/{proxy+}` and `GET /incidents` here. */
 export function monitorRoutes(deps: MonitorApiDeps): Route[] {
   const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
-  return withMonitorDocs([
+  // No schemas here: they would pull zod into this bundle; the OpenAPI document adds them (route-docs.ts).
+  return [
     { method: 'POST', path: '/api/monitor/job-report', handle: (request) => reportJob(deps, request) },
     { method: 'GET', path: '/api/monitor/jobs', handle: (request) => listJobs(deps, request) },
     { method: 'GET', path: '/api/monitor/jobs/{job_key}/runs', handle: (r, params) => listJobRuns(deps, r, params) },
@@ -21,7 +21,7 @@ export function monitorRoutes(deps: MonitorApiDeps): Route[] {
     { method: 'PUT', path: expectationPath, handle: (request, params) => putExpectation(deps, request, params) },
     { method: 'DELETE', path: expectationPath, handle: (request, params) => deleteExpectation(deps, request, params) },
     { method: 'GET', path: '/incidents', handle: (request) => showIncidents(deps, request) },
-  ]);
+  ];
 }
 
 export function createMonitorApi(deps: MonitorApiDeps): MonitorApiHandler {

@@ -27,6 +27,17 @@ describe('bundling every function', () => {
     expect(bundles.length).toBeGreaterThanOrEqual(JOBS.length + TEST_JOBS.length);
   });
 
+  it('keeps the job monitor bundle small (its API answers every report; no zod, no OpenAPI schemas)', () => {
+    const apiStack = assembly.stacks.find((stack) => stack.stackName.endsWith('-Api'));
+    const functions = Template.fromJSON(apiStack?.template ?? {}).findResources('AWS::Lambda::Function', {
+      Properties: { FunctionName: 'nightshift-dev-job-monitor' },
+    });
+    const s3Key = Object.values(functions)[0].Properties.Code.S3Key as string;
+    const bundle = path.join(assembly.directory, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.js');
+
+    expect(statSync(bundle).size).toBeLessThan(300 * 1024);
+  });
+
   it('carries the SQL migrations next to the migrate function bundle', () => {
     const jobsStack = assembly.stacks.find((stack) => stack.stackName.endsWith('-Jobs'));
     const functions = Template.fromJSON(jobsStack?.template ?? {}).findResources('AWS::Lambda::Function', {

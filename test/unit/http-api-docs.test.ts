@@ -3,9 +3,10 @@ import { schedulerRoutes } from '../../lambdas/http-scheduler/scheduler-api';
 import type { SchedulerApiDeps } from '../../lambdas/http-scheduler/scheduler-deps';
 import { monitorRoutes } from '../../lambdas/job-monitor/monitor-api';
 import type { MonitorApiDeps } from '../../lambdas/job-monitor/monitor-deps';
+import { withMonitorDocs } from '../../lambdas/job-monitor/route-docs';
 
 /** Route handlers are never called here: the tables are read for their declarations only. */
-const monitor = monitorRoutes({} as MonitorApiDeps);
+const monitor = withMonitorDocs(monitorRoutes({} as MonitorApiDeps));
 const scheduler = schedulerRoutes({} as SchedulerApiDeps);
 
 describe('the one OpenAPI document of the HTTP API', () => {
