@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, exactObject } from '#shared/page-cursor';
+import { queryAll } from '#shared/query-all';
 import type { JobRequest } from './job-request';
 import type { SchedulePlan } from './schedule-plan';
 
@@ -121,22 +122,13 @@ export class HttpJobStore {
 
   /** Every job, ordered by id (the kind index). */
   async listJobs(): Promise<JobRecord[]> {
-    const jobs: JobRecord[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byKind',
-          KeyConditionExpression: 'kind = :kind',
-          ExpressionAttributeValues: { ':kind': JOB_KIND },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) jobs.push(toJob(item));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return jobs;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: 'byKind',
+      KeyConditionExpression: 'kind = :kind',
+      ExpressionAttributeValues: { ':kind': JOB_KIND },
+    });
+    return items.map(toJob);
   }
 
   async recordRun(run: RunRecord): Promise<void> {

@@ -1,11 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './query-all';
 
 /**
  * When each job is expected to report, kept in the job-status table next to its status rows.
@@ -55,21 +50,12 @@ export class ExpectationStore {
   }
 
   async list(): Promise<Expectation[]> {
-    const items: Expectation[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': EXPECTATION_PARTITION },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const item of page.Items ?? []) items.push(toExpectation(item));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return items;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': EXPECTATION_PARTITION },
+    });
+    return items.map(toExpectation);
   }
 
   /**

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ExpectationStore } from './expectation-store';
 import { decodeCursor, encodeCursor, exactObject } from './page-cursor';
+import { queryAll } from './query-all';
 import { isCommitAttribute, RunCommitter } from './run-commit';
 
 /**
@@ -238,27 +239,17 @@ export class JobStatusStore {
   }
 
   private async queryLatest(attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
     const names: Record<string, string> = { '#kind': 'kind' };
     for (const [index, name] of (attributes ?? []).entries()) names[`#a${index}`] = name;
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'byKind',
-          KeyConditionExpression: '#kind = :kind',
-          ...(attributes ? { ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', ') } : {}),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':kind': LATEST_KIND },
-          ScanIndexForward: false,
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return items;
+    return queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: 'byKind',
+      KeyConditionExpression: '#kind = :kind',
+      ...(attributes ? { ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', ') } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ':kind': LATEST_KIND },
+      ScanIndexForward: false,
+    });
   }
 
   /** The latest status of each job_key given (those that have one), in batches of 100. */
@@ -299,25 +290,16 @@ export class JobStatusStore {
   }
   /** One job's runs that finished at or after `sinceIso`, oldest first (every page). */
   async listRunsSince(jobKey: string, sinceIso: string): Promise<RunRecord[]> {
-    const runs: RunRecord[] = [];
-    let cursor: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': jobPartitionKey(jobKey),
-            ':from': `${RUN_PREFIX}${new Date(sinceIso).toISOString()}`,
-            ':to': `${RUN_PREFIX}\uffff`,
-          },
-          ExclusiveStartKey: cursor,
-        }),
-      );
-      for (const { pk: _pk, sk: _sk, expiresAt: _ttl, ...run } of page.Items ?? []) runs.push(run as RunRecord);
-      cursor = page.LastEvaluatedKey;
-    } while (cursor);
-    return runs;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': jobPartitionKey(jobKey),
+        ':from': `${RUN_PREFIX}${new Date(sinceIso).toISOString()}`,
+        ':to': `${RUN_PREFIX}\uffff`,
+      },
+    });
+    return items.map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...run }) => run as unknown as RunRecord);
   }
 }
 
