@@ -62,6 +62,7 @@ export const JOBS: readonly JobSpec[] = [
     messagesTable: 'query',
     scheduledTimeInPayload: true,
     defaultPayload: {},
+    backfill: { field: 'target_date', unit: 'date' },
   },
 ];
 

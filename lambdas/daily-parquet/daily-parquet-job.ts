@@ -58,7 +58,8 @@ export function summariseTenants(targetDate: string, results: TenantResult[]): J
       failedTenants: failed.length,
     },
     message,
-    details: { targetDate, tenants: results },
+    // Named as the payload field, so `ops backfill` recognises a day that already succeeded.
+    details: { target_date: targetDate, tenants: results },
     failed: failed.length > 0,
   };
 }

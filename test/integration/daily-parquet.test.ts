@@ -225,7 +225,7 @@ describe('daily-parquet against dynalite and s3rver, read back by DuckDB', () =>
 
     const outcome = await world.run({}, { env: { TENANT_ID: 'x, y' }, now: new Date('2025-08-12T01:59:00+09:00') });
 
-    expect(outcome).toMatchObject({ status: 'success', rows: 2, details: { targetDate: DAY } });
+    expect(outcome).toMatchObject({ status: 'success', rows: 2, details: { target_date: DAY } });
   });
 
   it('names the field of a bad target_date', async () => {
