@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
 import { MESSAGE_COLUMNS } from '../../contracts/analytics-messages';
 import { parseTargetDate, sliceRanges } from '../../lambdas/daily-parquet/jst-day';
 import { toMessageRow } from '../../lambdas/daily-parquet/message-row';
@@ -68,6 +69,16 @@ describe('the daily-parquet Parquet writer', () => {
     expect(groups).toEqual([0, 1, 2].map((id) => ({ row_group_id: String(id), compression: 'SNAPPY' })));
   });
 
+  it('keeps strings exact whether ASCII, long, or turning non-ASCII part way', async () => {
+    const texts = ['', 'plain', 'x'.repeat(65), `${'y'.repeat(70)}é`, 'abc🍣def', 'ascii then かな', '\u007f\u0080'];
+    const rows = texts.map((text, i) => ({ message_id: `m${i}`, text }));
+
+    const file = await writeParquet(rows, 1_000);
+
+    const read = await readWithDuckDb(file, "SELECT text FROM '$FILE' ORDER BY message_id");
+    expect(read.map((row) => row.text)).toEqual(texts);
+  });
+
   it('writes a valid file with no rows', async () => {
     const file = await writeParquet([], 1_000);
 
@@ -91,6 +102,36 @@ describe('a message item as a row', () => {
 
     expect(invalid).toBe(3);
     expect(row).toEqual({ extra: '{"_invalid":{"message_id":7,"created_at":"2025-13-45","tokens":2.5}}' });
+  });
+});
+
+describe('a created_at string as epoch milliseconds', () => {
+  const createdAt = (raw: string) => toMessageRow({ created_at: raw }, []).row.created_at;
+
+  it('agrees with Date.parse on any toISOString instant', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_000_000_000_000, max: 250_000_000_000_000 }), (ms) => {
+        const iso = new Date(ms).toISOString();
+        expect(createdAt(iso)).toBe(Date.parse(iso));
+      }),
+    );
+  });
+
+  it('agrees with Date.parse on odd but valid instants, and nulls the invalid ones', () => {
+    for (const raw of [
+      '2025-02-30T00:00:00.000Z',
+      '2025-08-10T24:00:00.000Z',
+      '2025-08-10T15:00Z',
+      '2025-08-10T15:00:00+09:00',
+    ])
+      expect(createdAt(raw)).toBe(Date.parse(raw));
+    for (const raw of [
+      '2025-08-10T15:00:60.000Z',
+      '2025-00-10T15:00:00.000Z',
+      '2025-08-10 15:00:00.000Z',
+      '２025-08-10T15:00:00.000Z',
+    ])
+      expect(createdAt(raw)).toBeUndefined();
   });
 });
 
