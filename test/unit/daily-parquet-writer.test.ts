@@ -79,6 +79,31 @@ describe('the daily-parquet Parquet writer', () => {
     expect(read.map((row) => row.text)).toEqual(texts);
   });
 
+  it('dictionary-encodes repeating strings and falls back to PLAIN mid row group, with exact values either way', async () => {
+    const senders = ['user', 'assistant', 'システム'];
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({
+      message_id: `m${String(i).padStart(4, '0')}`,
+      conversation_id: `c${i % 1_000}`,
+      sender: i % 5 === 0 ? undefined : senders[i % 3],
+      text: i % 997 === 0 ? `t${i}` : undefined,
+    }));
+
+    const file = await writeParquet(rows, 2_500);
+
+    const read = await readWithDuckDb(file, "SELECT message_id, conversation_id, sender, text FROM '$FILE'");
+    expect(read).toEqual(rows.map((row) => ({ ...row, sender: row.sender ?? null, text: row.text ?? null })));
+    const encodings = await readWithDuckDb(
+      file,
+      "SELECT path_in_schema AS col, encodings FROM parquet_metadata('$FILE') WHERE row_group_id = 0 ORDER BY column_id",
+    );
+    expect(encodings.slice(0, 4)).toEqual([
+      { col: 'message_id', encodings: 'PLAIN, RLE' },
+      { col: 'conversation_id', encodings: 'PLAIN_DICTIONARY, RLE' },
+      { col: 'sender', encodings: 'PLAIN_DICTIONARY, RLE' },
+      { col: 'text', encodings: 'PLAIN_DICTIONARY, RLE' },
+    ]);
+  });
+
   it('writes a valid file with no rows', async () => {
     const file = await writeParquet([], 1_000);
 
