@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import fc from 'fast-check';
 import { MESSAGE_COLUMNS } from '../../contracts/analytics-messages';
 import { parseTargetDate, sliceRanges } from '../../lambdas/daily-parquet/jst-day';
 import { toMessageRow } from '../../lambdas/daily-parquet/message-row';
@@ -68,6 +69,41 @@ describe('the daily-parquet Parquet writer', () => {
     expect(groups).toEqual([0, 1, 2].map((id) => ({ row_group_id: String(id), compression: 'SNAPPY' })));
   });
 
+  it('keeps strings exact whether ASCII, long, or turning non-ASCII part way', async () => {
+    const texts = ['', 'plain', 'x'.repeat(65), `${'y'.repeat(70)}é`, 'abc🍣def', 'ascii then かな', '\u007f\u0080'];
+    const rows = texts.map((text, i) => ({ message_id: `m${i}`, text }));
+
+    const file = await writeParquet(rows, 1_000);
+
+    const read = await readWithDuckDb(file, "SELECT text FROM '$FILE' ORDER BY message_id");
+    expect(read.map((row) => row.text)).toEqual(texts);
+  });
+
+  it('dictionary-encodes repeating strings and falls back to PLAIN mid row group, with exact values either way', async () => {
+    const senders = ['user', 'assistant', 'システム'];
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({
+      message_id: `m${String(i).padStart(4, '0')}`,
+      conversation_id: `c${i % 1_000}`,
+      sender: i % 5 === 0 ? undefined : senders[i % 3],
+      text: i % 997 === 0 ? `t${i}` : undefined,
+    }));
+
+    const file = await writeParquet(rows, 2_500);
+
+    const read = await readWithDuckDb(file, "SELECT message_id, conversation_id, sender, text FROM '$FILE'");
+    expect(read).toEqual(rows.map((row) => ({ ...row, sender: row.sender ?? null, text: row.text ?? null })));
+    const encodings = await readWithDuckDb(
+      file,
+      "SELECT path_in_schema AS col, encodings FROM parquet_metadata('$FILE') WHERE row_group_id = 0 ORDER BY column_id",
+    );
+    expect(encodings.slice(0, 4)).toEqual([
+      { col: 'message_id', encodings: 'PLAIN, RLE' },
+      { col: 'conversation_id', encodings: 'PLAIN_DICTIONARY, RLE' },
+      { col: 'sender', encodings: 'PLAIN_DICTIONARY, RLE' },
+      { col: 'text', encodings: 'PLAIN_DICTIONARY, RLE' },
+    ]);
+  });
+
   it('writes a valid file with no rows', async () => {
     const file = await writeParquet([], 1_000);
 
@@ -91,6 +127,36 @@ describe('a message item as a row', () => {
 
     expect(invalid).toBe(3);
     expect(row).toEqual({ extra: '{"_invalid":{"message_id":7,"created_at":"2025-13-45","tokens":2.5}}' });
+  });
+});
+
+describe('a created_at string as epoch milliseconds', () => {
+  const createdAt = (raw: string) => toMessageRow({ created_at: raw }, []).row.created_at;
+
+  it('agrees with Date.parse on any toISOString instant', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_000_000_000_000, max: 250_000_000_000_000 }), (ms) => {
+        const iso = new Date(ms).toISOString();
+        expect(createdAt(iso)).toBe(Date.parse(iso));
+      }),
+    );
+  });
+
+  it('agrees with Date.parse on odd but valid instants, and nulls the invalid ones', () => {
+    for (const raw of [
+      '2025-02-30T00:00:00.000Z',
+      '2025-08-10T24:00:00.000Z',
+      '2025-08-10T15:00Z',
+      '2025-08-10T15:00:00+09:00',
+    ])
+      expect(createdAt(raw)).toBe(Date.parse(raw));
+    for (const raw of [
+      '2025-08-10T15:00:60.000Z',
+      '2025-00-10T15:00:00.000Z',
+      '2025-08-10 15:00:00.000Z',
+      '２025-08-10T15:00:00.000Z',
+    ])
+      expect(createdAt(raw)).toBeUndefined();
   });
 });
 
