@@ -3,23 +3,15 @@ import { z } from 'zod';
 import { jstDateOffset } from '#shared/jst-time';
 import { batchPutMessages } from './batch-put-messages';
 import { demoMessages } from './demo-messages';
+import { tenantListSchema } from './settings';
 
 /** Yesterday and the day before (JST): the days the dev stage's first daily-parquet runs and backfills find data for. */
 export const DEPLOY_DEMO_DAYS = [-1, -2] as const;
 
 const envSchema = z.object({
   MESSAGES_TABLE: z.string().min(1, 'required: the DynamoDB messages table'),
-  /** Comma list with daily-parquet's default, so the seeded tenants are the ones the job reads. */
-  TENANT_ID: z
-    .string()
-    .default('default_tenant')
-    .transform((list) =>
-      list
-        .split(',')
-        .map((tenant) => tenant.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -')).min(1, 'at least one tenant')),
+  /** daily-parquet's own TENANT_ID parsing, so the seeded tenants are the ones the job reads. */
+  TENANT_ID: tenantListSchema,
 });
 
 export interface DemoSeedSettings {
