@@ -89,28 +89,36 @@ const importedNetwork = z
   );
 
 /** daily-parquet's source table and its optional Step Functions scale-out (docs/daily-parquet.md). */
-const dailyParquet = z.strictObject({
-  messagesTable: z
-    .discriminatedUnion('mode', [
-      /** The data stack creates `nightshift-<stage>-messages` (tenant_id + sk). */
-      z.strictObject({ mode: z.literal('create') }),
-      z.strictObject({
-        mode: z.literal('import'),
-        tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name'),
-        partitionKey: z.string().min(1).default('tenant_id'),
-        sortKey: z.string().min(1).default('sk'),
-      }),
-    ])
-    .prefault({ mode: 'create' }),
-  scaleOut: z
-    .strictObject({
-      /** The schedule starts a state machine (Distributed Map over tenants × time slices) instead of one invocation. */
-      enabled: z.boolean().default(false),
-      maxConcurrency: z.number().int().min(1).max(1000).default(10),
-      slicesPerDay: z.number().int().min(1).max(96).default(8),
-    })
-    .prefault({}),
-});
+const dailyParquet = z
+  .strictObject({
+    messagesTable: z
+      .discriminatedUnion('mode', [
+        /** The data stack creates `nightshift-<stage>-messages` (tenant_id + sk). */
+        z.strictObject({ mode: z.literal('create') }),
+        z.strictObject({
+          mode: z.literal('import'),
+          tableName: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name'),
+          partitionKey: z.string().min(1).default('tenant_id'),
+          sortKey: z.string().min(1).default('sk'),
+        }),
+      ])
+      .prefault({ mode: 'create' }),
+    scaleOut: z
+      .strictObject({
+        /** The schedule starts a state machine (Distributed Map over tenants × time slices) instead of one invocation. */
+        enabled: z.boolean().default(false),
+        maxConcurrency: z.number().int().min(1).max(1000).default(10),
+        slicesPerDay: z.number().int().min(1).max(96).default(8),
+      })
+      .prefault({}),
+    /** The data stack's deploy writes yesterday's and the day before's demo messages (JST) into the table it creates. */
+    demoMessages: z.boolean().default(false),
+  })
+  .refine((parquet) => !(parquet.demoMessages && parquet.messagesTable.mode === 'import'), {
+    path: ['demoMessages'],
+    message:
+      'demo messages are written only into a table the stack creates (messagesTable.mode "create"), never an imported one',
+  });
 
 export const configSchema = z.object({
   stage: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, 'lowercase letters and digits, 2-12 characters'),

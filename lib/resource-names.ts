@@ -25,3 +25,5 @@ export const analyticsBucketName = (stage: string, region: string) =>
 export const httpJobsTableName = (stage: string) => `nightshift-${stage}-http-jobs`;
 /** daily-parquet's source table when the data stack creates it (config dailyParquet.messagesTable). */
 export const messagesTableName = (stage: string) => `nightshift-${stage}-messages`;
+/** The function that writes demo messages into that table at deploy (config dailyParquet.demoMessages). */
+export const demoMessagesFunctionName = (stage: string) => `nightshift-${stage}-demo-messages`;

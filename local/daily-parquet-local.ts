@@ -1,7 +1,11 @@
 import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import cdkJson from '../cdk.json';
 import { MESSAGES_TABLE_KEYS } from '../contracts/analytics-messages';
+import { batchPutMessages } from '../lambdas/daily-parquet/batch-put-messages';
+import { seedDemoDays } from '../lambdas/daily-parquet/seed-demo-messages';
+
+export { type MessageItem, messageItem } from '../lambdas/daily-parquet/demo-messages';
 
 /**
  * The messages table of daily-parquet for local mode and tests, with the key layout the dev stage
@@ -41,76 +45,23 @@ export async function createMessagesTable(client: DynamoDBClient, tableName: str
   }
 }
 
-export interface MessageItem {
-  tenant_id: string;
-  sk: string;
-  message_id: string;
-  created_at: string;
-  [attribute: string]: unknown;
-}
-
-/** An item in the table's layout; `fields` may add or override any attribute (wrong types included). */
-export function messageItem(
-  tenant: string,
-  createdAt: string,
-  messageId: string,
-  fields: Record<string, unknown> = {},
-): MessageItem {
-  return {
-    tenant_id: tenant,
-    sk: `${createdAt}#${messageId}`,
-    message_id: messageId,
-    created_at: createdAt,
-    ...fields,
-  };
-}
-
 /** BatchWrite in chunks of 25 (DynamoDB's limit), retrying unprocessed items. */
-export async function putMessages(client: DynamoDBClient, tableName: string, items: readonly object[]): Promise<void> {
-  const documents = DynamoDBDocumentClient.from(client);
-  for (let start = 0; start < items.length; start += 25) {
-    let requests = items
-      .slice(start, start + 25)
-      .map((Item) => ({ PutRequest: { Item: Item as Record<string, unknown> } }));
-    while (requests.length > 0) {
-      const result = await documents.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-      requests = (result.UnprocessedItems?.[tableName] ?? []) as typeof requests;
-    }
-  }
+export function putMessages(client: DynamoDBClient, tableName: string, items: readonly object[]): Promise<void> {
+  return batchPutMessages(DynamoDBDocumentClient.from(client), tableName, items);
 }
 
-const SENDERS = ['user', 'assistant'] as const;
-const TEXTS = [
-  'こんにちは、予約の確認をお願いします',
-  '承知しました。確認いたします 👍',
-  '明日の天気は？',
-  'Thanks! 🎉',
-];
+/** Local mode's demo days: the last three whole JST days (yesterday is what the 2:00 run writes). */
+const LOCAL_DEMO_DAYS = [-1, -2, -3];
 
-/** Creates the table and, when it was empty, 48 demo messages per tenant over each of the last three JST days. */
+/** Creates the table and, when it was new, the demo messages (48 per tenant and day) of the last three JST days. */
 export async function seedDemoMessages(
   client: DynamoDBClient,
   tableName: string,
   tenants: readonly string[],
+  now = new Date(),
 ): Promise<number> {
   const created = await createMessagesTable(client, tableName);
   if (!created) return 0;
-  const items: MessageItem[] = [];
-  const now = Date.now();
-  for (const tenant of tenants) {
-    for (let i = 0; i < 48 * 3; i += 1) {
-      const createdAt = new Date(now - (i + 1) * 30 * 60 * 1000).toISOString();
-      items.push(
-        messageItem(tenant, createdAt, `${tenant}-demo-${i}`, {
-          conversation_id: `${tenant}-conv-${Math.floor(i / 6)}`,
-          sender: SENDERS[i % 2],
-          text: TEXTS[i % TEXTS.length],
-          tokens: 10 + (i % 37),
-          metadata: { channel: i % 3 === 0 ? 'web' : 'line' },
-        }),
-      );
-    }
-  }
-  await putMessages(client, tableName, items);
-  return items.length;
+  const result = await seedDemoDays(DynamoDBDocumentClient.from(client), { tableName, tenants }, now, LOCAL_DEMO_DAYS);
+  return result.items;
 }

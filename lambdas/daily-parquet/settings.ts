@@ -8,6 +8,18 @@ import { z } from 'zod';
 
 const tenantId = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and -');
 
+/** `TENANT_ID`: the original daily batch's comma list, default `default_tenant` (the demo seeder reads it too). */
+export const tenantListSchema = z
+  .string()
+  .default('default_tenant')
+  .transform((list) =>
+    list
+      .split(',')
+      .map((tenant) => tenant.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(tenantId).min(1, 'at least one tenant'));
+
 const jobSettingsSchema = z.strictObject({
   /** Tenants written at the same time. */
   tenantConcurrency: z.number().int().min(1).max(32).optional(),
@@ -26,17 +38,7 @@ const envSchema = z.object({
   ANALYTICS_BUCKET: z.string().min(1, 'required: the S3 bucket for the Parquet files'),
   MESSAGES_PARTITION_KEY: z.string().min(1).default('tenant_id'),
   MESSAGES_SORT_KEY: z.string().min(1).default('sk'),
-  /** The original daily batch's comma list. */
-  TENANT_ID: z
-    .string()
-    .default('default_tenant')
-    .transform((list) =>
-      list
-        .split(',')
-        .map((tenant) => tenant.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(tenantId).min(1, 'at least one tenant')),
+  TENANT_ID: tenantListSchema,
   TARGET_DATE_OFFSET: z
     .string()
     .regex(/^-?\d+$/, 'a whole number of days, e.g. -1')

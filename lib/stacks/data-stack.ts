@@ -10,8 +10,15 @@ import { MESSAGES_STAGING_PREFIX, MESSAGES_TABLE_KEYS } from '../../contracts/an
 import type { NightshiftConfig } from '../config';
 import type { AlarmFactory } from '../constructs/alarm-factory';
 import { DatabaseAlarms } from '../constructs/database-alarms';
+import { DemoMessages } from '../constructs/demo-messages';
 import { MessagesAnalytics } from '../constructs/messages-analytics';
-import { analyticsBucketName, httpJobsTableName, jobStatusTableName, messagesTableName } from '../resource-names';
+import {
+  analyticsBucketName,
+  demoMessagesFunctionName,
+  httpJobsTableName,
+  jobStatusTableName,
+  messagesTableName,
+} from '../resource-names';
 import { HTTP_JOBS_TABLE, JOB_STATUS_TABLE } from '../tables';
 
 export interface DataStackProps extends StackProps {
@@ -128,6 +135,15 @@ export class DataStack extends Stack {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: protect,
         removalPolicy,
+      });
+    }
+    if (this.messagesTable && props.config.dailyParquet.demoMessages) {
+      new DemoMessages(this, 'DemoMessages', {
+        functionName: demoMessagesFunctionName(props.config.stage),
+        table: this.messagesTable,
+        tenants: props.config.tenants,
+        logRetentionDays: props.config.logRetentionDays,
+        retainLogs: protect,
       });
     }
     this.messagesAnalytics = new MessagesAnalytics(this, 'MessagesAnalytics', {
