@@ -1,9 +1,10 @@
-import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import cdkJson from '../cdk.json';
 import { MESSAGES_TABLE_KEYS } from '../contracts/analytics-messages';
 import { batchPutMessages } from '../lambdas/daily-parquet/batch-put-messages';
 import { seedDemoDays } from '../lambdas/daily-parquet/seed-demo-messages';
+import { createKeyedTable } from './job-status-table';
 
 export { type MessageItem, messageItem } from '../lambdas/daily-parquet/demo-messages';
 
@@ -22,27 +23,7 @@ export function localTenants(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Creates the table unless it exists; returns whether it was created now. */
 export async function createMessagesTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
-  const { partitionKey, sortKey } = MESSAGES_TABLE_KEYS;
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: partitionKey, AttributeType: 'S' },
-          { AttributeName: sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: partitionKey, KeyType: 'HASH' },
-          { AttributeName: sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ResourceInUseException) return false;
-    throw error;
-  }
+  return createKeyedTable(client, tableName, MESSAGES_TABLE_KEYS);
 }
 
 /** BatchWrite in chunks of 25 (DynamoDB's limit), retrying unprocessed items. */

@@ -6,12 +6,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { JOB_STATUS_TABLE } from '../lib/tables';
 
-/** A table with a string partition and sort key and one all-projected string-keyed index, as lib/tables.ts describes them. */
+/** A table with a string partition and sort key and at most one all-projected string-keyed index, as lib/tables.ts describes them. */
 export interface KeyedTableDefinition {
   partitionKey: string;
   sortKey: string;
-  timeToLiveAttribute: string;
-  index: { name: string; partitionKey: string; sortKey: string };
+  timeToLiveAttribute?: string;
+  index?: { name: string; partitionKey: string; sortKey: string };
 }
 
 /** Creates such a table (local mode, tests); an existing one is kept. Returns whether it was created now. */
@@ -29,31 +29,39 @@ export async function createKeyedTable(
         AttributeDefinitions: [
           { AttributeName: partitionKey, AttributeType: 'S' },
           { AttributeName: sortKey, AttributeType: 'S' },
-          { AttributeName: index.partitionKey, AttributeType: 'S' },
-          { AttributeName: index.sortKey, AttributeType: 'S' },
+          ...(index
+            ? [
+                { AttributeName: index.partitionKey, AttributeType: 'S' as const },
+                { AttributeName: index.sortKey, AttributeType: 'S' as const },
+              ]
+            : []),
         ],
         KeySchema: [
           { AttributeName: partitionKey, KeyType: 'HASH' },
           { AttributeName: sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: index.name,
-            KeySchema: [
-              { AttributeName: index.partitionKey, KeyType: 'HASH' },
-              { AttributeName: index.sortKey, KeyType: 'RANGE' },
-            ],
-            // As the data stack's TableV2 default: the status list reads whole rows from the index.
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
+        ...(index
+          ? {
+              GlobalSecondaryIndexes: [
+                {
+                  IndexName: index.name,
+                  KeySchema: [
+                    { AttributeName: index.partitionKey, KeyType: 'HASH' },
+                    { AttributeName: index.sortKey, KeyType: 'RANGE' },
+                  ],
+                  // As the data stack's TableV2 default: the status list reads whole rows from the index.
+                  Projection: { ProjectionType: 'ALL' },
+                },
+              ],
+            }
+          : {}),
       }),
     );
   } catch (error) {
     if (error instanceof ResourceInUseException) return false;
     throw error;
   }
-  await enableTimeToLive(client, tableName, timeToLiveAttribute);
+  if (timeToLiveAttribute) await enableTimeToLive(client, tableName, timeToLiveAttribute);
   return true;
 }
 
