@@ -22,7 +22,7 @@ echo "# cdk diff against $(git -C "$root" rev-parse --short "$base_ref") $base_n
 for stage in $stages; do
   echo
   echo "## stage \`$stage\`"
-  (cd "$root" && npx cdk synth --all -q --no-notices -c "stage=$stage" -o "$work/head/$stage" >/dev/null 2>"$work/head-$stage.log") || {
+  (cd "$root" && npx cdk synth -q --no-notices -c "stage=$stage" -o "$work/head/$stage" >/dev/null 2>"$work/head-$stage.log") || {
     echo '**This branch does not synthesize:**'
     echo '```'
     tail -n 30 "$work/head-$stage.log"
@@ -30,7 +30,7 @@ for stage in $stages; do
     exit 1
   }
   # A stage the base does not know yet (or cannot synthesize) is compared against empty templates.
-  (cd "$work/base" && npx cdk synth --all -q --no-notices -c "stage=$stage" -o "$work/base-out/$stage" >/dev/null 2>&1) ||
+  (cd "$work/base" && npx cdk synth -q --no-notices -c "stage=$stage" -o "$work/base-out/$stage" >/dev/null 2>&1) ||
     echo "_The base commit does not synthesize stage \`$stage\`: every stack shows as new._"
   for template in "$work/head/$stage"/*.template.json; do
     stack="$(basename "$template" .template.json)"
