@@ -39,9 +39,10 @@ export interface DatabaseEndpoint {
 }
 
 /**
- * The stateful stack: job-status table, analytics bucket, PostgreSQL (created or imported) and
- * the FTP target secret. In prod (protectData) everything here is retained and the stack is
- * termination-protected.
+ * The stateful stack: the job-status and HTTP-jobs tables, the analytics bucket with its Athena
+ * table and workgroup, daily-parquet's messages table (created, optionally with demo data, or
+ * imported), PostgreSQL (created or imported) and the FTP target secret. In prod (protectData)
+ * everything here is retained and the stack is termination-protected.
  */
 export class DataStack extends Stack {
   public readonly jobStatusTable: dynamodb.TableV2;
