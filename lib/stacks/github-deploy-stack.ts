@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
 import { acknowledge } from '../nag-acknowledgements';
-import { READ_TOKEN_TAG } from '../resource-names';
+import { READ_TOKEN_TAG, unhealthyAlarmName } from '../resource-names';
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 
@@ -73,7 +73,6 @@ export class GitHubDeployStack extends Stack {
     const stacks = arn('cloudformation', 'stack', `Nightshift-${stage}-*/*`, ArnFormat.SLASH_RESOURCE_NAME);
     // The read token's name is generated unless data is retained: found by its tags instead.
     const secrets = arn('secretsmanager', 'secret', '*');
-    const alarms = arn('cloudwatch', 'alarm', `nightshift-${stage}-*`);
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stacks] }));
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -88,7 +87,8 @@ export class GitHubDeployStack extends Stack {
         },
       }),
     );
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }));
+    // DescribeAlarms returns composite alarms (the pager alarm the smoke test reads) only to a permission on "*".
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
     if (props.smokeTestFunctionName) {
       this.role.addToPolicy(
         new iam.PolicyStatement({
@@ -111,8 +111,8 @@ export class GitHubDeployStack extends Stack {
     );
     acknowledge(
       this.role,
-      flat(`arn:<AWS::Partition>:cloudwatch:${region}:<AWS::AccountId>:alarm:nightshift-${stage}-*`),
-      "Reading the state of this stage's alarms, named nightshift-<stage>-*",
+      'IAM5[Resource::*]',
+      `cloudwatch:DescribeAlarms only (alarm states, read-only): it returns the composite alarm ${unhealthyAlarmName(stage)} the smoke test reads only when the permission is not resource-scoped (CloudWatch API reference, DescribeAlarms)`,
     );
   }
 }
