@@ -108,4 +108,11 @@ export interface KnownGap {
   readonly reason: string;
 }
 
-export const KNOWN_GAPS: readonly KnownGap[] = [];
+export const KNOWN_GAPS: readonly KnownGap[] = [
+  {
+    functions: ['db-migrate'],
+    action: 'kms:Decrypt',
+    reason:
+      'issue 17 A4: in import mode the migrations function cannot decrypt the database secret under its customer key; fixed on the deploy branch (the secret imported with its key)',
+  },
+];

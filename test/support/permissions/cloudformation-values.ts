@@ -15,7 +15,7 @@ export interface StackTemplate {
 export interface CloudFormationTemplate {
   Resources?: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
   Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
-  Parameters?: Record<string, { Default?: unknown }>;
+  Parameters?: Record<string, { Type?: string; Default?: unknown }>;
   Conditions?: Record<string, unknown>;
   Mappings?: Record<string, Record<string, Record<string, unknown>>>;
 }
@@ -162,6 +162,8 @@ export class CloudFormationValues {
     };
     if (name in pseudo) return pseudo[name];
     const parameter = stack.template.Parameters?.[name];
+    if (parameter?.Type?.startsWith('AWS::SSM::Parameter::Value'))
+      return this.ssmParameter(stack, name, parameter.Default);
     if (parameter) return parameter.Default ?? PARAMETER_STAND_IN;
     const resource = this.resource(stack, name);
     const props = resource.Properties ?? {};
@@ -183,6 +185,22 @@ export class CloudFormationValues {
       default:
         return named(NAME_PROPERTY[resource.Type] ?? '');
     }
+  }
+
+  /** A parameter CloudFormation reads from SSM at deploy: the value another stack of the stage writes there. */
+  private ssmParameter(stack: StackTemplate, name: string, parameterName: unknown): unknown {
+    for (const writer of this.stacks) {
+      for (const resource of Object.values(writer.template.Resources ?? {})) {
+        if (resource.Type !== 'AWS::SSM::Parameter') continue;
+        if (this.resolve(writer, resource.Properties?.Name) === parameterName) {
+          return this.resolve(writer, resource.Properties?.Value);
+        }
+      }
+    }
+    if (String(parameterName).startsWith('/cdk-bootstrap/')) return '20';
+    throw new Error(
+      `${stack.stackName}: parameter ${name} reads SSM ${parameterName}, which no stack of the stage writes`,
+    );
   }
 
   private getAtt(stack: StackTemplate, logicalId: string, attribute: string): unknown {
