@@ -9,11 +9,10 @@ import { EventBridgeJobScheduler } from '../../lambdas/http-scheduler/job-schedu
 import { type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
 
 /**
- * An interval job through the API onto EventBridge Scheduler (its client mocked): a rate() schedule
- * without StartDate fires at once, on every create and every update. Each CreateSchedule and
- * UpdateSchedule must carry the StartDate that makes AWS fire when next_run_time says.
+ * Jobs through the API onto EventBridge Scheduler (its client mocked), checked on what AWS receives:
+ * when the schedule starts, in which zone, and that a schedule that never fires is not created.
  */
-describe('HTTP interval jobs on EventBridge Scheduler', () => {
+describe('HTTP jobs on EventBridge Scheduler', () => {
   const schedulerClient = mockClient(SchedulerClient);
   let fixture: SchedulerFixture;
   const settings = {
@@ -53,7 +52,8 @@ describe('HTTP interval jobs on EventBridge Scheduler', () => {
   });
   afterEach(() => fixture.close());
 
-  it('starts one period after creation and after each resume, where next_run_time puts the run', async () => {
+  // A rate() schedule without StartDate fires at once, on every create and every update.
+  it('starts an interval job one period after creation and after each resume, where next_run_time puts the run', async () => {
     const created = await fixture.request('POST', '/jobs', {
       job_id: 'health',
       schedule_type: 'interval',
@@ -78,5 +78,45 @@ describe('HTTP interval jobs on EventBridge Scheduler', () => {
       // Resumed: counting starts again from the resume.
       expectedInput('ENABLED', '2025-09-02T05:31:30Z'),
     ]);
+  });
+
+  it('refuses a cron that never fires with 400 naming cron, and creates nothing', async () => {
+    for (const cron of [
+      { month: '2', day: '30' },
+      { month: '4', day: '31', hour: '9' },
+    ]) {
+      const response = await fixture.request('POST', '/jobs', {
+        schedule_type: 'cron',
+        cron,
+        target_url: 'https://example.com/run',
+      });
+
+      expect(response.status).toBe(400);
+      expect(response.json.error).toBe(
+        'cron: has no run within the next year (in Asia/Tokyo): it would never be called',
+      );
+    }
+    expect(schedulerClient.commandCalls(CreateScheduleCommand)).toEqual([]);
+    expect(await fixture.store.listJobs()).toEqual([]);
+  });
+
+  it('stores and schedules a time zone as the time-zone database spells it, whatever its letter case', async () => {
+    const created = await fixture.request('POST', '/jobs', {
+      job_id: 'tokyo',
+      schedule_type: 'cron',
+      cron: { hour: '10', minute: '30' },
+      timezone: 'asia/tokyo',
+      target_url: 'https://example.com/run',
+    });
+    expect(created.status).toBe(201);
+
+    expect((await fixture.request('GET', '/jobs/tokyo')).json.timezone).toBe('Asia/Tokyo');
+    expect((await fixture.store.getJob('tokyo'))?.plan.timezone).toBe('Asia/Tokyo');
+    expect(schedulerClient.commandCalls(CreateScheduleCommand)[0].args[0].input.ScheduleExpressionTimezone).toBe(
+      'Asia/Tokyo',
+    );
+    // The watchdog's expectation of the job too.
+    const expectations = await fixture.statusStore.expectations.list();
+    expect(expectations.map((expectation) => expectation.timezone)).toEqual(['Asia/Tokyo']);
   });
 });
