@@ -15,6 +15,8 @@ export interface Cleaned<T> {
 /** Video, channel and playlist ids as the API issues them (video ids are 11 of these characters). */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** Node's native check (ES2024, in Node 20; the ES2023 lib this project compiles against lacks its type). */
+const isWellFormed = (text: string) => (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const BIGINT_MAX = 9_223_372_036_854_775_807n;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/i;
@@ -37,6 +39,7 @@ export function cleanId(value: unknown): Cleaned<string | null> {
 export function cleanText(value: unknown): Cleaned<string | null> {
   if (absent(value)) return { value: null, cleaned: false };
   if (typeof value !== 'string') return { value: null, cleaned: true };
+  if (!value.includes('\u0000') && isWellFormed(value)) return { value, cleaned: false };
   const text = value.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\uFFFD');
   return { value: text, cleaned: text !== value };
 }
@@ -59,12 +62,14 @@ const leapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year 
 const daysIn = (year: number, month: number) => (month === 2 && leapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]);
 
 /**
- * An instant such as `2024-01-01T12:00:00Z`, written back in UTC so PostgreSQL reads it exactly.
+ * An instant such as `2024-01-01T12:00:00Z` (the API's form, kept as is) or with an offset or more
+ * than millisecond digits (rewritten in UTC), so PostgreSQL reads it exactly and within its years.
  * A string that is not RFC 3339, or names a day or time that does not exist (Feb 30, 24:00), is NULL.
  */
 export function cleanTimestamp(value: unknown): Cleaned<string | null> {
   if (absent(value)) return { value: null, cleaned: false };
-  const match = typeof value === 'string' ? RFC3339.exec(value) : null;
+  const text = typeof value === 'string' ? value : '';
+  const match = RFC3339.exec(text);
   if (!match) return { value: null, cleaned: true };
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
   const [offsetHours, offsetMinutes] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
@@ -78,7 +83,9 @@ export function cleanTimestamp(value: unknown): Cleaned<string | null> {
     second <= 59 &&
     offsetHours <= 23 &&
     offsetMinutes <= 59;
-  const ms = real ? Date.parse(value as string) : Number.NaN;
+  const ms = real ? Date.parse(text) : Number.NaN;
   if (!(ms >= EARLIEST_MS && ms <= LATEST_MS)) return { value: null, cleaned: true };
-  return { value: new Date(ms).toISOString(), cleaned: false };
+  // The API's own form (UTC, milliseconds at most) goes through as is; others are rewritten in UTC.
+  const utc = match[8] === 'Z' && text[10] === 'T' && (match[7] ?? '').length <= 4;
+  return { value: utc ? text : new Date(ms).toISOString(), cleaned: false };
 }

@@ -73,7 +73,8 @@ describe('youtube-sync row builder against PostgreSQL', () => {
             video_id: sent?.id,
             title: sent?.title,
             view_count: sent?.view_count,
-            published_at: sent?.published_at,
+            // Compared as instants: the row may carry the API's form or a UTC rewrite of it.
+            published_at: sent?.published_at ? new Date(sent.published_at).toISOString() : null,
           });
         }
       }),
