@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../../lib/constructs/nightshift-function';
 import { KNOWN_GAPS, NOT_CALLED, UNUSED_GRANTS } from '../support/permissions/acknowledged';
 import type { CloudFormationValues } from '../support/permissions/cloudformation-values';
 import { HELPERS, MODULE_CALLS, NEVER_SENT } from '../support/permissions/code-calls';
-import type { DeployedFunction } from '../support/permissions/deployed-principals';
+import type { DeployedFunction, PolicyDocument } from '../support/permissions/deployed-principals';
 import { actionMatches, type PolicyEvaluator } from '../support/permissions/evaluate-calls';
 import { type BundleContents, bundleEntries } from '../support/permissions/function-bundles';
 import { callImportsOf } from '../support/permissions/sdk-actions';
@@ -189,14 +189,16 @@ describe.each(STAGE_NAMES)('the %s stage', (stageName) => {
       Object.entries(stack.template.Resources ?? {})
         .filter(([, resource]) => resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::Role')
         .flatMap(([logicalId, resource]) => {
-          const props = values.resolve(stack, resource.Properties ?? {}) as Record<string, any>;
-          const documents = [props.PolicyDocument, ...(props.Policies ?? []).map((p: any) => p.PolicyDocument)];
+          const props = values.resolve(stack, resource.Properties ?? {}) as {
+            PolicyDocument?: PolicyDocument;
+            Policies?: Array<{ PolicyDocument: PolicyDocument }>;
+          };
+          const documents = [props.PolicyDocument, ...(props.Policies ?? []).map((inline) => inline.PolicyDocument)];
           return documents
-            .filter(Boolean)
-            .flatMap((document) => document.Statement as Array<Record<string, any>>)
+            .flatMap((document) => document?.Statement ?? [])
             .filter((statement) => statement.Effect === 'Allow')
             .filter((statement) =>
-              [statement.Action].flat().some((action: string) => actionMatches(action, 'iam:PassRole')),
+              [statement.Action ?? []].flat().some((action) => actionMatches(action, 'iam:PassRole')),
             )
             .filter((statement) => !statement.Condition?.StringEquals?.['iam:PassedToService'])
             .map(() => `${stack.stackName}/${logicalId}`);

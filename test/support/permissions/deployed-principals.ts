@@ -35,6 +35,16 @@ export interface PolicyStatement {
   Sid?: string;
 }
 
+/** The resolved properties of an AWS::Lambda::Function this file reads. */
+interface FunctionProperties {
+  FunctionName?: string;
+  Environment?: { Variables?: Record<string, string> };
+  LoggingConfig?: { LogGroup?: string };
+  TracingConfig?: { Mode?: string };
+  VpcConfig?: unknown;
+  DeadLetterConfig?: { TargetArn?: string };
+}
+
 export interface DeployedFunction {
   readonly stack: StackTemplate;
   readonly logicalId: string;
@@ -62,7 +72,7 @@ export function deployedFunctions(values: CloudFormationValues, app: IConstruct)
     Object.entries(stack.template.Resources ?? {})
       .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
       .map(([logicalId, resource]) => {
-        const props = values.resolve(stack, resource.Properties ?? {}) as Record<string, any>;
+        const props = values.resolve(stack, resource.Properties ?? {}) as FunctionProperties;
         const role = resource.Properties?.Role as { 'Fn::GetAtt'?: [string, string] } | undefined;
         const roleLogicalId = role?.['Fn::GetAtt']?.[0];
         if (!roleLogicalId) throw new Error(`${stack.stackName}/${logicalId}: its role is not one of the stage's`);
@@ -83,7 +93,10 @@ export function deployedFunctions(values: CloudFormationValues, app: IConstruct)
 
 export function deployedRole(values: CloudFormationValues, stack: StackTemplate, logicalId: string): DeployedRole {
   const resources = stack.template.Resources ?? {};
-  const role = values.resolve(stack, resources[logicalId]?.Properties ?? {}) as Record<string, any>;
+  const role = values.resolve(stack, resources[logicalId]?.Properties ?? {}) as {
+    Policies?: Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>;
+    ManagedPolicyArns?: string[];
+  };
   const attached = Object.entries(resources)
     .filter(([, resource]) => ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(resource.Type))
     .filter(([, resource]) =>
@@ -99,13 +112,13 @@ export function deployedRole(values: CloudFormationValues, stack: StackTemplate,
     name: values.resolveString(stack, { Ref: logicalId }),
     arn: values.resolveString(stack, { 'Fn::GetAtt': [logicalId, 'Arn'] }),
     policies: [
-      ...((role.Policies ?? []) as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>).map((inline) => ({
+      ...(role.Policies ?? []).map((inline) => ({
         name: inline.PolicyName,
         policy: inline.PolicyDocument,
       })),
       ...attached,
     ],
-    managedPolicyArns: (role.ManagedPolicyArns ?? []) as string[],
+    managedPolicyArns: role.ManagedPolicyArns ?? [],
   };
 }
 
@@ -114,7 +127,7 @@ function platformCalls(
   values: CloudFormationValues,
   stack: StackTemplate,
   logicalId: string,
-  props: Record<string, any>,
+  props: FunctionProperties,
 ): Target[] {
   const arn = (service: string, resource: string) => `arn:aws:${service}:${stack.region}:${values.account}:${resource}`;
   const calls: Target[] = [];
@@ -142,11 +155,15 @@ function platformCalls(
     .filter((resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig')
     .filter((resource) => (resource.Properties?.FunctionName as { Ref?: string })?.Ref === logicalId)
     .flatMap((resource) => {
-      const config = values.resolve(stack, resource.Properties?.DestinationConfig ?? {}) as Record<string, any>;
+      const config = values.resolve(stack, resource.Properties?.DestinationConfig ?? {}) as {
+        OnFailure?: { Destination?: string };
+        OnSuccess?: { Destination?: string };
+      };
       return [config.OnFailure?.Destination, config.OnSuccess?.Destination].filter(Boolean) as string[];
     });
-  for (const destination of [...destinations, props.DeadLetterConfig?.TargetArn].filter(Boolean)) {
-    if (!String(destination).startsWith('arn:aws:sqs:')) throw new Error(`destination ${destination} is not modelled`);
+  const deadLetter = props.DeadLetterConfig?.TargetArn;
+  for (const destination of deadLetter ? [...destinations, deadLetter] : destinations) {
+    if (!destination.startsWith('arn:aws:sqs:')) throw new Error(`destination ${destination} is not modelled`);
     calls.push({ action: 'sqs:SendMessage', resource: destination });
   }
   return calls;

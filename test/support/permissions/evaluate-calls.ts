@@ -23,6 +23,17 @@ export interface ImportedSecretKey {
   readonly keyArn: string;
 }
 
+/** The resolved properties of the resources that carry policies, keys or tags. */
+interface ResourcePolicyProperties {
+  Bucket?: string;
+  Topics?: string[];
+  Queues?: string[];
+  PolicyDocument?: PolicyDocument;
+  KeyPolicy?: PolicyDocument;
+  KmsKeyId?: string;
+  Tags?: Array<{ Key: string; Value: string }>;
+}
+
 export class PolicyEvaluator {
   private readonly resourcePolicies = new Map<string, PolicyDocument>();
   private readonly secretKeys = new Map<string, string>();
@@ -34,23 +45,27 @@ export class PolicyEvaluator {
   ) {
     for (const stack of values.all) {
       for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
-        const props = () => values.resolve(stack, resource.Properties ?? {}) as Record<string, any>;
+        const props = () => values.resolve(stack, resource.Properties ?? {}) as ResourcePolicyProperties;
         const arnOf = () => values.resolveString(stack, { 'Fn::GetAtt': [logicalId, 'Arn'] });
         if (resource.Type === 'AWS::S3::BucketPolicy') {
-          this.resourcePolicies.set(`arn:aws:s3:::${props().Bucket}`, props().PolicyDocument);
+          this.resourcePolicies.set(`arn:aws:s3:::${props().Bucket}`, props().PolicyDocument as PolicyDocument);
         } else if (resource.Type === 'AWS::SNS::TopicPolicy') {
-          for (const topic of props().Topics as string[]) this.resourcePolicies.set(topic, props().PolicyDocument);
+          for (const topic of props().Topics ?? [])
+            this.resourcePolicies.set(topic, props().PolicyDocument as PolicyDocument);
         } else if (resource.Type === 'AWS::SQS::QueuePolicy') {
-          for (const url of props().Queues as string[]) {
+          for (const url of props().Queues ?? []) {
             const [, region, account, name] = /^https:\/\/sqs\.([^.]+)\.amazonaws\.com\/(\d+)\/(.+)$/.exec(url) ?? [];
-            this.resourcePolicies.set(`arn:aws:sqs:${region}:${account}:${name}`, props().PolicyDocument);
+            this.resourcePolicies.set(
+              `arn:aws:sqs:${region}:${account}:${name}`,
+              props().PolicyDocument as PolicyDocument,
+            );
           }
         } else if (resource.Type === 'AWS::KMS::Key') {
-          this.resourcePolicies.set(arnOf(), props().KeyPolicy);
+          this.resourcePolicies.set(arnOf(), props().KeyPolicy as PolicyDocument);
         } else if (resource.Type === 'AWS::SecretsManager::Secret') {
           const arn = arnOf();
           if (props().KmsKeyId) this.secretKeys.set(arn, this.keyArn(String(props().KmsKeyId), stack.region));
-          const tags = (props().Tags ?? []) as Array<{ Key: string; Value: string }>;
+          const tags = props().Tags ?? [];
           this.tags.set(arn, Object.fromEntries(tags.map((tag) => [tag.Key, tag.Value])));
         }
       }
