@@ -166,11 +166,15 @@ describe.each(STAGE_NAMES)('the %s stage', (stageName) => {
   });
 
   it('grants no principal an action none of its calls uses, beyond the acknowledged ones', () => {
-    const acknowledged = (id: string, action: string) =>
-      UNUSED_GRANTS.some(
-        (grant) =>
-          (grant.functions === 'every function' || grant.functions.includes(id)) && actionMatches(grant.action, action),
+    const used = new Set<(typeof UNUSED_GRANTS)[number]>();
+    const acknowledged = (id: string, action: string) => {
+      const grant = UNUSED_GRANTS.find(
+        (entry) =>
+          (entry.functions === 'every function' || entry.functions.includes(id)) && actionMatches(entry.action, action),
       );
+      if (grant) used.add(grant);
+      return Boolean(grant);
+    };
     const unused = principals.flatMap((principal) =>
       principal.role.policies.flatMap(({ name, policy }) =>
         policy.Statement.filter((statement) => statement.Effect === 'Allow')
@@ -181,6 +185,21 @@ describe.each(STAGE_NAMES)('the %s stage', (stageName) => {
       ),
     );
     expect([...new Set(unused)]).toEqual([]);
+    // Every acknowledgement still accepts something, where its functions exist.
+    const present = (functions: readonly string[] | 'every function') =>
+      functions === 'every function' || principals.some((principal) => functions.includes(principal.id));
+    const stale = UNUSED_GRANTS.filter((grant) => present(grant.functions) && !used.has(grant));
+    expect(stale.map((grant) => `${grant.action} (${grant.functions})`)).toEqual([]);
+  });
+
+  it('excuses with NOT_CALLED only calls the functions bundle, each entry still needed', () => {
+    const excusing = new Set(principals.flatMap((principal) => [...principal.excusedBy]));
+    const stale = NOT_CALLED.filter(
+      (entry) => principals.some((principal) => entry.functions.includes(principal.id)) && !excusing.has(entry),
+    );
+    expect(stale.map((entry) => `${entry.file} ${entry.calls.join(', ')} for ${entry.functions.join(', ')}`)).toEqual(
+      [],
+    );
     expect(NOT_CALLED.filter((entry) => entry.calls.some((call) => !MODULE_CALLS[entry.file]?.[call]))).toEqual([]);
   });
 

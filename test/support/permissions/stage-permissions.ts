@@ -7,7 +7,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../../../lib/constructs/nightshift-function';
 import { JOBS } from '../../../lib/jobs';
 import type { SynthesizedStage } from '../stage-apps';
-import { NOT_CALLED } from './acknowledged';
+import { NOT_CALLED, type NotCalledBy } from './acknowledged';
 import { CloudFormationValues, type StackTemplate } from './cloudformation-values';
 import { type Caller, HELPERS, MODULE_CALLS, type Target } from './code-calls';
 import { deployWorkflowCalls } from './deploy-workflow';
@@ -25,6 +25,8 @@ export interface PrincipalCalls {
   readonly sessionName: string;
   readonly calls: readonly Call[];
   readonly decisions: ReadonlyArray<Evaluated & { source: string }>;
+  /** The NOT_CALLED entries that excused a call of this principal. */
+  readonly excusedBy: ReadonlySet<NotCalledBy>;
 }
 
 export function stageValues(stage: SynthesizedStage): CloudFormationValues {
@@ -61,7 +63,7 @@ const sourceOf = (file: string) => {
 };
 
 /** The AWS calls a bundle's code makes for `caller`, from the files in it and MODULE_CALLS. */
-export function codeCalls(bundle: BundleContents, caller: Caller): Call[] {
+export function codeCalls(bundle: BundleContents, caller: Caller, excusedBy?: Set<NotCalledBy>): Call[] {
   const calls: Call[] = [];
   for (const file of bundle.sourceFiles) {
     if (file in HELPERS) continue;
@@ -69,10 +71,13 @@ export function codeCalls(bundle: BundleContents, caller: Caller): Call[] {
       const kept = imported.commands.filter((command) => bundle.sdkCommands.includes(command));
       // A call whose command esbuild dropped (its code path is not in this bundle) is never made.
       if (kept.length === 0) continue;
-      const excused = NOT_CALLED.some(
+      const excused = NOT_CALLED.find(
         (entry) => entry.functions.includes(caller.id) && entry.file === file && entry.calls.includes(imported.name),
       );
-      if (excused) continue;
+      if (excused) {
+        excusedBy?.add(excused);
+        continue;
+      }
       const targets = MODULE_CALLS[file]?.[imported.name];
       if (!targets) throw new Error(`${file} imports ${imported.name}, which MODULE_CALLS does not place`);
       const actions = [...new Set(kept.flatMap(actionsOfCommand))];
@@ -107,11 +112,12 @@ export async function evaluateFunction(
   evaluator: PolicyEvaluator,
 ): Promise<PrincipalCalls> {
   const caller = callerOf(stage, fn);
+  const excusedBy = new Set<NotCalledBy>();
   const calls = [
     ...fn.platformCalls.map((call) => ({ ...call, action: call.action as string, source: 'Lambda service' })),
-    ...codeCalls(bundle, caller),
+    ...codeCalls(bundle, caller, excusedBy),
   ];
-  return evaluatePrincipal(caller.id, fn.role, fn.name, calls, evaluator);
+  return evaluatePrincipal(caller.id, fn.role, fn.name, calls, evaluator, excusedBy);
 }
 
 /** The GitHub deploy role: the deploy workflow's own calls and those of the ops commands it runs. */
@@ -163,6 +169,7 @@ async function evaluatePrincipal(
   sessionName: string,
   calls: readonly Call[],
   evaluator: PolicyEvaluator,
+  excusedBy: ReadonlySet<NotCalledBy> = new Set(),
 ): Promise<PrincipalCalls> {
   const withImplied = dedupe([
     ...calls,
@@ -173,7 +180,7 @@ async function evaluatePrincipal(
   const decisions = await Promise.all(
     withImplied.map(async (call) => ({ ...(await evaluator.evaluate(role, sessionName, call)), source: call.source })),
   );
-  return { id, role, sessionName, calls: withImplied, decisions };
+  return { id, role, sessionName, calls: withImplied, decisions, excusedBy };
 }
 
 function dedupe<T extends Target & { action: string }>(calls: readonly T[]): T[] {
