@@ -2,7 +2,7 @@ import { Arn, ArnFormat, Aws, CfnOutput, Duration, Stack, type StackProps } from
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
-import { acknowledge } from '../nag-acknowledgements';
+import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { READ_TOKEN_TAG } from '../resource-names';
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
@@ -53,9 +53,9 @@ export class GitHubDeployStack extends Stack {
     });
     const bootstrapRoles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-*-${Aws.ACCOUNT_ID}-${this.region}`;
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [bootstrapRoles] }));
-    acknowledge(
+    acknowledgeWildcardResource(
       this.role,
-      `IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-hnb659fds-*-<AWS::AccountId>-${this.region}]`,
+      bootstrapRoles,
       'The CDK bootstrap roles (deploy, file publishing, lookup) of this account and region; CDK picks one per step',
     );
     this.allowSmokeTest(props);
@@ -97,21 +97,19 @@ export class GitHubDeployStack extends Stack {
         }),
       );
     }
-    const region = this.region;
-    const flat = (resource: string) => `IAM5[Resource::${resource}]`;
-    acknowledge(
+    acknowledgeWildcardResource(
       this.role,
-      flat(`arn:<AWS::Partition>:cloudformation:${region}:<AWS::AccountId>:stack/Nightshift-${stage}-*/*`),
+      stacks,
       "Describing this stage's stacks (outputs for the smoke test and the kept alarm e-mail); stack ids end in a random suffix",
     );
-    acknowledge(
+    acknowledgeWildcardResource(
       this.role,
-      flat(`arn:<AWS::Partition>:secretsmanager:${region}:<AWS::AccountId>:secret:*`),
+      secrets,
       "Only secrets tagged as this stage's job read token (condition on the project, stage and secret tags)",
     );
-    acknowledge(
+    acknowledgeWildcardResource(
       this.role,
-      flat(`arn:<AWS::Partition>:cloudwatch:${region}:<AWS::AccountId>:alarm:nightshift-${stage}-*`),
+      alarms,
       "Reading the state of this stage's alarms, named nightshift-<stage>-*",
     );
   }

@@ -1,4 +1,4 @@
-import { Annotations, CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnParameter, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -34,8 +34,21 @@ export class NetworkStack extends Stack {
     });
   }
 
+  /**
+   * With a concrete account and region CDK would look the AZs up (credentials at synth, a
+   * cdk.context.json to commit): they come from config, or from Fn::GetAZs at deploy.
+   */
+  override get availabilityZones(): string[] {
+    const { network } = this.config;
+    if (network.mode === 'create' && network.availabilityZones) return [...network.availabilityZones];
+    return [0, 1].map((index) => Fn.select(index, Fn.getAzs()));
+  }
+
+  private readonly config: NightshiftConfig;
+
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
+    this.config = props.config;
     const { network } = props.config;
     if (network.mode === 'import') {
       this.vpc = importVpc(this, network);
