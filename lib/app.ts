@@ -35,12 +35,10 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
     config,
     jobs,
     vpc: network.vpc,
-    database: data.database,
-    databaseClientSecurityGroup: data.databaseClientSecurityGroup,
     alarmTopic: monitoring.alarmTopic,
     alarms,
   });
-  jobsStack.addStackDependency(data, 'the jobs use its table, bucket and database by name');
+  jobsStack.addStackDependency(data, 'the jobs use its table, bucket, database and security group by name');
   const api = new ApiStack(app, `${prefix}-Api`, { env, config, jobs, alarmTopic: monitoring.alarmTopic, alarms });
   // By name, so the dashboard shows every stack's alarms (monitor, API, database) without cross-stack references.
   jobsStack.dashboard.showAlarms(alarms.created.map((alarm) => alarm.fullName));

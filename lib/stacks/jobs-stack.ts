@@ -20,15 +20,13 @@ import { builtInExpectations } from '../expectations';
 import { functionNameFor, type JobSpec, scheduleGroupNameFor } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { analyticsBucketName, jobStatusTableName, messagesTableName } from '../resource-names';
-import type { DatabaseEndpoint } from './data-stack';
+import { type DatabaseEndpoint, databaseClientGroupIn, databaseEndpointIn } from './database-link';
 
 export interface JobsStackProps extends StackProps {
   readonly config: NightshiftConfig;
   /** The registry (lib/jobs.ts); tests pass their own. */
   readonly jobs: readonly JobSpec[];
   readonly vpc: ec2.IVpc;
-  readonly database: DatabaseEndpoint;
-  readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
   readonly alarmTopic: sns.ITopic;
   /** @default a factory for the stage and alarmTopic */
   readonly alarms?: AlarmFactory;
@@ -48,6 +46,9 @@ export class JobsStack extends Stack {
   /** Only when config.dailyParquet.scaleOut.enabled. */
   public dailyParquetScaleOut?: DailyParquetScaleOut;
   private readonly jobStatusTable: dynamodb.ITableV2;
+  /** Read from config or the data stack's SSM parameters, never through an export (database-link.ts). */
+  private readonly database: DatabaseEndpoint;
+  private readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
   private readonly analyticsBucket: s3.IBucket;
 
   constructor(
@@ -57,6 +58,8 @@ export class JobsStack extends Stack {
   ) {
     super(scope, id, props);
     const { config } = props;
+    this.database = databaseEndpointIn(this, config);
+    this.databaseClientSecurityGroup = databaseClientGroupIn(this, config);
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: scheduleGroupNameFor(config.stage),
       // Holds nothing the registry cannot recreate; kept, its fixed name would block the next deploy.
@@ -75,11 +78,11 @@ export class JobsStack extends Stack {
       this.migrations = new DatabaseMigrations(this, 'DatabaseMigrations', {
         functionName: functionNameFor(config.stage, 'db-migrate'),
         vpc: props.vpc,
-        securityGroups: [props.databaseClientSecurityGroup],
-        host: props.database.host,
-        port: props.database.port,
-        databaseName: props.database.databaseName,
-        secret: props.database.secret,
+        securityGroups: [this.databaseClientSecurityGroup],
+        host: this.database.host,
+        port: this.database.port,
+        databaseName: this.database.databaseName,
+        secret: this.database.secret,
         logRetentionDays: config.logRetentionDays,
         retainLogs: config.protectData,
       });
@@ -123,7 +126,7 @@ export class JobsStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       retainLogs: config.protectData,
       vpc: this.props.vpc,
-      securityGroups: [this.props.databaseClientSecurityGroup],
+      securityGroups: [this.databaseClientSecurityGroup],
       scheduleTarget: this.scaleOutTarget(spec),
       environment: {
         JOB_SETTINGS: JSON.stringify(config.jobSettings[spec.id] ?? {}),
@@ -178,18 +181,10 @@ export class JobsStack extends Stack {
     };
   }
 
+  /** The secret's grantRead covers its customer key too (kms:Decrypt via Secrets Manager), as for the migrations. */
   private bindDatabase(job: ScheduledJob): void {
-    const { database } = this.props;
+    const { database } = this;
     job.bindSecret(database.secret, 'DB_SECRET_ARN');
-    if (database.secretKmsKeyArn) {
-      job.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [database.secretKmsKeyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
-        }),
-      );
-    }
     job.fn.addEnvironment('DB_HOST', database.host);
     job.fn.addEnvironment('DB_PORT', database.port);
     job.fn.addEnvironment('DB_NAME', database.databaseName);

@@ -133,7 +133,8 @@ describe('jobs stack built from the registry', () => {
       [statement.Action].flat().includes('secretsmanager:GetSecretValue'),
     );
     const resources = JSON.stringify(secrets?.Resource);
-    expect(resources).toContain('DatabaseSecret');
+    // The admin secret the data stack published (database-link.ts), read through its SSM parameter.
+    expect(resources).toContain('SsmParameterValuenightshiftdevdatabasesecretarn');
     expect(resources).toContain(':secret:nightshift/dev/ftp-??????');
     expect(resources).toContain(':secret:nightshift/dev/ftp/*');
     expect(JSON.stringify(statementsOfJob('Jobsampleoutside'))).not.toContain('secretsmanager');

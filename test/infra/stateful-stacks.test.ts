@@ -134,20 +134,28 @@ describe('data stack with an imported database', () => {
     });
   });
 
-  it("lets the database jobs decrypt the secret's customer key, through Secrets Manager only", () => {
-    const policies = JSON.stringify(Template.fromStack(stacks.jobs).findResources('AWS::IAM::Policy'));
-    expect(policies).toContain(secretKmsKeyArn);
-    Template.fromStack(stacks.jobs).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'kms:Decrypt',
-            Resource: secretKmsKeyArn,
-            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
-          }),
-        ]),
-      },
-    });
+  it('lets every reader of the secret decrypt its customer key, through Secrets Manager only: the jobs and the migrations', () => {
+    const jobs = Template.fromStack(stacks.jobs);
+    const rolesOf = (functionName: string) =>
+      Object.values(jobs.findResources('AWS::Lambda::Function'))
+        .filter((fn) => fn.Properties.FunctionName === functionName)
+        .map((fn) => fn.Properties.Role['Fn::GetAtt'][0]);
+    const decryptors = Object.values(jobs.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        policy.Properties.PolicyDocument.Statement.some(
+          (statement: Record<string, unknown>) =>
+            statement.Action === 'kms:Decrypt' &&
+            statement.Resource === secretKmsKeyArn &&
+            JSON.stringify(statement.Condition) ===
+              JSON.stringify({ StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } }),
+        ),
+      )
+      .flatMap((policy) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref));
+
+    expect(decryptors).toEqual(
+      expect.arrayContaining([...rolesOf('nightshift-dev-db-migrate'), ...rolesOf('nightshift-dev-sample-job')]),
+    );
+    expect(rolesOf('nightshift-dev-db-migrate')).toHaveLength(1);
   });
 });
 
