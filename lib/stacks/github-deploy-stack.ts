@@ -7,6 +7,23 @@ import { READ_TOKEN_TAG } from '../resource-names';
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 
+/** The only branch that deploys. */
+export const DEPLOY_BRANCH = 'main';
+/** The reusable workflow whose job assumes the deploy role (deploy.yml calls it once per stage). */
+export const DEPLOY_WORKFLOW = '.github/workflows/deploy-stage.yml';
+/**
+ * Claims the repository's OIDC subject template must include (set once, docs/deploy.md). AWS can
+ * check only the `sub` claim of a GitHub token, and its default for a job with an environment,
+ * `repo:<owner>/<repo>:environment:<name>`, names no branch: any branch's run in that environment
+ * would do. With `job_workflow_ref` the subject also names the workflow file and its ref.
+ */
+export const OIDC_SUBJECT_CLAIMS = ['repo', 'context', 'job_workflow_ref'] as const;
+
+/** The `sub` of a token GitHub issues to deploy-stage.yml of main in the given environment, with OIDC_SUBJECT_CLAIMS. */
+export function deploySubject(repository: string, environment: string): string {
+  return `repo:${repository}:environment:${environment}:job_workflow_ref:${repository}/${DEPLOY_WORKFLOW}@refs/heads/${DEPLOY_BRANCH}`;
+}
+
 export interface GitHubDeployStackProps extends StackProps {
   readonly config: NightshiftConfig;
   readonly github: NonNullable<NightshiftConfig['github']>;
@@ -22,7 +39,7 @@ export const DEPLOY_SESSION = Duration.hours(3);
 
 /**
  * The role GitHub Actions assumes through OIDC to run `cdk deploy` (.github/workflows/deploy.yml):
- * no stored keys, only workflow runs of one repository in one GitHub environment, and no
+ * no stored keys, only deploy-stage.yml of main in one repository and one GitHub environment, and no
  * permission of its own beyond assuming the CDK bootstrap roles of this account and region and
  * what the smoke test after a deploy reads (stack outputs, the read token, alarm states, the watchdog).
  */
@@ -42,12 +59,12 @@ export class GitHubDeployStack extends Stack {
 
     this.role = new iam.Role(this, 'DeployRole', {
       roleName: `nightshift-${props.config.stage}-github-deploy`,
-      description: `cdk deploy of nightshift ${props.config.stage} from ${repository} (environment ${environment})`,
+      description: `cdk deploy of nightshift ${props.config.stage} from ${repository} ${DEPLOY_BRANCH} (environment ${environment})`,
       maxSessionDuration: DEPLOY_SESSION,
       assumedBy: new iam.WebIdentityPrincipal(providerArn, {
         StringEquals: {
           [`${GITHUB_ISSUER}:aud`]: 'sts.amazonaws.com',
-          [`${GITHUB_ISSUER}:sub`]: `repo:${repository}:environment:${environment}`,
+          [`${GITHUB_ISSUER}:sub`]: deploySubject(repository, environment),
         },
       }),
     });

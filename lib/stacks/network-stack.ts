@@ -7,6 +7,12 @@ import type { Construct } from 'constructs';
 import type { NetworkConfig, NightshiftConfig } from '../config';
 import { acknowledge } from '../nag-acknowledgements';
 
+/**
+ * The deploy parameter that names the fck-nat image when config pins none; deploy-stage.yml fills it
+ * from the GitHub environment variable NAT_INSTANCE_AMI_ID.
+ */
+export const NAT_IMAGE_PARAMETER = 'NatInstanceAmiId';
+
 export interface NetworkStackProps extends StackProps {
   readonly config: NightshiftConfig;
 }
@@ -28,7 +34,7 @@ export class NetworkStack extends Stack {
    * works (CI, review) and a deploy must name the image once; CloudFormation keeps it afterwards.
    */
   private natImageParameter(): CfnParameter {
-    return new CfnParameter(this, 'NatInstanceAmiId', {
+    return new CfnParameter(this, NAT_IMAGE_PARAMETER, {
       type: 'AWS::EC2::Image::Id',
       description: `fck-nat image (${FckNatInstanceProvider.AMI_NAME}, owner ${FckNatInstanceProvider.AMI_OWNER}); better: pin network.natInstanceAmiId in cdk.json`,
     });
