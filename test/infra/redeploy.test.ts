@@ -42,9 +42,7 @@ describe('destroy, then deploy the same stage again', () => {
         .map(([id, resource]) => `${stack.stackName}/${id} ${resource.Type}`),
     );
     // Kept on purpose: a deploy without alarmEmail must not unsubscribe on-call (nothing billed, no name to collide).
-    expect(kept).toEqual([
-      expect.stringMatching(/^Nightshift-dev-Monitoring\/AlarmTopic\w+ AWS::SNS::Subscription$/),
-    ]);
+    expect(kept).toEqual([expect.stringMatching(/^Nightshift-dev-Monitoring\/AlarmTopic\w+ AWS::SNS::Subscription$/)]);
   });
 
   it("keeps the alarm topic's key and the HTTP jobs' schedule group where data is protected", () => {
