@@ -2,6 +2,7 @@ import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
 import { AlarmFactory } from './constructs/alarm-factory';
 import { functionNameFor, type JobSpec } from './job-spec';
+import { ProviderLogGroups } from './provider-log-groups';
 import { RedeployCheck } from './redeploy-check';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
@@ -54,6 +55,7 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
       })
     : undefined;
   Aspects.of(app).add(new RedeployCheck(config.protectData));
+  Aspects.of(app).add(new ProviderLogGroups(config.logRetentionDays));
   Tags.of(app).add('project', 'nightshift');
   Tags.of(app).add('stage', config.stage);
   return { network, data, monitoring, jobs: jobsStack, api, githubDeploy, alarms };
