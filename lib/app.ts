@@ -1,7 +1,7 @@
 import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
 import { AlarmFactory } from './constructs/alarm-factory';
-import { functionNameFor, type JobSpec } from './job-spec';
+import { functionNameFor, type JobSpec, validateRegistry } from './job-spec';
 import { ProviderLogGroups } from './provider-log-groups';
 import { RedeployCheck } from './redeploy-check';
 import { ApiStack } from './stacks/api-stack';
@@ -25,6 +25,7 @@ export interface NightshiftStacks {
 
 /** All stacks of one stage, split by lifecycle: network · data (stateful) · monitoring · jobs · api. */
 export function buildNightshift(app: App, config: NightshiftConfig, jobs: readonly JobSpec[]): NightshiftStacks {
+  validateRegistry(jobs); // at synth, whatever registry is passed: a bad entry stops it naming the job
   const env = { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region };
   const prefix = `Nightshift-${config.stage}`;
   const network = new NetworkStack(app, `${prefix}-Network`, { env, config });

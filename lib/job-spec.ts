@@ -94,7 +94,17 @@ export function logGroupNameFor(stage: string, jobId: string): string {
 }
 
 /** nightshift functions that are not registry jobs; their names come from functionNameFor too. */
-export const SERVICE_FUNCTION_IDS = { jobMonitor: 'job-monitor', manualTrigger: 'manual-trigger' } as const;
+export const SERVICE_FUNCTION_IDS = {
+  jobMonitor: 'job-monitor',
+  manualTrigger: 'manual-trigger',
+  httpScheduler: 'http-scheduler',
+  databaseMigrations: 'db-migrate',
+  demoMessages: 'demo-messages',
+} as const;
+
+/** EventBridge Scheduler refuses a schedule name over 64 characters, or with other characters than these. */
+export const SCHEDULE_NAME_LIMIT = 64;
+const SCHEDULE_NAME_CHARACTERS = /^[0-9A-Za-z_.-]+$/;
 
 /** EventBridge Scheduler group holding every registry schedule of a stage. */
 export function scheduleGroupNameFor(stage: string): string {
@@ -135,6 +145,17 @@ export function validateRegistry(jobs: readonly JobSpec[]): void {
     for (const schedule of job.schedules) {
       const problem = cronProblem(schedule.cron);
       if (problem) problems.push(`job ${job.id}: schedule ${schedule.name}: ${problem}`);
+      const scheduleName = scheduleNameFor(job.id, schedule.name);
+      if (scheduleName.length > SCHEDULE_NAME_LIMIT) {
+        problems.push(
+          `job ${job.id}: schedule ${schedule.name}: its EventBridge Scheduler name "${scheduleName}" has ${scheduleName.length} characters, over the ${SCHEDULE_NAME_LIMIT} allowed; shorten the schedule name`,
+        );
+      }
+      if (!SCHEDULE_NAME_CHARACTERS.test(scheduleName)) {
+        problems.push(
+          `job ${job.id}: schedule "${schedule.name}": EventBridge Scheduler names allow letters, digits, "-", "_" and "." only`,
+        );
+      }
     }
     if (job.timeoutSeconds < 1 || job.timeoutSeconds > 900) problems.push(`job ${job.id}: timeoutSeconds 1-900`);
     if (job.memoryMb < 128 || job.memoryMb > 10240) problems.push(`job ${job.id}: memoryMb 128-10240`);

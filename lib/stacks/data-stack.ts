@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,6 +12,7 @@ import type { AlarmFactory } from '../constructs/alarm-factory';
 import { DatabaseAlarms } from '../constructs/database-alarms';
 import { DemoMessages } from '../constructs/demo-messages';
 import { MessagesAnalytics } from '../constructs/messages-analytics';
+import { SERVICE_FUNCTION_IDS } from '../job-spec';
 import {
   analyticsBucketName,
   demoMessagesFunctionName,
@@ -131,13 +132,14 @@ export class DataStack extends Stack {
       });
     }
     if (this.messagesTable && props.config.dailyParquet.demoMessages) {
-      new DemoMessages(this, 'DemoMessages', {
+      const demo = new DemoMessages(this, 'DemoMessages', {
         functionName: demoMessagesFunctionName(props.config.stage),
         table: this.messagesTable,
         tenants: props.config.tenants,
         logRetentionDays: props.config.logRetentionDays,
         retainLogs: protect,
       });
+      Tags.of(demo).add('component', SERVICE_FUNCTION_IDS.demoMessages);
     }
     this.messagesAnalytics = new MessagesAnalytics(this, 'MessagesAnalytics', {
       stage: props.config.stage,

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,7 +17,7 @@ import { ManualTrigger } from '../constructs/manual-trigger';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import { UnhealthyAlarm } from '../constructs/unhealthy-alarm';
 import { builtInExpectations } from '../expectations';
-import { functionNameFor, type JobSpec, scheduleGroupNameFor } from '../job-spec';
+import { functionNameFor, type JobSpec, SERVICE_FUNCTION_IDS, scheduleGroupNameFor } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { analyticsBucketName, jobStatusTableName, messagesTableName } from '../resource-names';
 import { type DatabaseEndpoint, databaseClientGroupIn, databaseEndpointIn } from './database-link';
@@ -76,7 +76,7 @@ export class JobsStack extends Stack {
     const databaseJobs = props.jobs.filter((spec) => (spec.secrets ?? []).includes('database'));
     if (databaseJobs.length > 0) {
       this.migrations = new DatabaseMigrations(this, 'DatabaseMigrations', {
-        functionName: functionNameFor(config.stage, 'db-migrate'),
+        functionName: functionNameFor(config.stage, SERVICE_FUNCTION_IDS.databaseMigrations),
         vpc: props.vpc,
         securityGroups: [this.databaseClientSecurityGroup],
         host: this.database.host,
@@ -86,6 +86,7 @@ export class JobsStack extends Stack {
         logRetentionDays: config.logRetentionDays,
         retainLogs: config.protectData,
       });
+      Tags.of(this.migrations).add('component', SERVICE_FUNCTION_IDS.databaseMigrations);
       // A job never runs against a schema older than its code.
       this.migrations.runBefore(...databaseJobs.map((spec) => this.jobs.get(spec.id) as ScheduledJob));
     }
