@@ -20,7 +20,10 @@ describe.each(STAGE_NAMES)('the %s configuration, with a concrete account and th
     const { logRetentionDays } = config;
     const problems = app.synth().stacks.flatMap((stack) => {
       const resources = Object.entries(
-        stack.template.Resources as Record<string, { Type: string; Properties: Record<string, any> }>,
+        stack.template.Resources as Record<
+          string,
+          { Type: string; Properties: { RetentionInDays?: number; LoggingConfig?: { LogGroup?: { Ref?: string } } } }
+        >,
       );
       const logGroups = new Map(resources.filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup'));
       const withoutRetention = [...logGroups]
@@ -30,7 +33,7 @@ describe.each(STAGE_NAMES)('the %s configuration, with a concrete account and th
         );
       const withoutLogGroup = resources
         .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
-        .filter(([, fn]) => !logGroups.has(fn.Properties.LoggingConfig?.LogGroup?.Ref))
+        .filter(([, fn]) => !logGroups.has(fn.Properties.LoggingConfig?.LogGroup?.Ref ?? ''))
         .map(([id]) => `${stack.stackName}/${id}: function without a log group of its own`);
       return [...withoutRetention, ...withoutLogGroup];
     });
