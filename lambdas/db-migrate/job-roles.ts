@@ -5,6 +5,7 @@ import {
   JOB_ROLES_VARIABLE,
   type JobDatabaseRole,
   TABLE_PRIVILEGES,
+  type TableGrant,
   type TablePrivilege,
 } from '../../contracts/database-roles';
 import { checkRolePassword, scramSha256Verifier } from './role-passwords';
@@ -208,7 +209,7 @@ async function resolveTable(client: ClientBase, table: string): Promise<{ name: 
 /** Revokes what the role holds beyond its grants, then grants exactly the declared privileges. */
 async function grantTables(client: ClientBase, spec: JobDatabaseRole, ports: JobRolePorts): Promise<string[]> {
   const role = client.escapeIdentifier(spec.role);
-  const planned = new Map<string, readonly TablePrivilege[]>();
+  const planned = new Map<string, TableGrant>();
   const schemas = new Set<string>();
   const skipped: string[] = [];
   for (const grant of spec.tables) {
@@ -221,7 +222,7 @@ async function grantTables(client: ClientBase, spec: JobDatabaseRole, ports: Job
       continue;
     }
     if (!resolved) throw new Error(`table ${grant.table} (role ${spec.role}) does not exist after the migrations`);
-    planned.set(resolved.name, grant.privileges);
+    planned.set(resolved.name, grant);
     schemas.add(resolved.schema);
   }
   for (const held of await heldPrivileges(client, spec.role)) {
@@ -229,7 +230,7 @@ async function grantTables(client: ClientBase, spec: JobDatabaseRole, ports: Job
       if (!(schemas.has(held.name) && held.privilege === 'USAGE')) {
         await client.query(`REVOKE ${held.privilege} ON SCHEMA ${client.escapeIdentifier(held.name)} FROM ${role}`);
       }
-    } else if (!planned.get(held.name)?.includes(held.privilege as TablePrivilege)) {
+    } else if (!planned.get(held.name)?.privileges.includes(held.privilege as TablePrivilege)) {
       await client.query(`REVOKE ${held.privilege} ON ${held.kind} ${held.name} FROM ${role}`);
     }
   }
@@ -240,10 +241,20 @@ async function grantTables(client: ClientBase, spec: JobDatabaseRole, ports: Job
     ]);
     if (!rows[0].usage) await client.query(`GRANT USAGE ON SCHEMA ${client.escapeIdentifier(schema)} TO ${role}`);
   }
-  for (const [table, privileges] of planned) {
-    await client.query(`GRANT ${privileges.join(', ')} ON TABLE ${table} TO ${role}`);
+  for (const [name, grant] of planned) {
+    try {
+      await client.query(`GRANT ${grant.privileges.join(', ')} ON TABLE ${name} TO ${role}`);
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501') throw error;
+      // No privilege at all on the table: PostgreSQL refuses outright (with some, it only warns; verifyGrants catches that).
+      throw new Error(`role ${spec.role} (job ${spec.job}): ${notGranted(grant.privileges.join(', '), grant.table)}`);
+    }
   }
   return skipped;
+}
+
+function notGranted(privileges: string, table: string): string {
+  return `${privileges} on ${table} was not granted: the migrations user must own it or hold ${privileges} WITH GRANT OPTION`;
 }
 
 interface HeldPrivilege {
@@ -284,11 +295,7 @@ async function verifyGrants(client: ClientBase, spec: JobDatabaseRole): Promise<
       `SELECT p AS privilege FROM unnest($2::text[]) p WHERE NOT has_table_privilege($1, $3::regclass, p)`,
       [spec.role, grant.privileges, resolved.name],
     );
-    for (const { privilege } of rows) {
-      problems.push(
-        `${privilege} on ${grant.table} was not granted: the migrations user must own it or hold ${privilege} WITH GRANT OPTION`,
-      );
-    }
+    for (const { privilege } of rows) problems.push(notGranted(privilege, grant.table));
   }
   for (const held of await heldPrivileges(client, spec.role)) {
     const fine =
