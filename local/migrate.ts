@@ -7,7 +7,6 @@ import pg from 'pg';
 import { type AppliedJobRole, applyJobRoles } from '../lambdas/db-migrate/job-roles';
 import { applyMigrations } from '../lambdas/db-migrate/migrate';
 import { pgSignInCheck, roleConnectionUrl } from '../lambdas/db-migrate/role-passwords';
-import { jobDatabaseUrlVariable } from '../lambdas/shared/database';
 import { databaseRolePrefix, jobDatabaseRoles } from '../lib/database-roles';
 import type { JobSpec } from '../lib/job-spec';
 import { JOBS } from '../lib/jobs';
@@ -26,6 +25,14 @@ export function localRolePassword(adminUrl: string, role: string): string {
     throw new Error('DATABASE_URL must carry the admin password: the job roles get passwords derived from it');
   }
   return createHmac('sha256', adminPassword).update(`nightshift job role ${role}`).digest('base64url');
+}
+
+/**
+ * Local mode's stand-in for a job's own database secret: `DATABASE_URL_FTP_EXPORT` for ftp-export, a URL that
+ * signs in as the job's role. The job reads it by that name (its `databaseConfigFromEnv` call).
+ */
+export function jobDatabaseUrlVariable(jobId: string): string {
+  return `DATABASE_URL_${jobId.toUpperCase().replaceAll('-', '_')}`;
 }
 
 export interface MigrateOptions {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client as BasicFtpClient } from 'basic-ftp';
 import pg from 'pg';
 import { z } from 'zod';
-import { databaseConfigFromEnv, jobDatabaseUrlVariable } from '#shared/database';
+import { databaseConfigFromEnv } from '#shared/database';
 import type { JobContext, JobDefinition, JobResult } from '#shared/job-runner';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
 import { sleep } from '#shared/retry-with-backoff';
@@ -44,7 +44,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): FtpExportPor
     env,
     async connectDatabase() {
       const client = new pg.Client({
-        ...(await databaseConfigFromEnv(env, jobDatabaseUrlVariable('ftp-export'))),
+        ...(await databaseConfigFromEnv(env, 'DATABASE_URL_FTP_EXPORT')),
         application_name: 'nightshift-ftp-export',
       });
       await client.connect();

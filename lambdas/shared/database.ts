@@ -10,17 +10,9 @@ interface DatabaseSecret {
 }
 
 /**
- * Local mode's stand-in for a job's own database secret: `DATABASE_URL_FTP_EXPORT` for ftp-export, a URL
- * that signs in as the job's role (local/migrate.ts sets it). Jobs share one process locally, so each
- * needs a variable of its own.
- */
-export function jobDatabaseUrlVariable(jobId: string): string {
-  return `DATABASE_URL_${jobId.toUpperCase().replaceAll('-', '_')}`;
-}
-
-/**
  * PostgreSQL connection settings. The URL in `urlVariable` wins (local mode, tests): DATABASE_URL for the
- * migrations, the job's own variable for a job. On AWS the RDS-shaped secret named by DB_SECRET_ARN (the
+ * migrations; for a job its own, `DATABASE_URL_<JOB>`, which signs in as the job's role (jobs share one
+ * process locally, so each needs a variable of its own; local/migrate.ts sets them). On AWS the RDS-shaped secret named by DB_SECRET_ARN (the
  * job's own role, or the admin user for the migrations) plus DB_HOST/DB_PORT/DB_NAME, over TLS verified
  * against the Lambda runtime's CA bundle (NODE_EXTRA_CA_CERTS includes the RDS CAs).
  */

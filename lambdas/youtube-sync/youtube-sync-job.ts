@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { databaseConfigFromEnv, jobDatabaseUrlVariable } from '#shared/database';
+import { databaseConfigFromEnv } from '#shared/database';
 import { errorMessage } from '#shared/error-message';
 import type { JobContext, JobDefinition, JobResult } from '#shared/job-runner';
 import { jstDateString } from '#shared/jst-time';
@@ -55,7 +55,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): YoutubeSyncP
     },
     async connectDatabase() {
       const client = new pg.Client({
-        ...(await databaseConfigFromEnv(env, jobDatabaseUrlVariable('youtube-sync'))),
+        ...(await databaseConfigFromEnv(env, 'DATABASE_URL_YOUTUBE_SYNC')),
         application_name: 'nightshift-youtube-sync',
       });
       await client.connect();

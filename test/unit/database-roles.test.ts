@@ -1,8 +1,11 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseJobRoles } from '../../lambdas/db-migrate/job-roles';
 import { parseJobSettings } from '../../lambdas/ftp-export/settings';
 import { databaseRoleName, databaseRolePrefix, jobDatabaseRoles } from '../../lib/database-roles';
 import { type JobSpec, validateRegistry } from '../../lib/job-spec';
 import { ftpExportSourceTables, JOBS } from '../../lib/jobs';
+import { jobDatabaseUrlVariable } from '../../local/migrate';
 import { TEST_JOBS } from '../support/test-registry';
 
 describe("ftp-export's source tables, as its role's grants read them from the settings", () => {
@@ -94,4 +97,19 @@ describe('a database job in the registry', () => {
       /job no-grants: the 'database' secret and `database`[\s\S]*job no-secret: the 'database' secret and `database`[\s\S]*job empty-grant: database\.tables\.rows grants nothing/,
     );
   });
+});
+
+describe("a database job's local sign-in", () => {
+  it.each(JOBS.filter((job) => job.database).map((job) => [job.id, jobDatabaseUrlVariable(job.id)]))(
+    'is read by %s from the variable local mode sets, %s',
+    (jobId, variable) => {
+      const folder = path.join(__dirname, '../../lambdas', jobId);
+      const code = readdirSync(folder)
+        .filter((file) => file.endsWith('.ts'))
+        .map((file) => readFileSync(path.join(folder, file), 'utf8'))
+        .join('\n');
+
+      expect(code).toContain(`databaseConfigFromEnv(env, '${variable}')`);
+    },
+  );
 });
