@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -94,7 +94,7 @@ export class DatabaseMigrations extends Construct {
     this.trigger.executeBefore(...scopes);
   }
 
-  /** A generated password for the role, under the job's cost tag; outside the job's scope, which waits for the trigger. */
+  /** A generated password for the role; outside the job's scope, which waits for the trigger that reads it. */
   private roleSecret(role: JobDatabaseRole, functionName: string): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, `RoleSecret-${role.job}`, {
       description: `PostgreSQL role ${role.role} of job ${role.job}: ${functionName} sets the role's password from this secret at deploy`,
@@ -107,7 +107,6 @@ export class DatabaseMigrations extends Construct {
       // A new secret gets a new password, which the next run of the migrations sets on the role.
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    Tags.of(secret).add('job', role.job);
     acknowledge(
       secret,
       'SMG4',

@@ -70,7 +70,6 @@ describe('database roles with a created database', () => {
           GenerateStringKey: 'password',
           ExcludePunctuation: true,
         }),
-        Tags: Match.arrayWith([{ Key: 'job', Value: job }]),
       });
     }
   });
