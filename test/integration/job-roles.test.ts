@@ -218,6 +218,15 @@ describe('job roles applied by a migrations user that is no superuser, as on RDS
     expect(await outcome(db.roleUrl('youtube-sync'), 'SELECT * FROM visitor_counts')).toBe(INSUFFICIENT_PRIVILEGE);
   });
 
+  it('names CREATEROLE as what the migrations user lacks when it may not create roles', async () => {
+    const db = await rdsLikeDatabase();
+    await query(db.superuser, `ALTER ROLE ${db.admin} NOCREATEROLE`);
+
+    await expect(db.apply()).rejects.toThrow(
+      /^the migrations user may not create role t_[0-9a-f]+_ftp_export .*: it needs CREATEROLE/,
+    );
+  });
+
   it('keeps the roles it created in line at later runs, without superuser rights', async () => {
     const db = await rdsLikeDatabase();
     await query(db.superuser, `GRANT SELECT ON visitor_counts TO ${db.admin} WITH GRANT OPTION`);
