@@ -2,6 +2,7 @@
  * The shape of one scheduled job in the registry (lib/jobs.ts).
  * Plain typed data, no aws-cdk-lib import: local mode and the CLI read it without loading CDK.
  */
+import type { TablePrivilege } from '../contracts/database-roles';
 import { cronProblem } from './cron';
 
 /** The secrets a job may read. Each maps to one Secrets Manager secret created or imported by the stacks. */
@@ -36,6 +37,22 @@ export interface JobBackfill {
   readonly unit: 'date' | 'slot';
 }
 
+/**
+ * What a database job's own PostgreSQL role may do (lib/database-roles.ts turns it into the role the
+ * migrations create). The job signs in as that role, never as the database's admin user.
+ */
+export interface JobDatabaseAccess {
+  /** Tables the migrations create, with exactly these privileges. */
+  readonly tables: Readonly<Record<string, readonly TablePrivilege[]>>;
+  /**
+   * Tables the job only reads, named by its settings (`jobSettings.<job>`), e.g. ftp-export's source tables:
+   * granted SELECT when they exist. @default none
+   */
+  readonly settingsTables?: (settings: Readonly<Record<string, unknown>>) => readonly string[];
+  /** May create temporary tables (TEMPORARY on the database). @default false */
+  readonly temporaryTables?: boolean;
+}
+
 export interface JobSpec {
   /** kebab-case id: the one name of the job in code, config, logs, metrics and docs. */
   readonly id: string;
@@ -48,8 +65,10 @@ export interface JobSpec {
   readonly timeoutSeconds: number;
   /** Runs in the VPC's private subnets (needed to reach the database). */
   readonly inVpc: boolean;
-  /** Secrets the job may read; nothing else is granted. @default [] */
+  /** Secrets the job may read; nothing else is granted. 'database' is the job's own role secret. @default [] */
   readonly secrets?: readonly JobSecret[];
+  /** Required with the 'database' secret: what its PostgreSQL role may do. @default none */
+  readonly database?: JobDatabaseAccess;
   /**
    * Access to the job-status table. Every job records its outcome there ('record');
    * the watchdog also reads and marks jobs ('read-write'). @default 'record'
@@ -189,8 +208,15 @@ export function validateRegistry(jobs: readonly JobSpec[]): void {
     if (durationSeconds !== undefined && (durationSeconds <= 0 || durationSeconds >= job.timeoutSeconds)) {
       problems.push(`job ${job.id}: alarms.durationSeconds must be above 0 and below timeoutSeconds`);
     }
-    if ((job.secrets ?? []).includes('database') && !job.inVpc) {
+    const usesDatabase = (job.secrets ?? []).includes('database');
+    if (usesDatabase && !job.inVpc) {
       problems.push(`job ${job.id}: reads the database secret, so it must run inVpc`);
+    }
+    if (usesDatabase !== (job.database !== undefined)) {
+      problems.push(`job ${job.id}: the 'database' secret and \`database\` (its role's grants) go together`);
+    }
+    for (const [table, privileges] of Object.entries(job.database?.tables ?? {})) {
+      if (privileges.length === 0) problems.push(`job ${job.id}: database.tables.${table} grants nothing`);
     }
     if ((Object.values(SERVICE_FUNCTION_IDS) as string[]).includes(job.id)) {
       problems.push(`job id "${job.id}" is taken by a nightshift function of the same name`);

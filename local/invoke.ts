@@ -35,9 +35,15 @@ function useLocalServices(): void {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 }
 
-/** A deployed job never creates tables: bring the database up to date first, as the deploy does. */
+/**
+ * A deployed job never creates tables and signs in as its own role: bring the database and the roles up to
+ * date first, as the deploy does, and hand the job its role's URL (DATABASE_URL_<JOB>) unless the caller set one.
+ */
 async function migrateThenRun(spec: JobSpec, payload: unknown): Promise<JobOutcome> {
-  if (process.env.DATABASE_URL && spec.secrets?.includes('database')) await migrateDatabase(process.env.DATABASE_URL);
+  if (process.env.DATABASE_URL && spec.secrets?.includes('database')) {
+    const { jobEnv } = await migrateDatabase(process.env.DATABASE_URL, { jobSettings: process.env.JOB_SETTINGS });
+    for (const [name, value] of Object.entries(jobEnv)) process.env[name] ??= value;
+  }
   return runJobLocally(spec, payload);
 }
 

@@ -55,8 +55,11 @@ async function main(): Promise<void> {
   const dynamo = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   await createJobStatusTable(dynamo, env.JOB_STATUS_TABLE);
   await createBucketIfMissing(env);
-  await migrateDatabase(env.DATABASE_URL);
+  // The demo source table first, as a source system's table exists before a deploy grants ftp-export on it.
   const demoRows = await seedVisitorCounts(env.DATABASE_URL);
+  // Jobs sign in as their own roles (DATABASE_URL_<JOB>), as deployed; DATABASE_URL stays the admin's.
+  const { jobEnv } = await migrateDatabase(env.DATABASE_URL, { jobSettings: process.env.JOB_SETTINGS });
+  for (const [name, value] of Object.entries(jobEnv)) env[name] = process.env[name] ||= value;
   await seedOutsideJobReports(dynamo, env.JOB_STATUS_TABLE);
   const demoMessages = await seedDemoMessages(dynamo, env.MESSAGES_TABLE, env.TENANT_ID.split(','));
 

@@ -16,6 +16,7 @@ import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ManualTrigger } from '../constructs/manual-trigger';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import { UnhealthyAlarm } from '../constructs/unhealthy-alarm';
+import { databaseRolePrefix, jobDatabaseRoles } from '../database-roles';
 import { builtInExpectations } from '../expectations';
 import { functionNameFor, type JobSpec, SERVICE_FUNCTION_IDS, scheduleGroupNameFor } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
@@ -72,7 +73,6 @@ export class JobsStack extends Stack {
       'AnalyticsBucket',
       analyticsBucketName(config.stage, config.region),
     );
-    for (const spec of props.jobs) this.jobs.set(spec.id, this.addJob(spec));
     const databaseJobs = props.jobs.filter((spec) => (spec.secrets ?? []).includes('database'));
     if (databaseJobs.length > 0) {
       this.migrations = new DatabaseMigrations(this, 'DatabaseMigrations', {
@@ -82,14 +82,20 @@ export class JobsStack extends Stack {
         host: this.database.host,
         port: this.database.port,
         databaseName: this.database.databaseName,
+        // Imported with its customer key (database-link.ts): grantRead covers kms:Decrypt too.
         secret: this.database.secret,
+        roles: jobDatabaseRoles(databaseJobs, {
+          rolePrefix: databaseRolePrefix(config.stage),
+          settingsOf: (jobId) => config.jobSettings[jobId] ?? {},
+        }),
         logRetentionDays: config.logRetentionDays,
         retainLogs: config.protectData,
       });
       Tags.of(this.migrations).add('component', SERVICE_FUNCTION_IDS.databaseMigrations);
-      // A job never runs against a schema older than its code.
-      this.migrations.runBefore(...databaseJobs.map((spec) => this.jobs.get(spec.id) as ScheduledJob));
     }
+    for (const spec of props.jobs) this.jobs.set(spec.id, this.addJob(spec));
+    // A job never runs against a schema, or with a role, older than its code and settings.
+    this.migrations?.runBefore(...databaseJobs.map((spec) => this.jobs.get(spec.id) as ScheduledJob));
     this.manualTrigger = new ManualTrigger(this, 'ManualTrigger', {
       stage: config.stage,
       jobs: [...this.jobs.values()],
@@ -183,10 +189,12 @@ export class JobsStack extends Stack {
     };
   }
 
-  /** The secret's grantRead covers its customer key too (kms:Decrypt via Secrets Manager), as for the migrations. */
+  /** The job's own role secret (created with the migrations), never the admin user's; host, port and name. */
   private bindDatabase(job: ScheduledJob): void {
     const { database } = this;
-    job.bindSecret(database.secret, 'DB_SECRET_ARN');
+    const secret = this.migrations?.roleSecrets.get(job.jobId);
+    if (!secret) throw new Error(`job ${job.jobId} reads the database but has no role secret`);
+    job.bindSecret(secret, 'DB_SECRET_ARN');
     job.fn.addEnvironment('DB_HOST', database.host);
     job.fn.addEnvironment('DB_PORT', database.port);
     job.fn.addEnvironment('DB_NAME', database.databaseName);

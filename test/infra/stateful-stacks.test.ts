@@ -126,37 +126,7 @@ describe('data stack with an imported database', () => {
     data.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: 'sg-0123abcd', FromPort: 5432 });
   });
 
-  it('passes the imported host and secret to jobs that read the database', () => {
-    Template.fromStack(stacks.jobs).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({ DB_HOST: 'db.internal', DB_NAME: 'visitors', DB_SECRET_ARN: secretArn }),
-      },
-    });
-  });
-
-  it('lets every reader of the secret decrypt its customer key, through Secrets Manager only: the jobs and the migrations', () => {
-    const jobs = Template.fromStack(stacks.jobs);
-    const rolesOf = (functionName: string) =>
-      Object.values(jobs.findResources('AWS::Lambda::Function'))
-        .filter((fn) => fn.Properties.FunctionName === functionName)
-        .map((fn) => fn.Properties.Role['Fn::GetAtt'][0]);
-    const decryptors = Object.values(jobs.findResources('AWS::IAM::Policy'))
-      .filter((policy) =>
-        policy.Properties.PolicyDocument.Statement.some(
-          (statement: Record<string, unknown>) =>
-            statement.Action === 'kms:Decrypt' &&
-            statement.Resource === secretKmsKeyArn &&
-            JSON.stringify(statement.Condition) ===
-              JSON.stringify({ StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } }),
-        ),
-      )
-      .flatMap((policy) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref));
-
-    expect(decryptors).toEqual(
-      expect.arrayContaining([...rolesOf('nightshift-dev-db-migrate'), ...rolesOf('nightshift-dev-sample-job')]),
-    );
-    expect(rolesOf('nightshift-dev-db-migrate')).toHaveLength(1);
-  });
+  // Who may read its secret and decrypt its key: test/infra/database-roles.test.ts.
 });
 
 describe('monitoring stack', () => {
