@@ -84,6 +84,7 @@ async function main() {
       scheduler: { create: async () => {}, update: async () => {}, delete: async () => {} },
       secrets,
       expectations: statusStore.expectations,
+      latestStatus: statusStore,
       runNow: async () => {},
       adminTokens: async () => [TOKEN],
       allowHosts,

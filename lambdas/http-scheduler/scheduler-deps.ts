@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ExpectationStore } from '#shared/expectation-store';
+import type { JobStatusStore } from '#shared/job-status-store';
 import { matchesAnySecret } from '../job-monitor/credentials';
 import { errorResponse, type HttpRequest, type HttpResponse } from '../job-monitor/http-messages';
 import type { CallEvent } from './call-job';
@@ -14,6 +15,8 @@ export interface SchedulerApiDeps {
   secrets: JobSecrets;
   /** The job-status store's expectations: cron and interval jobs are watched for lateness like any job. */
   expectations: Pick<ExpectationStore, 'put' | 'delete'>;
+  /** The job-status store's latest statuses: a deleted job leaves /incidents. */
+  latestStatus: Pick<JobStatusStore, 'deleteLatest'>;
   /** Starts one run without waiting for it (async Lambda invoke on AWS, in-process locally). */
   runNow: (event: CallEvent) => Promise<void>;
   /** Accepted admin tokens (current and previous); [] = not configured. */

@@ -17,6 +17,7 @@ const settings = {
   deadLetterArn: 'arn:aws:sqs:ap-northeast-1:123456789012:nightshift-dev-http-jobs-dlq',
 };
 const now = new Date('2025-09-01T00:00:00Z');
+const GENERATION = '6f1c2b0e-8d7a-4c1e-9b3f-2a5d4e6f7a8b';
 
 function planOf(body: Record<string, unknown>) {
   const validation = validateJobRequest({ target_url: 'https://example.com/run', ...body }, now);
@@ -27,7 +28,7 @@ function planOf(body: Record<string, unknown>) {
 const target = (misfireSec: number, jobId: string) => ({
   Arn: settings.targetArn,
   RoleArn: settings.roleArn,
-  Input: JSON.stringify({ job_id: jobId, scheduled_time: '<aws.scheduler.scheduled-time>' }),
+  Input: JSON.stringify({ job_id: jobId, generation: GENERATION, scheduled_time: '<aws.scheduler.scheduled-time>' }),
   RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: misfireSec },
   DeadLetterConfig: { Arn: settings.deadLetterArn },
 });
@@ -44,6 +45,7 @@ describe('EventBridge Scheduler adapter', () => {
       plan,
       enabled: true,
       misfireGraceSec: 60,
+      generation: GENERATION,
       anchorAt: now.toISOString(),
     });
 
@@ -67,6 +69,7 @@ describe('EventBridge Scheduler adapter', () => {
       plan,
       enabled: true,
       misfireGraceSec: 600,
+      generation: GENERATION,
       anchorAt: now.toISOString(),
     });
 
@@ -93,6 +96,7 @@ describe('EventBridge Scheduler adapter', () => {
         plan: planOf({ schedule_type: 'interval', interval }),
         enabled: true,
         misfireGraceSec: 60,
+        generation: GENERATION,
         anchorAt: now.toISOString(),
       });
       expect(mock.commandCalls(CreateScheduleCommand)[0].args[0].input.ScheduleExpression).toBe(expression);
@@ -101,7 +105,14 @@ describe('EventBridge Scheduler adapter', () => {
 
   it('pauses by updating the whole schedule with state DISABLED', async () => {
     const plan = planOf({ schedule_type: 'interval', interval: { minutes: 10 } });
-    await scheduler.update({ jobId: 'health', plan, enabled: false, misfireGraceSec: 60, anchorAt: now.toISOString() });
+    await scheduler.update({
+      jobId: 'health',
+      generation: GENERATION,
+      plan,
+      enabled: false,
+      misfireGraceSec: 60,
+      anchorAt: now.toISOString(),
+    });
 
     expect(mock.commandCalls(UpdateScheduleCommand)[0].args[0].input).toEqual({
       Name: 'health',
