@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { looksLikeCredential } from '#shared/credential-names';
-import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '../job-monitor/http-messages';
+import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { type JobRequest, validateJobRequest } from './job-request';
 import type { JobSecretRef, JobSecretValue } from './job-secrets';
 import { type JobDefinition, JobExistsError, type JobRecord } from './job-store';

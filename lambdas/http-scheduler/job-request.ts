@@ -1,6 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { z } from 'zod';
-import { isTimeZone } from '#shared/expected-runs';
+import { cronScheduleProblem } from '#shared/expected-runs';
+import { canonicalTimeZone, isTimeZone } from '#shared/time-zone';
 import { literalAddressProblem } from './address-guard';
 import { type ApsCronFields, CronFieldError, translateApsCron } from './apscheduler-cron';
 
@@ -199,6 +200,12 @@ function scheduleProblems(job: JobRequest, now: Date): Problem[] {
     ) {
       return [{ path: 'cron', message: 'is too long for EventBridge Scheduler (256 characters of expression)' }];
     }
+    // The job monitor's check for expectations: a cron that never fires ({"month": "2", "day": "30"}) is refused.
+    if (isTimeZone(job.timezone) && cronScheduleProblem(translated.croner, job.timezone, now)) {
+      return [
+        { path: 'cron', message: `has no run within the next year (in ${job.timezone}): it would never be called` },
+      ];
+    }
     return [];
   }
   if (job.schedule_type === 'interval') {
@@ -274,10 +281,13 @@ export function validateJobRequest(
     return { ok: false, error: `${problem.path}: ${problem.message}` };
   }
   const job = parsed.data;
+  const timezone = canonicalTimeZone(job.timezone);
+  // Stored and sent to EventBridge as the time-zone database spells it: "asia/tokyo" becomes "Asia/Tokyo".
+  if (timezone) job.timezone = timezone;
   const problems: Problem[] = [
     ...foreignScheduleFields(job),
     ...scheduleProblems(job, now),
-    ...(isTimeZone(job.timezone) ? [] : [{ path: 'timezone', message: `"${job.timezone}" is not an IANA time zone` }]),
+    ...(timezone ? [] : [{ path: 'timezone', message: `"${job.timezone}" is not an IANA time zone` }]),
     ...[urlProblem(job.target_url, allowHosts)]
       .filter(Boolean)
       .map((message) => ({ path: 'target_url', message: message! })),
