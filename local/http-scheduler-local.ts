@@ -71,6 +71,7 @@ export async function startLocalHttpScheduler(
     scheduler,
     secrets,
     expectations: statusStore.expectations,
+    latestStatus: statusStore,
     runNow: async (event) => run(event),
     adminTokens: adminTokensFromEnv(env),
     allowHosts,

@@ -1,11 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { looksLikeCredential } from './credential-names';
 
-/** Keys whose values never reach a log line, at any depth. */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential|private[-_]?key/i;
-
-/** JSON replacer for Powertools Logger: redacts secret-looking keys and passwords inside URLs. */
+/** JSON replacer for Powertools Logger: redacts values under credential-like keys (at any depth) and passwords inside URLs. */
 export function redactSecrets(key: string, value: unknown): unknown {
-  if (key && SECRET_KEY.test(key) && value !== null && value !== undefined && value !== '') return '[REDACTED]';
+  if (key && looksLikeCredential(key) && value !== null && value !== undefined && value !== '') return '[REDACTED]';
   if (typeof value === 'string' && /:\/\/[^/\s:@]+:[^@\s]+@/.test(value)) {
     return value.replace(/(:\/\/[^/\s:@]+:)[^@\s]+@/g, '$1[REDACTED]@');
   }

@@ -180,14 +180,10 @@ export class HttpScheduler extends Construct {
     this.caller.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [jobSecretsArn] }),
     );
+    // Each job generation gets a secret of its own, created once and never overwritten (job-secrets.ts).
     this.api.fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: [
-          'secretsmanager:CreateSecret',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:DeleteSecret',
-        ],
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'],
         resources: [jobSecretsArn],
       }),
     );
