@@ -4,6 +4,7 @@ import { jstDateOffset } from '#shared/jst-time';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
 import { parseTargetDate } from './jst-day';
 import type { DailyParquetPorts } from './ports';
+import { sweepRetiredRuns } from './retired-runs';
 import { type DailyParquetSettings, parseSettings } from './settings';
 import { failedTenant, type TenantResult, writeTenantDay } from './write-tenant-day';
 
@@ -79,10 +80,22 @@ export async function runDailyParquet(
       ports,
     ).catch((error: Error) => failedTenant(tenant, error));
     if (result.status === 'failed') context.logger.error('daily-parquet tenant failed', { result });
+    else if (result.cleanupError) context.logger.warn('daily-parquet tenant published, clean-up failed', { result });
     else context.logger.info('daily-parquet tenant done', { result });
     return result;
   });
+  await sweepAfterRun(ports, context);
   return summariseTenants(date, results);
+}
+
+/** Deletes runs retired more than the grace period ago; a failure here fails no tenant, it is retried next run. */
+export async function sweepAfterRun(ports: DailyParquetPorts, context: JobContext): Promise<void> {
+  try {
+    const swept = await sweepRetiredRuns(ports.sink, context.now());
+    if (swept.deletedRuns > 0) context.logger.info('daily-parquet deleted retired runs', { ...swept });
+  } catch (error) {
+    context.logger.warn('daily-parquet could not sweep retired runs', { error: (error as Error).message });
+  }
 }
 
 /**

@@ -4,7 +4,9 @@ import { messageItem } from '../../local/daily-parquet-local';
 import { DailyParquetWorld } from './daily-parquet-fixture';
 
 const DAY = '2025-08-11'; // JST: 2025-08-10T15:00:00.000Z up to 2025-08-11T15:00:00.000Z
-const partition = (tenant: string, dt = DAY) => `analytics/messages/tenant_id=${tenant}/dt=${dt}/`;
+const symlink = (tenant: string, dt = DAY) => `analytics/messages/current/tenant_id=${tenant}/dt=${dt}/symlink.txt`;
+const runFiles = (tenant: string, runId: string, dt = DAY) =>
+  `analytics/messages/runs/tenant_id=${tenant}/dt=${dt}/run=${runId}/`;
 
 let world: DailyParquetWorld;
 beforeEach(async () => {
@@ -36,9 +38,13 @@ describe('daily-parquet against dynalite and s3rver, read back by DuckDB', () =>
 
     expect(outcome).toMatchObject({ status: 'success', rows: 3, counts: { files: 1, tenants: 1, failedTenants: 0 } });
     expect(await world.keys()).toEqual([
-      `${partition('acme')}_manifest.json`,
-      `${partition('acme')}part-00000.parquet`,
+      symlink('acme'),
+      `${runFiles('acme', outcome.runId)}_manifest.json`,
+      `${runFiles('acme', outcome.runId)}part-00000.parquet`,
     ]);
+    expect(await world.text(symlink('acme'))).toBe(
+      `s3://${world.bucket}/${runFiles('acme', outcome.runId)}part-00000.parquet\n`,
+    );
     const rows = await world.query(
       `SELECT tenant_id, dt, message_id, text, sender, tokens, strftime(created_at, '%Y-%m-%dT%H:%M:%S.%g') AS at,
               typeof(created_at) AS at_type, extra FROM messages ORDER BY created_at`,
@@ -108,7 +114,7 @@ describe('daily-parquet against dynalite and s3rver, read back by DuckDB', () =>
     ]);
   });
 
-  it('nulls values of the wrong type, keeps them raw in extra and counts them', async () => {
+  it('nulls values of the wrong type, keeps them raw in the invalid column and counts them', async () => {
     await world.put([
       messageItem('acme', '2025-08-11T01:00:00.000Z', 'bad', { tokens: 'many', sender: 42, topic: 'billing' }),
       messageItem('acme', '2025-08-11T02:00:00.000Z', 'bad-time', { created_at: 'yesterday', tokens: 1.5 }),
@@ -118,68 +124,86 @@ describe('daily-parquet against dynalite and s3rver, read back by DuckDB', () =>
 
     expect(outcome.counts).toMatchObject({ invalidValues: 4 });
     const rows = await world.query(
-      'SELECT message_id, tokens, sender, created_at, extra FROM messages ORDER BY message_id',
+      "SELECT message_id, tokens, sender, strftime(created_at, '%H:%M:%S.%g') AS at, extra, invalid FROM messages ORDER BY message_id",
     );
     expect(rows).toEqual([
       {
         message_id: 'bad',
         tokens: null,
         sender: null,
-        created_at: expect.any(String),
-        extra: '{"topic":"billing","_invalid":{"sender":42,"tokens":"many"}}',
+        at: '01:00:00.000',
+        extra: '{"topic":"billing"}',
+        invalid: '{"sender":42,"tokens":"many"}',
       },
       {
         message_id: 'bad-time',
         tokens: null,
         sender: null,
-        created_at: null,
-        extra: '{"_invalid":{"created_at":"yesterday","tokens":1.5}}',
+        at: '02:00:00.000', // from the sort key
+        extra: null,
+        invalid: '{"created_at":"yesterday","tokens":1.5}',
       },
     ]);
-    const manifest = JSON.parse(await world.text(`${partition('acme')}_manifest.json`)) as PartitionManifest;
+    const manifest = JSON.parse(
+      await world.text(`${runFiles('acme', outcome.runId)}_manifest.json`),
+    ) as PartitionManifest;
     expect(manifest).toMatchObject({ rows: 2, invalid_values: 4 });
   });
 
-  it('writes only a manifest with 0 rows for an empty day', async () => {
+  it('publishes one Parquet file without rows for an empty day, so readers get the schema', async () => {
     const outcome = await world.run({ target_date: DAY });
 
-    expect(outcome).toMatchObject({ status: 'success', rows: 0 });
-    expect(await world.keys()).toEqual([`${partition('acme')}_manifest.json`]);
-    const manifest = JSON.parse(await world.text(`${partition('acme')}_manifest.json`)) as PartitionManifest;
+    expect(outcome).toMatchObject({ status: 'success', rows: 0, counts: { files: 1 } });
+    const run = runFiles('acme', outcome.runId);
+    expect(await world.keys()).toEqual([symlink('acme'), `${run}_manifest.json`, `${run}part-00000.parquet`]);
+    const manifest = JSON.parse(await world.text(`${run}_manifest.json`)) as PartitionManifest;
     expect(manifest).toMatchObject({
       tenant_id: 'acme',
       dt: DAY,
       rows: 0,
-      files: [],
-      schema_version: 1,
+      files: [{ key: `${run}part-00000.parquet`, rows: 0 }],
+      schema_version: 2,
       run_id: outcome.runId,
     });
+    expect(await world.query('SELECT count(*) AS n, count(message_id) AS ids FROM messages')).toEqual([
+      { n: '0', ids: '0' },
+    ]);
   });
 
-  it('replaces the partition on a re-run, leaving no stale part and no staging object', async () => {
+  it('switches readers to a re-run at once and deletes the replaced run with the first run 6 hours later', async () => {
     const many = Array.from({ length: 30 }, (_, i) =>
       messageItem('acme', new Date(Date.parse('2025-08-10T15:00:00.000Z') + i * 60_000).toISOString(), `m${i}`, {
         tokens: i,
       }),
     );
     await world.put(many);
-    const env = { JOB_SETTINGS: JSON.stringify({ slicesPerDay: 1 }) };
+    const at = new Date('2025-08-12T10:00:00+09:00');
     const first = await world.run(
       { target_date: DAY },
-      { env: { JOB_SETTINGS: JSON.stringify({ slicesPerDay: 96 }) } },
+      { env: { JOB_SETTINGS: JSON.stringify({ slicesPerDay: 96 }) }, now: at },
     );
     expect(first.counts?.files).toBeGreaterThan(1);
 
-    const second = await world.run({ target_date: DAY }, { env });
+    const second = await world.run({ target_date: DAY }, { env: { JOB_SETTINGS: '{"slicesPerDay":1}' }, now: at });
 
     expect(second).toMatchObject({ status: 'success', rows: 30, counts: { files: 1 } });
-    expect(await world.keys()).toEqual([
-      `${partition('acme')}_manifest.json`,
-      `${partition('acme')}part-00000.parquet`,
-    ]);
-    const [sums] = await world.query('SELECT count(*) AS n, sum(tokens) AS tokens FROM messages');
-    expect(sums).toEqual({ n: '30', tokens: String((29 * 30) / 2) });
-    expect(JSON.parse(await world.text(`${partition('acme')}_manifest.json`)).run_id).toBe(second.runId);
+    expect(await world.text(symlink('acme'))).toBe(
+      `s3://${world.bucket}/${runFiles('acme', second.runId)}part-00000.parquet\n`,
+    );
+    const [sums] = await world.query(
+      'SELECT count(*) AS n, sum(tokens) AS tokens, list(DISTINCT run) AS runs FROM messages',
+    );
+    expect(sums).toEqual({ n: '30', tokens: String((29 * 30) / 2), runs: [second.runId] });
+    expect(await world.keys('analytics/_staging/')).toEqual([]);
+    // A query that read the old symlink file just before the switch still finds every file.
+    expect((await world.keys(runFiles('acme', first.runId))).length).toBe(Number(first.counts?.files) + 1);
+
+    await world.run({ target_date: '2025-08-12' }, { now: new Date(at.getTime() + 6 * 3_600_000 + 60_000) });
+
+    expect(await world.keys(runFiles('acme', first.runId))).toEqual([]);
+    expect(await world.keys(runFiles('acme', second.runId))).toHaveLength(2);
+    expect(await world.keys('analytics/_retired/')).toEqual([]);
+    expect(await world.query('SELECT count(*) AS n FROM messages WHERE dt = $$2025-08-11$$')).toEqual([{ n: '30' }]);
   });
 
   it('writes the other tenants when one fails, reports each, and fails the run', async () => {
