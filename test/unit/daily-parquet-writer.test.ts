@@ -111,25 +111,6 @@ describe('the daily-parquet Parquet writer', () => {
   });
 });
 
-describe('a message item as a row', () => {
-  it('keeps schema attributes in their columns and the rest as JSON in extra, without the key attributes', () => {
-    const { row, invalid } = toMessageRow(
-      { tenant_id: 't', sk: 'x#1', message_id: '1', tokens: 3, metadata: { a: new Set(['x']) }, lang: 'ja' },
-      ['tenant_id', 'sk'],
-    );
-
-    expect(invalid).toBe(0);
-    expect(row).toEqual({ message_id: '1', tokens: 3, extra: '{"metadata":{"a":["x"]},"lang":"ja"}' });
-  });
-
-  it('nulls a value of the wrong type, keeps it raw under extra._invalid and counts it', () => {
-    const { row, invalid } = toMessageRow({ message_id: 7, created_at: '2025-13-45', tokens: 2.5 }, []);
-
-    expect(invalid).toBe(3);
-    expect(row).toEqual({ extra: '{"_invalid":{"message_id":7,"created_at":"2025-13-45","tokens":2.5}}' });
-  });
-});
-
 describe('a created_at string as epoch milliseconds', () => {
   const createdAt = (raw: string) => toMessageRow({ created_at: raw }, []).row.created_at;
 
