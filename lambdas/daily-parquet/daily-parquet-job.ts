@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MESSAGES_FIRST_DATE } from '../../contracts/analytics-messages';
 import type { JobContext, JobDefinition, JobResult } from '#shared/job-runner';
 import { jstDateOffset } from '#shared/jst-time';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
@@ -20,7 +21,14 @@ const targetDate = z.string().superRefine((value, ctx) => {
     parseTargetDate(value);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return;
   }
+  // YYYY-MM-DD strings compare as dates; the Glue table's partition projection starts here.
+  if (value < MESSAGES_FIRST_DATE)
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is before ${MESSAGES_FIRST_DATE}, the first day the analytics table shows`,
+    });
 });
 
 export const dailyParquetPayload = z.strictObject({
