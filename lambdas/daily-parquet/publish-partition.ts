@@ -40,6 +40,24 @@ export function currentRunOf(symlinkText: string | undefined): string | undefine
 const markRetired = (sink: AnalyticsSink, tenant: string, targetDate: string, runIds: Iterable<string>, at: Date) =>
   Promise.all([...runIds].map((id) => sink.putText(retiredMarkKey(tenant, targetDate, id, at), '', 'text/plain')));
 
+/** The run directories of a tenant-day (`run=<id>`): current, replaced or dead. */
+async function runDirectories(sink: AnalyticsSink, tenant: string, targetDate: string): Promise<Set<string>> {
+  const keys = await sink.listKeys(partitionRunsPrefix(tenant, targetDate));
+  return new Set(keys.map(runIdOf).filter((id): id is string => id !== undefined));
+}
+
+/**
+ * The run's own directory: its run id, or `<run id>~2`, `~3`, ... when that is taken. Lambda
+ * retries an asynchronous invocation with the same request id; the retry must never write over
+ * files that the first attempt published and readers may be reading.
+ */
+function freeRunDirectory(runId: string, taken: Set<string>): string {
+  if (!taken.has(runId)) return runId;
+  let attempt = 2;
+  while (taken.has(`${runId}~${attempt}`)) attempt += 1;
+  return `${runId}~${attempt}`;
+}
+
 /** Copies the staged parts to the run's own prefix (all of them, even when one fails), or writes one empty part. */
 async function placeRunFiles(sink: AnalyticsSink, request: PublishRequest): Promise<PartStats[]> {
   const { tenant, targetDate, runId, staged } = request;
@@ -64,14 +82,15 @@ async function placeRunFiles(sink: AnalyticsSink, request: PublishRequest): Prom
  * lets queries already reading them finish.
  */
 export async function publishPartition(sink: AnalyticsSink, request: PublishRequest): Promise<PublishResult> {
-  const { tenant, targetDate, runId, now } = request;
+  const { tenant, targetDate, now } = request;
   const symlink = symlinkKey(tenant, targetDate);
   const previous = currentRunOf(await sink.getText(symlink));
+  const runDir = freeRunDirectory(request.runId, await runDirectories(sink, tenant, targetDate));
   // Written before anything else: if this run dies before its switch, the mark gets its files swept.
-  const replaced = previous !== undefined && previous !== runId ? [previous] : [];
-  await markRetired(sink, tenant, targetDate, [runId, ...replaced], now);
+  const replaced = previous !== undefined ? [previous] : [];
+  await markRetired(sink, tenant, targetDate, [runDir, ...replaced], now);
 
-  const files = await placeRunFiles(sink, request);
+  const files = await placeRunFiles(sink, { ...request, runId: runDir });
   const manifest: PartitionManifest = {
     tenant_id: tenant,
     dt: targetDate,
@@ -80,11 +99,11 @@ export async function publishPartition(sink: AnalyticsSink, request: PublishRequ
     files: files.map(({ key, rows, bytes }) => ({ key, rows, bytes })),
     schema_version: MESSAGES_SCHEMA_VERSION,
     columns: MESSAGE_COLUMNS.map((column) => column.name),
-    run_id: runId,
+    run_id: request.runId,
     written_at: now.toISOString(),
   };
   await sink.putText(
-    runManifestKey(tenant, targetDate, runId),
+    runManifestKey(tenant, targetDate, runDir),
     `${JSON.stringify(manifest, null, 2)}\n`,
     'application/json',
   );
@@ -93,7 +112,7 @@ export async function publishPartition(sink: AnalyticsSink, request: PublishRequ
   await sink.putText(symlink, files.map((file) => `${sink.uriOf(file.key)}\n`).join(''), 'text/plain');
 
   try {
-    await cleanUpAfterSwitch(sink, request, new Set(replaced));
+    await cleanUpAfterSwitch(sink, { ...request, runId: runDir }, new Set(replaced));
     return { manifest };
   } catch (error) {
     return { manifest, cleanupError: (error as Error).message };

@@ -71,6 +71,8 @@ export class DailyParquetWorld {
       env?: Record<string, string>;
       wrapPorts?: (ports: DailyParquetPorts) => DailyParquetPorts;
       now?: Date;
+      /** As Lambda's request id: an async retry runs again with the same one. */
+      runId?: string;
     } = {},
   ): Promise<JobOutcome> {
     const env = this.env(options.env);
@@ -80,6 +82,7 @@ export class DailyParquetWorld {
       publishMetrics: false,
       logger: createLogger('daily-parquet-test'),
       now: () => options.now ?? new Date('2025-08-12T02:00:00+09:00'),
+      runId: options.runId,
     });
   }
 

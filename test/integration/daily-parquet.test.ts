@@ -265,6 +265,40 @@ describe('daily-parquet against dynalite and s3rver, read back by DuckDB', () =>
     expect(await world.query('SELECT count(*) AS n FROM messages WHERE dt = $$2025-08-11$$')).toEqual([{ n: '30' }]);
   });
 
+  it('publishes a retry with the same run id (a Lambda retry) into a directory of its own, never over published files', async () => {
+    const day = (tokens: number) =>
+      Array.from({ length: 8 }, (_, i) =>
+        messageItem(
+          'acme',
+          new Date(Date.parse('2025-08-10T15:00:00.000Z') + i * 3 * 3_600_000).toISOString(),
+          `m${i}`,
+          {
+            tokens,
+          },
+        ),
+      );
+    await world.put(day(1));
+    const first = await world.run(
+      { target_date: DAY },
+      { runId: 'req-1', env: { JOB_SETTINGS: '{"slicesPerDay":4}' } },
+    );
+    const published = await world.keys(runFiles('acme', 'req-1'));
+    const bytesBefore = await Promise.all(published.map((key) => world.text(key)));
+    await world.put(day(2));
+
+    const retry = await world.run(
+      { target_date: DAY },
+      { runId: 'req-1', env: { JOB_SETTINGS: '{"slicesPerDay":1}' } },
+    );
+
+    expect([first.status, retry.status]).toEqual(['success', 'success']);
+    expect(await world.text(symlink('acme'))).toBe(
+      `s3://${world.bucket}/${runFiles('acme', 'req-1~2')}part-00000.parquet\n`,
+    );
+    expect(await Promise.all(published.map((key) => world.text(key)))).toEqual(bytesBefore);
+    expect(await world.query('SELECT sum(tokens) AS t, count(*) AS n FROM messages')).toEqual([{ t: '16', n: '8' }]);
+  });
+
   it('writes the other tenants when one fails, reports each, and fails the run', async () => {
     await world.put(
       ['a', 'b', 'c'].map((tenant) => messageItem(tenant, '2025-08-11T00:00:00.000Z', `${tenant}-1`, { tokens: 5 })),
