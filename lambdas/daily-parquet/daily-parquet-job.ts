@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { MESSAGES_FIRST_DATE } from '../../contracts/analytics-messages';
 import type { JobContext, JobDefinition, JobResult } from '#shared/job-runner';
 import { jstDateOffset } from '#shared/jst-time';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
+import { MESSAGES_FIRST_DATE } from '../../contracts/analytics-messages';
 import { parseTargetDate } from './jst-day';
 import type { DailyParquetPorts } from './ports';
 import { sweepRetiredRuns } from './retired-runs';
