@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { errorSchema, type RouteDocs } from '#shared/openapi';
+import { errorSchema, type RouteDocs } from '#shared/http/openapi';
 import { jobRequestSchema } from './job-request';
 
 /** The scheduler API's response shapes and each route's documentation, in one place. */

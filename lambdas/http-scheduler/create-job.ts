@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '../job-monitor/http-messages';
+import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { type JobRequest, SENSITIVE_HEADERS, validateJobRequest } from './job-request';
 import type { JobSecretValue } from './job-secrets';
 import { type JobDefinition, JobExistsError, type JobRecord } from './job-store';

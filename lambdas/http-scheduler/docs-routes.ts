@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildOpenApiDocument, type DocumentedRoute } from '#shared/openapi';
-import { errorResponse, type HttpResponse, htmlResponse, jsonResponse } from '../job-monitor/http-messages';
-import { MONITOR_ROUTE_DOCS } from '../job-monitor/route-docs';
+import { errorResponse, type HttpResponse, htmlResponse, jsonResponse } from '#shared/http/messages';
+import { MONITOR_ROUTE_DOCS } from '#shared/http/monitor-route-docs';
+import { buildOpenApiDocument, type DocumentedRoute } from '#shared/http/openapi';
 
 /**
  * `GET /openapi.json` (one OpenAPI 3.1 document for the whole HTTP API: the job monitor and the

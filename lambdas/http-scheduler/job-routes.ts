@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { InvalidCursorError } from '#shared/page-cursor';
-import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '../job-monitor/http-messages';
 import { runsQuerySchema } from './api-schemas';
 import type { JobRecord } from './job-store';
 import { toJobView, toRunView } from './job-views';

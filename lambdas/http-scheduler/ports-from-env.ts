@@ -2,9 +2,10 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDocumentClient } from '#shared/aws-clients';
+import { rotatingSecretSource } from '#shared/http/secret-check';
 import { JobStatusStore } from '#shared/job-status-store';
 import { createLogger } from '#shared/logger';
-import { readJsonSecret, requireEnv } from '#shared/secrets';
+import { requireEnv } from '#shared/secrets';
 import { parseAllowHosts } from './address-guard';
 import { type CallerDeps, callerDepsOver } from './call-job';
 import { EventBridgeJobScheduler } from './job-scheduler';
@@ -31,14 +32,7 @@ function shared(env: NodeJS.ProcessEnv) {
 
 /** `{"current", "previous"}` in Secrets Manager on AWS; the plain SCHEDULER_ADMIN_TOKEN locally. */
 export function adminTokensFromEnv(env: NodeJS.ProcessEnv): () => Promise<string[]> {
-  const secretName = env.SCHEDULER_ADMIN_TOKEN_SECRET_NAME;
-  return async () => {
-    if (!secretName) return env.SCHEDULER_ADMIN_TOKEN ? [env.SCHEDULER_ADMIN_TOKEN] : [];
-    const secret = await readJsonSecret<{ current?: unknown; previous?: unknown }>(secretName);
-    return [secret.current, secret.previous].filter(
-      (value): value is string => typeof value === 'string' && value !== '',
-    );
-  };
+  return rotatingSecretSource(env.SCHEDULER_ADMIN_TOKEN_SECRET_NAME, env.SCHEDULER_ADMIN_TOKEN);
 }
 
 export function schedulerApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): SchedulerApiDeps {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type Route, serveRoutes } from '../job-monitor/router';
+import { type Route, serveRoutes } from '#shared/http/router';
 import { SCHEDULER_DOCS as docs } from './api-schemas';
 import { createJob } from './create-job';
 import { openApiDocument, serveDocsAsset, serveOpenApi, showDocsPage } from './docs-routes';

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ExpectationStore } from '#shared/expectation-store';
-import { matchesAnySecret } from '../job-monitor/credentials';
-import { errorResponse, type HttpRequest, type HttpResponse } from '../job-monitor/http-messages';
+import { errorResponse, type HttpRequest, type HttpResponse } from '#shared/http/messages';
+import { bearerToken, matchesAnySecret } from '#shared/http/secret-check';
 import type { CallEvent } from './call-job';
 import type { JobScheduler } from './job-scheduler';
 import type { JobSecrets } from './job-secrets';
@@ -39,7 +39,6 @@ export async function denyWithoutAdminToken(
     deps.logger.error('scheduler admin token is not configured (SCHEDULER_ADMIN_TOKEN)');
     return errorResponse(500, 'Server configuration error');
   }
-  const match = /^bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-  if (matchesAnySecret(match?.[1], accepted)) return undefined;
+  if (matchesAnySecret(bearerToken(request.headers.authorization), accepted)) return undefined;
   return errorResponse(401, 'Invalid or missing admin token', { 'www-authenticate': 'Bearer' });
 }

@@ -1,5 +1,5 @@
+import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { validateExpectation } from './expectation-validation';
-import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from './http-messages';
 import { toExpectationView } from './job-views';
 import { denyWithoutReadToken, denyWithoutWriteSecret, type MonitorApiDeps } from './monitor-deps';
 import { jobKeyProblem } from './report-validation';

@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type Route, serveRoutes } from '#shared/http/router';
 import { deleteExpectation, getExpectation, putExpectation } from './expectation-routes';
 import type { MonitorApiDeps } from './monitor-deps';
 import { listJobRuns, listJobs, showIncidents } from './read-routes';
 import { reportJob } from './report-route';
-import { type Route, serveRoutes } from './router';
 
 export type { MonitorApiDeps } from './monitor-deps';
 
@@ -12,7 +12,7 @@ export type MonitorApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGa
 /** Every route of the monitor API; the HTTP API sends `ANY /api/monitor/{proxy+}` and `GET /incidents` here. */
 export function monitorRoutes(deps: MonitorApiDeps): Route[] {
   const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
-  // No schemas here: they would pull zod into this bundle; the OpenAPI document adds them (route-docs.ts).
+  // No schemas here: they would pull zod into this bundle; the OpenAPI document adds them (#shared/http/monitor-route-docs).
   return [
     { method: 'POST', path: '/api/monitor/job-report', handle: (request) => reportJob(deps, request) },
     { method: 'GET', path: '/api/monitor/jobs', handle: (request) => listJobs(deps, request) },

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse } from '#shared/http/messages';
+import { bearerOrBasicToken, matchesAnySecret } from '#shared/http/secret-check';
 import type { JobStatusStore } from '#shared/job-status-store';
 import type { Credentials } from './credentials';
-import { matchesAnySecret, presentedReadToken } from './credentials';
-import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse } from './http-messages';
 
 /** The ports of the monitor API: everything it touches outside itself, so tests and local mode pass their own. */
 export interface MonitorApiDeps {
@@ -66,7 +66,7 @@ export async function denyWithoutReadToken(
     'the read token (JOB_READ_TOKEN_SECRET_NAME or JOB_READ_TOKEN)',
   );
   if (!Array.isArray(accepted)) return accepted;
-  if (matchesAnySecret(presentedReadToken(request.headers.authorization), accepted)) return undefined;
+  if (matchesAnySecret(bearerOrBasicToken(request.headers.authorization), accepted)) return undefined;
   if (audience === 'page') {
     return htmlResponse(
       401,

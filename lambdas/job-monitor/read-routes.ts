@@ -1,6 +1,6 @@
 import type { Expectation } from '#shared/expectation-store';
+import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from '#shared/http/messages';
 import { InvalidCursorError } from '#shared/job-status-store';
-import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from './http-messages';
 import { escapeHtml, renderIncidentsPage, renderJobCard } from './incidents-page';
 import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
 import {

@@ -1,4 +1,4 @@
-import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from './http-messages';
+import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { denyWithoutWriteSecret, type MonitorApiDeps } from './monitor-deps';
 import { validateJobReport } from './report-validation';
 

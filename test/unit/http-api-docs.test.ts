@@ -3,7 +3,7 @@ import { schedulerRoutes } from '../../lambdas/http-scheduler/scheduler-api';
 import type { SchedulerApiDeps } from '../../lambdas/http-scheduler/scheduler-deps';
 import { monitorRoutes } from '../../lambdas/job-monitor/monitor-api';
 import type { MonitorApiDeps } from '../../lambdas/job-monitor/monitor-deps';
-import { withMonitorDocs } from '../../lambdas/job-monitor/route-docs';
+import { withMonitorDocs } from '../../lambdas/shared/http/monitor-route-docs';
 
 /** Route handlers are never called here: the tables are read for their declarations only. */
 const monitor = withMonitorDocs(monitorRoutes({} as MonitorApiDeps));

@@ -1,21 +1,6 @@
-import { credentialsFromEnv, matchesAnySecret, presentedReadToken } from '../../lambdas/job-monitor/credentials';
+import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
 
 describe('job monitor credentials', () => {
-  it('matches the current or the previous value only', () => {
-    expect(matchesAnySecret('old', ['new', 'old'])).toBe(true);
-    expect(matchesAnySecret('older', ['new', 'old'])).toBe(false);
-    expect(matchesAnySecret('', [''])).toBe(false);
-    expect(matchesAnySecret(undefined, ['new'])).toBe(false);
-  });
-
-  it('reads the token of a Bearer header and the password of a Basic header', () => {
-    const basic = Buffer.from('someone:pa:ss').toString('base64');
-
-    expect(presentedReadToken('Bearer abc')).toBe('abc');
-    expect(presentedReadToken(`basic ${basic}`)).toBe('pa:ss');
-    expect(presentedReadToken('Token abc')).toBeUndefined();
-  });
-
   it('reads the Secrets Manager secret when its name is set, ignoring the plain value', async () => {
     const read = jest.fn(async () => ({ current: 'c', previous: '' }));
 

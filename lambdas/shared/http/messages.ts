@@ -59,7 +59,7 @@ export function htmlResponse(statusCode: number, html: string, headers: Record<s
   };
 }
 
-/** `{"error": "..."}`: the TC Portal's error shape, used by every route. */
+/** `{"error": "..."}`: the TC Portal's error shape, which every route of both APIs answers with. */
 export function errorResponse(statusCode: number, error: string, headers: Record<string, string> = {}): HttpResponse {
   return jsonResponse(statusCode, { error }, headers);
 }

@@ -1,8 +1,12 @@
 import { z } from 'zod';
-import { type DocumentedRoute, errorSchema, type RouteDocs } from '#shared/openapi';
+import { type DocumentedRoute, errorSchema, type RouteDocs } from './openapi';
 import type { Route } from './router';
 
-/** The monitor API's request and response shapes, for the one OpenAPI document of the HTTP API. */
+/**
+ * The job monitor API's request and response shapes, for the one OpenAPI document of the HTTP API.
+ * They live in the kit because the document is served by the HTTP scheduler's function; the job
+ * monitor's own bundle never loads them (zod stays out of it).
+ */
 
 const expectationView = z.object({
   crons: z.array(z.string()),

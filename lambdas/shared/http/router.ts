@@ -1,11 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { RouteDocs } from '#shared/openapi';
-import { errorResponse, type HttpRequest, type HttpResponse, requestFromEvent } from './http-messages';
+import { errorResponse, type HttpRequest, type HttpResponse, requestFromEvent } from './messages';
+import type { RouteDocs } from './openapi';
 
 /**
- * The lambdalith's router: one function serves every monitor route, so a route is a method,
- * a path pattern with `{name}` segments, and a function. Ten lines beat a framework in the bundle.
+ * The router both APIs (job monitor, HTTP job scheduler) serve through: one function serves every
+ * route of its API, so a route is a method, a path pattern with `{name}` segments, and a function.
+ * Ten lines beat a framework in the bundle.
  */
 export type RouteHandler = (request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
 
