@@ -1,5 +1,5 @@
 import cdkJson from '../cdk.json';
-import { OpsError } from './ops-errors';
+import { OpsUsageError } from './ops-errors';
 
 /** Which deployed stage the CLI talks to, and where. */
 export interface OpsTarget {
@@ -20,11 +20,11 @@ export function resolveTarget(
 ): OpsTarget {
   const stage = options.stage ?? 'dev';
   if (!stages[stage]) {
-    throw new OpsError(`unknown stage "${stage}"; stages in cdk.json: ${Object.keys(stages).join(', ')}`);
+    throw new OpsUsageError(`unknown stage "${stage}"; stages in cdk.json: ${Object.keys(stages).join(', ')}`);
   }
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? stages[stage].region;
   if (!region) {
-    throw new OpsError(`no AWS region for stage "${stage}": pass --region or set AWS_REGION`);
+    throw new OpsUsageError(`no AWS region for stage "${stage}": pass --region or set AWS_REGION`);
   }
   return { stage, region };
 }

@@ -128,9 +128,9 @@ describe('ops logs', () => {
 });
 
 describe('ops target', () => {
-  it('refuses an unknown stage, listing the stages of cdk.json', async () => {
+  it('refuses an unknown stage, listing the stages of cdk.json, as a usage problem (exit 2)', async () => {
     const { io, stderr } = captureIo();
-    expect(await runOps(['status', '--stage', 'staging'], { io, jobs: TEST_JOBS })).toBe(1);
+    expect(await runOps(['status', '--stage', 'staging'], { io, jobs: TEST_JOBS })).toBe(2);
     expect(stderr()).toBe('ops: unknown stage "staging"; stages in cdk.json: dev, prod');
   });
 
