@@ -54,6 +54,7 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
     .option('--stage <stage>', 'stage (a key of nightshift:stages in cdk.json)', 'dev')
     .option('--region <region>', "AWS region (default: AWS_REGION, then the stage's region in cdk.json)")
     .option('--json', 'print one JSON document on stdout instead of tables', false)
+    .option('--utc', 'print times in UTC (default: JST, as the status page)', false)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => deps.io.out(text.trimEnd()),
@@ -62,9 +63,16 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
     .showHelpAfterError();
 
   const context = (): OpsContext => {
-    const globals = program.opts<{ stage: string; region?: string; json: boolean }>();
+    const globals = program.opts<{ stage: string; region?: string; json: boolean; utc: boolean }>();
     const target = resolveTarget(globals, deps.io.env);
-    return { target, io: deps.io, clients: (deps.createClients ?? createClients)(target), jobs, json: globals.json };
+    return {
+      target,
+      io: deps.io,
+      clients: (deps.createClients ?? createClients)(target),
+      jobs,
+      json: globals.json,
+      utc: globals.utc,
+    };
   };
   const knownJob = (id: string, usable?: (job: JobSpec) => boolean, what?: string) =>
     requireJob(jobs, id, usable, what);

@@ -2,6 +2,7 @@ import { type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-c
 import { logGroupNameFor } from '../lib/job-spec';
 import type { OpsContext } from './ops-context';
 import { explainAwsError, OpsUsageError } from './ops-errors';
+import { formatInstant } from './ops-time';
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -21,8 +22,8 @@ export interface LogsOptions {
 }
 
 /** One line per event: the time, then the message (Lambda's JSON lines as they are). */
-function formatEvent(event: FilteredLogEvent): string {
-  return `${new Date(event.timestamp ?? 0).toISOString()} ${(event.message ?? '').trimEnd()}`;
+function formatEvent(event: FilteredLogEvent, utc: boolean): string {
+  return `${formatInstant(event.timestamp ?? 0, utc)} ${(event.message ?? '').trimEnd()}`;
 }
 
 /**
@@ -59,9 +60,9 @@ export async function showLogs(ctx: OpsContext, functionId: string, options: Log
     ctx.io.out(JSON.stringify({ logGroupName, run: options.run ?? null, events: shown }, null, 2));
     return 0;
   }
-  for (const event of shown) ctx.io.out(formatEvent(event));
+  for (const event of shown) ctx.io.out(formatEvent(event, ctx.utc));
   const what = options.run ? `lines of run ${options.run}` : 'lines';
-  ctx.io.err(`${shown.length} ${what} from ${logGroupName} since ${new Date(startTime).toISOString()}`);
+  ctx.io.err(`${shown.length} ${what} from ${logGroupName} since ${formatInstant(startTime, ctx.utc)}`);
   if (events.length > shown.length) ctx.io.err(`(stopped at --limit ${options.limit}; narrow --since or raise it)`);
   return 0;
 }

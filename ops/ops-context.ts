@@ -38,6 +38,8 @@ export interface OpsContext {
   readonly jobs: readonly JobSpec[];
   /** `--json`: one JSON document on stdout instead of tables. */
   readonly json: boolean;
+  /** `--utc`: print times in UTC instead of JST. */
+  readonly utc: boolean;
 }
 
 /** AWS SDK v3 clients for the target region; credentials come from the default chain (profile, SSO, env). */

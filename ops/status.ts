@@ -3,6 +3,7 @@ import { buildJobViews, countJobs, type JobView } from '../lambdas/job-monitor/j
 import { jobStatusTableName } from '../lib/resource-names';
 import type { OpsContext } from './ops-context';
 import { explainAwsError } from './ops-errors';
+import { formatInstant } from './ops-time';
 import { renderTable } from './text-table';
 
 /** A registry job that has neither reported nor has an expectation stored yet. */
@@ -47,12 +48,12 @@ export async function showStatus(ctx: OpsContext): Promise<number> {
   const rows = views.map((view) => [
     view.job_key,
     view.status ?? 'never reported',
-    view.late ? `late since ${view.late_since ?? '?'}` : '',
-    view.finished_at ?? '',
+    view.late ? `late since ${view.late_since ? formatInstant(view.late_since, ctx.utc) : '?'}` : '',
+    formatInstant(view.finished_at, ctx.utc),
     registry.has(view.job_key) ? 'registry' : 'reporter',
     view.message ?? '',
   ]);
-  ctx.io.out(renderTable(['job', 'last result', 'late', 'finished (UTC)', 'kind', 'message'], rows));
+  ctx.io.out(renderTable(['job', 'last result', 'late', 'finished', 'kind', 'message'], rows));
   ctx.io.out(
     `\n${counts.total} jobs in ${ctx.target.stage} (${ctx.target.region}): ${counts.error} error, ${counts.late} late, ${counts.never_reported} never reported`,
   );
