@@ -1,4 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { NightshiftLogger } from './local-mode-logger';
 
 /** Keys whose values never reach a log line, at any depth. */
 const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential|private[-_]?key/i;
@@ -13,6 +14,7 @@ export function redactSecrets(key: string, value: unknown): unknown {
   return value;
 }
 
+/** Powertools JSON on Lambda; in local mode also a JSON lines file and a readable terminal line (local-mode-logger.ts). */
 export function createLogger(serviceName: string, persistentKeys: Record<string, string> = {}): Logger {
-  return new Logger({ serviceName, persistentKeys, jsonReplacerFn: redactSecrets });
+  return new NightshiftLogger({ serviceName, persistentKeys, jsonReplacerFn: redactSecrets });
 }
