@@ -1,8 +1,5 @@
-import { JobStatusStore } from '#shared/job-status-store';
 import { buildJobViews, countJobs, type JobView } from '../lambdas/job-monitor/job-views';
-import { jobStatusTableName } from '../lib/resource-names';
 import type { OpsContext } from './ops-context';
-import { explainAwsError } from './ops-errors';
 import { formatInstant } from './ops-time';
 import { renderTable } from './text-table';
 
@@ -28,11 +25,10 @@ function neverReported(jobId: string, title: string): JobView {
  * table, in the status page's order (errors first, then late jobs, then the rest).
  */
 export async function showStatus(ctx: OpsContext): Promise<number> {
-  const tableName = jobStatusTableName(ctx.target.stage);
-  const store = new JobStatusStore(ctx.clients.dynamo, tableName);
+  const store = ctx.backend.statusStore();
   const [latest, expectations] = await Promise.all([store.listLatest(), store.expectations.list()]).catch(
     (error: unknown) => {
-      throw explainAwsError(error, ctx.target, `job-status table ${tableName}`);
+      throw ctx.backend.explain(error, `job-status table ${ctx.backend.statusTable}`);
     },
   );
   const views = buildJobViews(latest, expectations);
@@ -55,7 +51,7 @@ export async function showStatus(ctx: OpsContext): Promise<number> {
   ]);
   ctx.io.out(renderTable(['job', 'last result', 'late', 'finished', 'kind', 'message'], rows));
   ctx.io.out(
-    `\n${counts.total} jobs in ${ctx.target.stage} (${ctx.target.region}): ${counts.error} error, ${counts.late} late, ${counts.never_reported} never reported`,
+    `\n${counts.total} jobs in ${ctx.backend.label}: ${counts.error} error, ${counts.late} late, ${counts.never_reported} never reported`,
   );
   return 0;
 }

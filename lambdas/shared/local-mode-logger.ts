@@ -9,7 +9,10 @@ import { toJstIso } from './jst-time';
  * of the JSON lines files, one per service (`nightshift-<job>.jsonl`), that `ops logs` reads.
  */
 export const LOCAL_LOG_DIR_ENV = 'NIGHTSHIFT_LOCAL_LOG_DIR';
-/** `json` keeps the terminal in JSON (`npm start -- --json`); otherwise one readable line per event. */
+/**
+ * `json` keeps the terminal in JSON (`npm start -- --json`); `file` prints nothing (ops runs jobs in its
+ * own process and keeps its output for results); otherwise one readable line per event.
+ */
 export const LOCAL_LOG_FORMAT_ENV = 'NIGHTSHIFT_LOG_FORMAT';
 
 /** Powertools' own keys, and Lambda context keys: not worth a terminal column. */
@@ -79,7 +82,9 @@ export class NightshiftLogger extends Logger {
     } catch {
       // A full disk must not fail the job; the terminal still gets the line.
     }
-    const line = process.env[LOCAL_LOG_FORMAT_ENV] === 'json' ? json : readableLogLine(JSON.parse(json));
+    const format = process.env[LOCAL_LOG_FORMAT_ENV];
+    if (format === 'file') return;
+    const line = format === 'json' ? json : readableLogLine(JSON.parse(json));
     // As Powertools does: warnings and errors on stderr.
     const stream = logLevel >= WARN_THRESHOLD ? process.stderr : process.stdout;
     stream.write(`${line}\n`);
