@@ -146,6 +146,8 @@ async function createBucketIfMissing(env: Record<string, string>): Promise<void>
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {
-  console.error(`npm start failed: ${error.message}`);
+  // One line per cause: which embedded service failed and why, not only "failed to start".
+  const causes = error instanceof AggregateError ? error.errors.map((cause: Error) => `\n  ${cause.message}`) : [];
+  console.error(`npm start failed: ${error.message}${causes.join('')}`);
   process.exit(1);
 });
