@@ -5,13 +5,17 @@ import { formatInstant } from './ops-time';
 
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `30m`, `1h`, `2d` back from now, or an ISO 8601 instant. */
-export function parseSince(text: string, now: Date): Date {
+/**
+ * `30m`, `1h`, `2d` back from now, or an ISO 8601 time. A time without a zone is JST, like every
+ * time ops prints (UTC with --utc), never the zone of the machine ops runs on.
+ */
+export function parseSince(text: string, now: Date, utc = false): Date {
   const relative = /^(\d+)([mhd])$/.exec(text.trim());
   if (relative) return new Date(now.getTime() - Number(relative[1]) * UNIT_MS[relative[2]]);
-  const instant = new Date(text);
+  const zoneless = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text);
+  const instant = new Date(zoneless ? `${text.includes('T') ? text : `${text}T00:00`}${utc ? 'Z' : '+09:00'}` : text);
   if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(instant.getTime())) return instant;
-  throw new OpsUsageError(`--since "${text}": use 30m, 1h, 2d or an ISO 8601 time`);
+  throw new OpsUsageError(`--since "${text}": use 30m, 1h, 2d or an ISO 8601 time (JST unless it names a zone)`);
 }
 
 export interface LogsOptions {
@@ -33,7 +37,7 @@ function formatEvent(event: LogEvent, utc: boolean): string {
 export async function showLogs(ctx: OpsContext, functionId: string, options: LogsOptions): Promise<number> {
   const source = ctx.backend.logSource(functionId);
   const now = ctx.io.now();
-  const startTime = parseSince(options.since ?? (options.run ? '24h' : '1h'), now).getTime();
+  const startTime = parseSince(options.since ?? (options.run ? '24h' : '1h'), now, ctx.utc).getTime();
   const events = await ctx.backend.readLogs(functionId, {
     startTime,
     endTime: now.getTime(),

@@ -93,6 +93,21 @@ describe('ops logs', () => {
     expect(stdout()).toBe('2025-08-12 08:59:00 JST {"level":"INFO","message":"job started"}');
   });
 
+  it('reads a --since time without a zone as JST, or UTC with --utc', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const { io } = captureIo();
+
+    await runOps(['logs', 'sample-job', '--since', '2025-08-11T09:00'], { io, jobs: TEST_JOBS });
+    await runOps(['logs', 'sample-job', '--since', '2025-08-11T09:00', '--utc'], { io, jobs: TEST_JOBS });
+    await runOps(['logs', 'sample-job', '--since', '2025-08-11T09:00:00+02:00'], { io, jobs: TEST_JOBS });
+
+    expect(logs.commandCalls(FilterLogEventsCommand).map((call) => call.args[0].input.startTime)).toEqual([
+      Date.parse('2025-08-11T00:00:00Z'),
+      Date.parse('2025-08-11T09:00:00Z'),
+      Date.parse('2025-08-11T07:00:00Z'),
+    ]);
+  });
+
   it('prints UTC times with --utc', async () => {
     logs.on(FilterLogEventsCommand).resolves({
       events: [{ timestamp: Date.parse('2025-08-11T23:59:00Z'), message: 'plain line' }],
