@@ -86,6 +86,7 @@ async function main(argv: readonly string[]): Promise<void> {
     (name) => readPausedSchedules(LOCAL_DIR).has(name),
   );
 
+  const cronWidth = Math.max(...schedules.map((cron) => cron.getPattern().length));
   const rows: BannerRow[] = [
     ['status page', `${http.url}/incidents   (browser login: any user, password = JOB_READ_TOKEN)`],
     ['job report', `POST ${http.url}/api/monitor/job-report   (header X-TC-Portal-Webhook-Secret)`],
@@ -113,7 +114,10 @@ async function main(argv: readonly string[]): Promise<void> {
     ['schedules (Asia/Tokyo, pause: npm run ops -- pause <job>):'],
     ...schedules.map((cron): BannerRow => {
       const next = cron.nextRun();
-      return [`  ${cron.name}`, `${cron.getPattern()}   next ${next ? formatJstMinute(next) : 'never'}`];
+      return [
+        `  ${cron.name}`,
+        `${cron.getPattern().padEnd(cronWidth)}   next ${next ? formatJstMinute(next) : 'never'}`,
+      ];
     }),
     ["run a job now: npm run invoke -- <job> '<json payload>'      Ctrl-C stops everything."],
   ];
