@@ -41,8 +41,8 @@ export class JobReportError extends Error {
 }
 
 /**
- * fetch says only "fetch failed"; the reason (refused, unknown host, TLS) is in its cause, e.g.
- * `connect ECONNREFUSED 127.0.0.1:3000` -> "ECONNREFUSED: connection to 127.0.0.1:3000 failed".
+ * fetch says only "fetch failed"; the reason (refused, unknown host, TLS) is in its cause:
+ * "ECONNREFUSED (127.0.0.1:3000): connect ECONNREFUSED 127.0.0.1:3000".
  */
 function networkReason(error: Error): string {
   const cause = error.cause as { code?: string; address?: string; port?: number; hostname?: string; message?: string };
