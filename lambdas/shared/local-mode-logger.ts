@@ -34,7 +34,20 @@ const QUIET_KEYS = new Set([
 /** Powertools' LogLevelThreshold.WARN. */
 const WARN_THRESHOLD = 16;
 
-const fieldValue = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+/** Longer values are cut: the whole event is in the JSON lines file. */
+const MAX_FIELD_CHARS = 120;
+
+/** A field as the terminal shows it: an error as `Name: message` (its stack stays in the file), the rest as JSON. */
+function fieldValue(value: unknown): string {
+  const error = value as { name?: unknown; message?: unknown; stack?: unknown } | null;
+  const text =
+    typeof value === 'string'
+      ? value
+      : error && typeof error === 'object' && typeof error.message === 'string' && 'stack' in error
+        ? `${String(error.name ?? 'Error')}: ${error.message}`
+        : JSON.stringify(value);
+  return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS - 1)}…` : text;
+}
 
 /**
  * `2026-12-03 09:15:00 JST INFO  sample-job  job finished  status=success durationMs=12`: one
@@ -59,13 +72,6 @@ export function readableLogLine(attributes: Record<string, unknown>): string {
  * Lambda the variable is never set, so the output is Powertools' JSON unchanged.
  */
 export class NightshiftLogger extends Logger {
-  private readonly jsonReplacer?: (key: string, value: unknown) => unknown;
-
-  constructor(options: ConstructorParameters<typeof Logger>[0] = {}) {
-    super(options);
-    this.jsonReplacer = options.jsonReplacerFn as ((key: string, value: unknown) => unknown) | undefined;
-  }
-
   protected override printLog(logLevel: number, log: LogItem): void {
     const logDir = process.env[LOCAL_LOG_DIR_ENV];
     if (!logDir) {
@@ -74,7 +80,8 @@ export class NightshiftLogger extends Logger {
     }
     log.prepareForPrint();
     const attributes = log.getAttributes() as Record<string, unknown>;
-    const json = JSON.stringify(attributes, this.jsonReplacer);
+    // Powertools' own replacer: errors, bigints and circular references as on Lambda, secrets redacted.
+    const json = JSON.stringify(attributes, this.getJsonReplacer());
     const service = String(attributes.service ?? 'service').replace(/[^\w.-]/g, '_');
     try {
       mkdirSync(logDir, { recursive: true });

@@ -72,6 +72,17 @@ describe('local mode logger', () => {
     ]);
   });
 
+  it('shows an error as its name and message in the terminal, the stack only in the file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'logs-'));
+    process.env[LOCAL_LOG_DIR_ENV] = dir;
+
+    const { stderr } = capture(() => createLogger('nightshift-sample-job').error('job failed', new TypeError('boom')));
+
+    expect(stderr).toBe('2026-12-03 09:15:00 JST ERROR sample-job  job failed  error=TypeError: boom\n');
+    const [line] = readFileSync(path.join(dir, 'nightshift-sample-job.jsonl'), 'utf8').trim().split('\n');
+    expect(JSON.parse(line).error.stack).toMatch(/TypeError: boom\n\s+at /);
+  });
+
   it('keeps JSON in the terminal with NIGHTSHIFT_LOG_FORMAT=json (npm start -- --json)', () => {
     process.env[LOCAL_LOG_DIR_ENV] = mkdtempSync(path.join(os.tmpdir(), 'logs-'));
     process.env[LOCAL_LOG_FORMAT_ENV] = 'json';
