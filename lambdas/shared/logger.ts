@@ -1,5 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { looksLikeCredential } from './credential-names';
+import { NightshiftLogger } from './local-mode-logger';
 
 /** JSON replacer for Powertools Logger: redacts values under credential-like keys (at any depth) and passwords inside URLs. */
 export function redactSecrets(key: string, value: unknown): unknown {
@@ -11,6 +12,7 @@ export function redactSecrets(key: string, value: unknown): unknown {
   return value;
 }
 
+/** Powertools JSON on Lambda; in local mode also a JSON lines file and a readable terminal line (local-mode-logger.ts). */
 export function createLogger(serviceName: string, persistentKeys: Record<string, string> = {}): Logger {
-  return new Logger({ serviceName, persistentKeys, jsonReplacerFn: redactSecrets });
+  return new NightshiftLogger({ serviceName, persistentKeys, jsonReplacerFn: redactSecrets });
 }
