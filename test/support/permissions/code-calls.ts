@@ -5,14 +5,17 @@
  * (every call a file imports is here, nothing else) and against the bundles (every SDK command in
  * a bundle comes from a call here or from NEVER_SENT), then evaluates each call as IAM would.
  */
-import { MESSAGES_PREFIX } from '../../../contracts/analytics-messages';
+import { MESSAGES_PREFIX, MESSAGES_RETIRED_PREFIX } from '../../../contracts/analytics-messages';
 import {
-  manifestKey,
-  partitionPrefix,
-  partKey,
+  partitionRunsPrefix,
+  retiredMarkKey,
+  runManifestKey,
+  runPartKey,
+  runPrefix,
   sliceResultKey,
   stagedPartKey,
   stagingPrefix,
+  symlinkKey,
 } from '../../../lambdas/daily-parquet/partition-keys';
 import { RAW_PREFIX, rawCsvKey } from '../../../lambdas/youtube-sync/raw-store';
 import { SECRET_SUFFIX } from './cloudformation-values';
@@ -80,16 +83,21 @@ const combined =
     all.flatMap((targets) => targets(caller));
 
 const parquet = {
-  partition: partitionPrefix(SAMPLE.tenant, SAMPLE.date),
+  symlink: symlinkKey(SAMPLE.tenant, SAMPLE.date),
+  runs: partitionRunsPrefix(SAMPLE.tenant, SAMPLE.date),
+  run: runPrefix(SAMPLE.tenant, SAMPLE.date, SAMPLE.runId),
+  part: runPartKey(SAMPLE.tenant, SAMPLE.date, SAMPLE.runId, 0),
+  manifest: runManifestKey(SAMPLE.tenant, SAMPLE.date, SAMPLE.runId),
   staging: stagingPrefix(SAMPLE.tenant, SAMPLE.date, SAMPLE.runId),
-  manifest: manifestKey(SAMPLE.tenant, SAMPLE.date),
-  part: partKey(SAMPLE.tenant, SAMPLE.date, 0),
   stagedPart: stagedPartKey(SAMPLE.tenant, SAMPLE.date, SAMPLE.runId, 0, 0),
   sliceResult: sliceResultKey(SAMPLE.tenant, SAMPLE.date, SAMPLE.runId, 0),
+  retiredMark: retiredMarkKey(SAMPLE.tenant, SAMPLE.date, SAMPLE.runId, new Date('2025-08-12T00:00:00Z')),
+  retired: `${MESSAGES_RETIRED_PREFIX}/`,
 };
 
+/** `<prefix>/<job id>/<generation>`: one secret per job and signing-secret generation. */
 const httpJobSecret: Targets = (caller) => [
-  { resource: secretArn(caller, `${required(caller, 'JOB_SECRETS_PREFIX')}/${SAMPLE.jobId}`) },
+  { resource: secretArn(caller, `${required(caller, 'JOB_SECRETS_PREFIX')}/${SAMPLE.jobId}/g1`) },
 ];
 const httpJobSchedule: Targets = (caller) => [
   { resource: arn(caller, 'scheduler', `schedule/${required(caller, 'SCHEDULE_GROUP')}/${SAMPLE.jobId}`) },
@@ -125,6 +133,7 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
   'lambdas/shared/job-status-store.ts': {
     GetCommand: table('JOB_STATUS_TABLE'),
     UpdateCommand: table('JOB_STATUS_TABLE'),
+    DeleteCommand: table('JOB_STATUS_TABLE'),
     BatchGetCommand: table('JOB_STATUS_TABLE'),
     QueryCommand: table('JOB_STATUS_TABLE'),
     // The latest statuses through the byKind index; a job's runs since a time on the table.
@@ -147,7 +156,6 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
   },
   'lambdas/http-scheduler/job-secrets.ts': {
     CreateSecretCommand: httpJobSecret,
-    PutSecretValueCommand: httpJobSecret,
     GetSecretValueCommand: httpJobSecret,
     DeleteSecretCommand: httpJobSecret,
   },
@@ -168,15 +176,17 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
   'lambdas/daily-parquet/aws-ports.ts': {
     QueryCommand: table('MESSAGES_TABLE'),
     Upload: objects(parquet.stagedPart, parquet.part),
-    PutObjectCommand: objects(parquet.manifest, parquet.sliceResult),
-    GetObjectCommand: objects(parquet.manifest, parquet.sliceResult),
+    // The symlink readers follow, a run's manifest, a slice's result, a retired run's mark.
+    PutObjectCommand: objects(parquet.symlink, parquet.manifest, parquet.sliceResult, parquet.retiredMark),
+    GetObjectCommand: objects(parquet.symlink, parquet.manifest, parquet.sliceResult),
     CopyObjectCommand: (caller) => [
       { ...objects(parquet.stagedPart)(caller)[0], action: 's3:GetObject' },
       { ...objects(parquet.part)(caller)[0], action: 's3:PutObject' },
     ],
-    // The partition and staging listings, and the one-key listing that tells a missing slice result from a denial.
-    ListObjectsV2Command: listing(parquet.partition, parquet.staging, parquet.sliceResult),
-    DeleteObjectsCommand: objects(parquet.part, parquet.stagedPart, parquet.sliceResult),
+    // A day's runs, a run, a staging area, the retired marks, and the one-key listing that tells a
+    // missing slice result from a denial.
+    ListObjectsV2Command: listing(parquet.runs, parquet.run, parquet.staging, parquet.retired, parquet.sliceResult),
+    DeleteObjectsCommand: objects(parquet.part, parquet.stagedPart, parquet.sliceResult, parquet.retiredMark),
   },
   'lambdas/daily-parquet/batch-put-messages.ts': { BatchWriteCommand: table('MESSAGES_TABLE') },
   'lambdas/youtube-sync/raw-store.ts': {
@@ -184,15 +194,23 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
     PutObjectCommand: objects(rawCsvKey(SAMPLE.date, SAMPLE.runId, 'UC0000000000000000000000')),
     ListObjectsV2Command: listing(RAW_PREFIX),
   },
-  // The smoke test, run by the GitHub deploy role after each deploy (.github/workflows/deploy-stage.yml).
-  'ops/smoke.ts': {
+  // The ops CLI against AWS: `ops smoke` runs as the GitHub deploy role after each deploy
+  // (.github/workflows/deploy-stage.yml); the other commands run with an operator's credentials.
+  'ops/aws-backend.ts': {
     // DescribeAlarms returns composite alarms only to a permission on "*" (CloudWatch API reference).
     DescribeAlarmsCommand: () => [{ resource: '*' }],
     GetSecretValueCommand: (caller) => [{ resource: required(caller, 'READ_TOKEN_SECRET_ARN') }],
-  },
-  'ops/rerun.ts': {
     InvokeCommand: (caller) => [
       { resource: arn(caller, 'lambda', `function:nightshift-${caller.stage}-${required(caller, 'SMOKE_JOB_ID')}`) },
+    ],
+    FilterLogEventsCommand: (caller) => [
+      { resource: arn(caller, 'logs', `log-group:/aws/lambda/nightshift-${caller.stage}-${SAMPLE.jobId}:*`) },
+    ],
+    GetScheduleCommand: (caller) => [
+      { resource: arn(caller, 'scheduler', `schedule/nightshift-${caller.stage}/${SAMPLE.jobId}-daily`) },
+    ],
+    UpdateScheduleCommand: (caller) => [
+      { resource: arn(caller, 'scheduler', `schedule/nightshift-${caller.stage}/${SAMPLE.jobId}-daily`) },
     ],
   },
 };

@@ -10,8 +10,8 @@ import type { Caller, Target } from './code-calls';
 
 export const DEPLOY_WORKFLOW = '.github/workflows/deploy-stage.yml';
 
-/** The entry file of each ops CLI command a workflow may run. */
-const OPS_COMMAND_ENTRIES: Record<string, string> = { smoke: 'ops/smoke.ts' };
+/** The module whose AWS calls each ops CLI command a workflow may run makes (against AWS). */
+const OPS_COMMAND_ENTRIES: Record<string, string> = { smoke: 'ops/aws-backend.ts' };
 
 /** The roles `cdk bootstrap` creates (default qualifier); the CDK CLI assumes one per step of a deploy. */
 const BOOTSTRAP_ROLES = ['deploy-role', 'file-publishing-role', 'image-publishing-role', 'lookup-role'];

@@ -146,11 +146,12 @@ export async function evaluateDeployRole(
     stage: stage.config.stage,
   };
   const workflow = deployWorkflowCalls(caller);
+  const excusedBy = new Set<NotCalledBy>();
   const calls = [
     ...workflow.calls,
-    ...workflow.opsEntries.flatMap((entry) => codeCalls(bundles.get(entry) as BundleContents, caller)),
+    ...workflow.opsEntries.flatMap((entry) => codeCalls(bundles.get(entry) as BundleContents, caller, excusedBy)),
   ];
-  return evaluatePrincipal(caller.id, role, 'GitHubActions', calls, evaluator);
+  return evaluatePrincipal(caller.id, role, 'GitHubActions', calls, evaluator, excusedBy);
 }
 
 /** The ARN of a secret the stage creates with a fixed name. */
