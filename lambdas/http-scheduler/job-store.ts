@@ -5,16 +5,18 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, exactObject } from '#shared/page-cursor';
 import { queryAll } from '#shared/query-all';
+import type { TransactWrite } from '#shared/run-commit';
 import type { JobRequest } from './job-request';
 import type { SchedulePlan } from './schedule-plan';
 
 /**
  * HTTP jobs, their run history and their run lease, in one DynamoDB table (key names as in
- * lib/tables.ts HTTP_JOBS_TABLE): `JOB#<id>` holds the job row, its `RUN#...` rows and its `LEASE`.
+ * lib/tables.ts HTTP_JOBS_TABLE): `JOB#<id>` holds the job row, its `RUN#...` rows and its `LEASE` (the run in progress).
  */
 export type JobState = 'scheduled' | 'paused' | 'completed';
 
@@ -99,19 +101,7 @@ export class HttpJobStore {
   async transition(jobId: string, from: JobState, to: JobState, now: Date, anchorAt?: string): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: partition(jobId), sk: 'JOB' },
-          UpdateExpression: `SET #state = :to, updatedAt = :now${anchorAt ? ', anchorAt = :anchor' : ''}`,
-          ConditionExpression: '#state = :from',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':from': from,
-            ':now': now.toISOString(),
-            ...(anchorAt ? { ':anchor': anchorAt } : {}),
-          },
-        }),
+        new UpdateCommand({ TableName: this.tableName, ...stateChange(jobId, from, to, now, anchorAt) }),
       );
       return true;
     } catch (error) {
@@ -131,18 +121,9 @@ export class HttpJobStore {
     return items.map(toJob);
   }
 
+  /** A run's history row (a skipped run's; a finished run goes through runWrites.record in its transaction). */
   async recordRun(run: RunRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: partition(run.jobId),
-          sk: `${RUN_PREFIX}${run.startedAt}#${run.runId}`,
-          ...run,
-          expiresAt: Math.floor(Date.parse(run.finishedAt) / 1000) + RUN_TTL_DAYS * 86_400,
-        },
-      }),
-    );
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: runItem(run) }));
   }
 
   /** Newest first; pass `nextCursor` back for the next page. */
@@ -164,20 +145,27 @@ export class HttpJobStore {
     return { runs, nextCursor };
   }
 
-  /** At most one run of a job at a time: the lease is taken only when free or expired. */
-  async acquireLease(jobId: string, runId: string, now: Date, leaseMs: number): Promise<boolean> {
+  /**
+   * At most one run of a job at a time: the lease is taken only when free or expired. The lease row
+   * is the run while it runs (id, start, scheduled time); an expired one that is still there belongs
+   * to a run whose caller stopped before recording it (a recorded run deletes its lease), and is returned.
+   */
+  async takeLease(lease: RunLease): Promise<{ taken: boolean; abandoned?: RunLease }> {
     try {
-      await this.db.send(
+      const result = await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: partition(jobId), sk: 'LEASE', runId, leaseUntil: now.getTime() + leaseMs },
+          Item: { pk: partition(lease.jobId), sk: LEASE, ...lease },
           ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': now.getTime() },
+          ExpressionAttributeValues: { ':now': Date.parse(lease.startedAt) },
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return true;
+      const old = result.Attributes;
+      const abandoned = old && typeof old.runId === 'string' && typeof old.startedAt === 'string';
+      return { taken: true, ...(abandoned ? { abandoned: toLease(old) } : {}) };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return { taken: false };
       throw error;
     }
   }
@@ -185,18 +173,81 @@ export class HttpJobStore {
   /** Releases only this run's lease (an expired one may have been taken over). */
   async releaseLease(jobId: string, runId: string): Promise<void> {
     try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: partition(jobId), sk: 'LEASE' },
-          ConditionExpression: 'runId = :runId',
-          ExpressionAttributeValues: { ':runId': runId },
-        }),
-      );
+      await this.db.send(new DeleteCommand(this.leaseRelease(jobId, runId)));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
   }
+
+  /** The writes that record a finished run, for one transaction (run-ledger.ts). */
+  readonly runWrites = {
+    /** Its history row, once. */
+    record: (run: RunRecord): TransactWrite => ({
+      Put: { TableName: this.tableName, Item: runItem(run), ConditionExpression: 'attribute_not_exists(pk)' },
+    }),
+    /** Its lease, if still its own. */
+    releaseLease: (jobId: string, runId: string): TransactWrite => ({ Delete: this.leaseRelease(jobId, runId) }),
+    /** A one-shot job's state after its scheduled run, unless it was paused, replaced or deleted meanwhile. */
+    complete: (jobId: string, now: Date): TransactWrite => ({
+      Update: { TableName: this.tableName, ...stateChange(jobId, 'scheduled', 'completed', now) },
+    }),
+  };
+
+  /** Sends one transaction (its actions may be in other tables too). */
+  async transact(writes: TransactWrite[]): Promise<void> {
+    await this.db.send(new TransactWriteCommand({ TransactItems: writes }));
+  }
+
+  private leaseRelease(jobId: string, runId: string) {
+    return {
+      TableName: this.tableName,
+      Key: { pk: partition(jobId), sk: LEASE },
+      ConditionExpression: 'runId = :runId',
+      ExpressionAttributeValues: { ':runId': runId },
+    };
+  }
+}
+
+/** A run in progress, as its lease row records it. */
+export interface RunLease {
+  jobId: string;
+  runId: string;
+  trigger: 'schedule' | 'manual';
+  scheduledTime: string;
+  startedAt: string;
+  /** Epoch milliseconds after which another run may take the lease. */
+  leaseUntil: number;
+}
+
+const LEASE = 'LEASE';
+
+function toLease(item: Record<string, unknown>): RunLease {
+  const { pk: _pk, sk: _sk, ...lease } = item;
+  return lease as unknown as RunLease;
+}
+
+function runItem(run: RunRecord) {
+  return {
+    pk: partition(run.jobId),
+    sk: `${RUN_PREFIX}${run.startedAt}#${run.runId}`,
+    ...run,
+    expiresAt: Math.floor(Date.parse(run.finishedAt) / 1000) + RUN_TTL_DAYS * 86_400,
+  };
+}
+
+function stateChange(jobId: string, from: JobState, to: JobState, now: Date, anchorAt?: string) {
+  return {
+    Key: { pk: partition(jobId), sk: 'JOB' },
+    UpdateExpression: `SET #state = :to, updatedAt = :now${anchorAt ? ', anchorAt = :anchor' : ''}`,
+    ConditionExpression: '#state = :from',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: {
+      ':to': to,
+      ':from': from,
+      ':now': now.toISOString(),
+      ...(anchorAt ? { ':anchor': anchorAt } : {}),
+    },
+  };
 }
 
 /** A run's sort key as this store writes it; anything else in a cursor is forged. */
