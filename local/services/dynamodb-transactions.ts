@@ -9,6 +9,7 @@ import validations from 'dynalite/validations';
 import deleteItemValidation from 'dynalite/validations/deleteItem';
 import putItemValidation from 'dynalite/validations/putItem';
 import updateItemValidation from 'dynalite/validations/updateItem';
+import { Gate } from './request-gate';
 
 /**
  * TransactWriteItems for dynalite, which implements every single-item write but no transaction,
@@ -67,38 +68,6 @@ class ApiError extends Error {
 }
 
 const validationError = (message: string) => new ApiError('com.amazon.coral.validate#ValidationException', message);
-
-/** Readers-writer gate: single-item requests share it, a transaction waits for them and holds it alone. */
-class Gate {
-  private shared = 0;
-  private exclusive = false;
-  private readonly waiting: { exclusive: boolean; enter: () => void }[] = [];
-
-  enter(exclusive: boolean): Promise<() => void> {
-    return new Promise((resolve) => {
-      this.waiting.push({ exclusive, enter: () => resolve(() => this.leave(exclusive)) });
-      this.admit();
-    });
-  }
-
-  private leave(exclusive: boolean) {
-    if (exclusive) this.exclusive = false;
-    else this.shared -= 1;
-    this.admit();
-  }
-
-  /** In arrival order, so a waiting transaction is not starved by the requests behind it. */
-  private admit() {
-    while (this.waiting.length > 0 && !this.exclusive) {
-      const next = this.waiting[0];
-      if (next.exclusive && this.shared > 0) return;
-      this.waiting.shift();
-      if (next.exclusive) this.exclusive = true;
-      else this.shared += 1;
-      next.enter();
-    }
-  }
-}
 
 const promised = <T>(run: (cb: Callback<T>) => void) =>
   new Promise<T>((resolve, reject) => run((error, result) => (error ? reject(error) : resolve(result as T))));
@@ -198,18 +167,22 @@ async function transactWrite(store: DynaliteStore, request: AttributeMap): Promi
       { CancellationReasons: reasons },
     );
   }
+  // The items are distinct and the gate is held: the writes may go in parallel.
+  const written = await Promise.all(
+    operations.map(async (operation) => {
+      const action = ACTION[operation.kind];
+      // A condition check writes nothing but costs as a write of its item (read here as 1 KB).
+      if (!action) return { CapacityUnits: 1, TableName: operation.data.TableName };
+      const result = await promised<{ ConsumedCapacity?: unknown }>((cb) =>
+        action(store, { ...operation.data, ReturnConsumedCapacity: 'TOTAL' }, cb),
+      ).catch((error) => {
+        throw asApiError(error);
+      });
+      return result.ConsumedCapacity as Capacity;
+    }),
+  );
   const units = new Map<string, number>();
-  for (const operation of operations) {
-    const action = ACTION[operation.kind];
-    // A condition check writes nothing but costs as a write of its item (read here as 1 KB).
-    const written = action
-      ? await promised<{ ConsumedCapacity?: unknown }>((cb) =>
-          action(store, { ...operation.data, ReturnConsumedCapacity: 'TOTAL' }, cb),
-        ).catch((error) => {
-          throw asApiError(error);
-        })
-      : { ConsumedCapacity: { CapacityUnits: 1, TableName: operation.data.TableName } };
-    const capacity = written.ConsumedCapacity as Capacity;
+  for (const capacity of written) {
     units.set(capacity.TableName, (units.get(capacity.TableName) ?? 0) + 2 * capacity.CapacityUnits);
   }
   const wantsCapacity = request.ReturnConsumedCapacity === 'TOTAL' || request.ReturnConsumedCapacity === 'INDEXES';
