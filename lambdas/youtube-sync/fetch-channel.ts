@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { cleanCount, usableId } from './clean-values';
 import { type ChannelItem, MAX_IDS_PER_CALL, type VideoItem, type YoutubeApi } from './youtube-api';
 
 /**
@@ -9,15 +10,42 @@ import { type ChannelItem, MAX_IDS_PER_CALL, type VideoItem, type YoutubeApi } f
 
 export interface FetchedChannel {
   channel: ChannelItem;
+  /** videos.list items as answered (channel-csv.ts decides what of them is loadable). */
   videos: VideoItem[];
-  /** Listed in the uploads playlist but absent from videos.list: private or deleted. */
-  missingVideoIds: string[];
+  /** Video ids of the uploads playlist, each once, in playlist order: what was asked of videos.list. */
+  listedIds: string[];
+  /** Playlist entries without a usable video id. */
+  unusableEntries: number;
 }
+
+/** The channel's public video count; 0 when the API left it out or sent something that is not a count. */
+export function publicVideoCount(channel: ChannelItem): number {
+  return Number(cleanCount(channel.statistics?.videoCount).value ?? 0);
+}
+
+/** Uploads playlist pages a channel needs, from its public video count. */
+const pagesFor = (videos: number) => Math.max(1, Math.ceil(videos / MAX_IDS_PER_CALL));
 
 /** Calls a channel is expected to need, from its public video count: pages + video batches. */
 export function expectedCalls(channel: ChannelItem): number {
-  const batches = Math.ceil(Number(channel.statistics?.videoCount ?? 0) / MAX_IDS_PER_CALL);
+  const batches = Math.ceil(publicVideoCount(channel) / MAX_IDS_PER_CALL);
   return Math.max(1, batches) + batches;
+}
+
+/**
+ * Pages followed at most: what the video count needs, plus room for uploads since channels.list
+ * answered (2 pages, or a tenth more for large channels). Past it the playlist is not what the channel
+ * said it was (a page-token loop that changes its token, or a wrong count): stop rather than spend the
+ * run's budget on it.
+ */
+export function maxPlaylistPages(channel: ChannelItem): number {
+  const pages = pagesFor(publicVideoCount(channel));
+  return pages + Math.max(2, Math.ceil(pages / 10));
+}
+
+/** The uploads playlist did not end as it should: a page token seen before, or more pages than allowed. */
+export class PlaylistPagingError extends Error {
+  override name = 'PlaylistPagingError';
 }
 
 export async function resolveChannelIds(
@@ -37,15 +65,16 @@ export async function resolveChannelIds(
   const unknownHandles: string[] = [];
   for (const handle of handles.filter((candidate) => !known.has(candidate))) {
     const [channel] = await api.listChannels({ handle });
-    if (!channel?.id) {
+    const id = usableId(channel?.id);
+    if (!id) {
       unknownHandles.push(handle);
       continue;
     }
-    known.set(handle, channel.id);
+    known.set(handle, id);
     await db.query(
       `INSERT INTO youtube_channel_handles (handle, channel_id) VALUES ($1, $2)
        ON CONFLICT (handle) DO UPDATE SET channel_id = EXCLUDED.channel_id, resolved_at = now()`,
-      [handle, channel.id],
+      [handle, id],
     );
   }
   const ids = refs.flatMap((ref) => (ref.startsWith('@') ? (known.get(ref.toLowerCase()) ?? []) : [ref]));
@@ -57,7 +86,8 @@ export async function listChannels(api: YoutubeApi, ids: readonly string[]): Pro
   const found = new Map<string, ChannelItem>();
   for (let start = 0; start < ids.length; start += MAX_IDS_PER_CALL) {
     for (const channel of await api.listChannels({ ids: ids.slice(start, start + MAX_IDS_PER_CALL) })) {
-      if (channel.id) found.set(channel.id, channel);
+      const id = usableId(channel?.id);
+      if (id) found.set(id, channel);
     }
   }
   return ids.flatMap((id) => found.get(id) ?? []);
@@ -65,23 +95,49 @@ export async function listChannels(api: YoutubeApi, ids: readonly string[]): Pro
 
 /** Every upload of the channel with its metadata and statistics. */
 export async function fetchChannelVideos(api: YoutubeApi, channel: ChannelItem): Promise<FetchedChannel> {
-  const playlistId = channel.contentDetails?.relatedPlaylists?.uploads;
-  const videos: VideoItem[] = [];
-  const missingVideoIds: string[] = [];
-  if (!playlistId) return { channel, videos, missingVideoIds };
-  const seen = new Set<string>();
+  const uploads = channel.contentDetails?.relatedPlaylists?.uploads;
+  const playlistId = usableId(uploads);
+  const fetched: FetchedChannel = { channel, videos: [], listedIds: [], unusableEntries: 0 };
+  // No uploads playlist: a channel that never uploaded. One that is not an id: its videos cannot be listed.
+  if (uploads === undefined || uploads === null || uploads === '') return fetched;
+  if (!playlistId) {
+    throw new Error(
+      `channels.list answered an uploads playlist id that is not an id: ${JSON.stringify(uploads)}`.slice(0, 200),
+    );
+  }
+  const maxPages = maxPlaylistPages(channel);
+  const listed = new Set<string>();
+  const followedTokens = new Set<string>();
+  let pages = 0;
   let pageToken: string | undefined;
   do {
     const page = await api.listPlaylistPage(playlistId, pageToken);
-    const ids = page.videoIds.filter((id) => !seen.has(id));
-    for (const id of ids) seen.add(id);
+    pages += 1;
+    const ids: string[] = [];
+    for (const entry of page.videoIds) {
+      const id = usableId(entry);
+      if (!id) fetched.unusableEntries += 1;
+      else if (!listed.has(id)) {
+        listed.add(id);
+        ids.push(id);
+      }
+    }
     if (ids.length > 0) {
-      const items = await api.listVideos(ids);
-      const returned = new Set(items.map((item) => item.id));
-      videos.push(...items);
-      missingVideoIds.push(...ids.filter((id) => !returned.has(id)));
+      fetched.listedIds.push(...ids);
+      fetched.videos.push(...(await api.listVideos(ids)));
     }
     pageToken = page.nextPageToken;
+    if (pageToken && followedTokens.has(pageToken)) {
+      throw new PlaylistPagingError(
+        `playlistItems.list of ${playlistId} answered page token ${JSON.stringify(pageToken.slice(0, 40))} again after ${pages} pages; stopped following it`,
+      );
+    }
+    if (pageToken && pages >= maxPages) {
+      throw new PlaylistPagingError(
+        `the uploads playlist ${playlistId} still had a next page after ${pages} pages, more than the ${maxPages} pages its ${publicVideoCount(channel)} videos need; stopped following it`,
+      );
+    }
+    if (pageToken) followedTokens.add(pageToken);
   } while (pageToken);
-  return { channel, videos, missingVideoIds };
+  return fetched;
 }

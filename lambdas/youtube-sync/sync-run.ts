@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { errorMessage } from '#shared/error-message';
 import { jstDateString } from '#shared/jst-time';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
-import { channelCsv } from './channel-csv';
+import { type CsvColumn, channelCsv, type DropReason } from './channel-csv';
 import { expectedCalls, fetchChannelVideos } from './fetch-channel';
 import { type LoadCounts, loadChannelCsv } from './load-channel';
 import { isKeyInvalid, isQuotaExhausted, QuotaBudgetReached, type QuotaMeter } from './quota';
@@ -23,7 +23,14 @@ export interface ChannelResult {
   status: 'synced' | 'failed' | 'not-synced';
   videos: number;
   snapshots: number;
+  /** Listed in the uploads playlist, not loaded: private, deleted, or answered without a usable id. */
   skippedVideos: number;
+  /** API items left out: without a usable id, answered twice, or not asked for. */
+  droppedItems: number;
+  /** Values cleaned (NUL removed) or set to NULL (not a count, negative, out of range, not a date). */
+  cleanedValues: number;
+  dropped?: Record<DropReason, number>;
+  cleaned?: Partial<Record<CsvColumn, number>>;
   rawKey?: string;
   error?: string;
 }
@@ -68,7 +75,7 @@ export async function syncChannels(channels: readonly ChannelItem[], run: SyncRu
 
   result.channels = await mapWithConcurrency(channels, run.concurrency, async (channel) => {
     const channelId = channel.id ?? '';
-    const base = { channelId, videos: 0, snapshots: 0, skippedVideos: 0 };
+    const base = { channelId, videos: 0, snapshots: 0, skippedVideos: 0, droppedItems: 0, cleanedValues: 0 };
     if (result.stop) return { ...base, status: 'not-synced', error: `not started: ${result.stop.reason} stop` };
     const estimate = expectedCalls(channel);
     if (!run.meter.reserve(estimate)) {
@@ -81,17 +88,31 @@ export async function syncChannels(channels: readonly ChannelItem[], run: SyncRu
     try {
       const fetchedAt = run.now();
       const fetched = await fetchChannelVideos(run.api, channel);
-      const csv = channelCsv(channel, fetched.videos, fetchedAt);
+      const built = channelCsv(fetched, fetchedAt);
       const rawKey = rawCsvKey(jstDateString(run.startedAt), run.runId, channelId);
-      await run.rawStore.put(rawKey, csv);
+      await run.rawStore.put(rawKey, built.csv);
+      const droppedItems = Object.values(built.dropped).reduce((total, count) => total + count, 0);
+      const cleanedValues = Object.values(built.cleaned).reduce((total, count) => total + count, 0);
       const channelResult: ChannelResult = {
         ...base,
         status: 'synced',
         rawKey,
-        skippedVideos: fetched.missingVideoIds.length,
+        skippedVideos: built.skippedVideos,
+        droppedItems,
+        cleanedValues,
+        ...(droppedItems > 0 ? { dropped: built.dropped } : {}),
+        ...(cleanedValues > 0 ? { cleaned: built.cleaned } : {}),
       };
+      if (droppedItems + cleanedValues > 0) {
+        run.logger.warn('youtube-sync values cleaned or items dropped', {
+          channelId,
+          dropped: built.dropped,
+          cleaned: built.cleaned,
+          examples: built.issues,
+        });
+      }
       loads.push(
-        enqueueLoad(() => loadChannelCsv(run.db, csv, run.runId)).then(
+        enqueueLoad(() => loadChannelCsv(run.db, built.csv, run.runId)).then(
           (counts: LoadCounts) => {
             Object.assign(channelResult, { videos: counts.videos, snapshots: counts.snapshots });
             run.logger.info('youtube-sync channel loaded', {

@@ -13,7 +13,8 @@ export type VideoItem = youtube_v3.Schema$Video;
 export const MAX_IDS_PER_CALL = 50;
 
 export interface PlaylistPage {
-  videoIds: string[];
+  /** As answered: an entry without a video id is undefined here, and the caller counts it. */
+  videoIds: Array<string | null | undefined>;
   nextPageToken?: string;
 }
 
@@ -67,6 +68,9 @@ export interface YoutubeClientOptions {
   timeoutMs?: number;
 }
 
+/** A list answer's items: none when the API left them out (or sent something that is not a list). */
+const itemsOf = <T>(data: { items?: T[] }): T[] => (Array.isArray(data.items) ? data.items : []);
+
 /** The real adapter over `@googleapis/youtube`; retries are the caller's (the client's own are off). */
 export function createYoutubeApi(options: YoutubeClientOptions): YoutubeApi {
   const client = youtube({
@@ -93,7 +97,7 @@ export function createYoutubeApi(options: YoutubeClientOptions): YoutubeApi {
           ...('ids' in query ? { id: query.ids } : { forHandle: query.handle }),
         }),
       );
-      return data.items ?? [];
+      return itemsOf(data);
     },
     async listPlaylistPage(playlistId, pageToken) {
       try {
@@ -105,8 +109,9 @@ export function createYoutubeApi(options: YoutubeClientOptions): YoutubeApi {
             ...(pageToken ? { pageToken } : {}),
           }),
         );
-        const videoIds = (data.items ?? []).flatMap((item) => item.contentDetails?.videoId ?? []);
-        return { videoIds, ...(data.nextPageToken ? { nextPageToken: data.nextPageToken } : {}) };
+        const videoIds = itemsOf(data).map((item) => item?.contentDetails?.videoId);
+        const next = typeof data.nextPageToken === 'string' && data.nextPageToken ? data.nextPageToken : undefined;
+        return { videoIds, ...(next ? { nextPageToken: next } : {}) };
       } catch (error) {
         // A channel that never uploaded may have no uploads playlist yet.
         if (error instanceof YoutubeApiError && error.reason === 'playlistNotFound') return { videoIds: [] };
@@ -115,7 +120,7 @@ export function createYoutubeApi(options: YoutubeClientOptions): YoutubeApi {
     },
     async listVideos(ids) {
       const data = await call(() => client.videos.list({ part: ['snippet', 'contentDetails', 'statistics'], id: ids }));
-      return data.items ?? [];
+      return itemsOf(data);
     },
   };
 }

@@ -11,8 +11,9 @@ import { listChannels, resolveChannelIds } from './fetch-channel';
 import { loadChannelCsv } from './load-channel';
 import { isKeyInvalid, isQuotaExhausted, meteredApi, publishQuotaUnits, QuotaMeter } from './quota';
 import { fileRawCsvStore, findRunKeys, RAW_PREFIX, type RawCsvStore, s3RawCsvStore } from './raw-store';
+import { runSummary } from './run-summary';
 import { parseSettings, type YoutubeSyncPayload, type YoutubeSyncSettings, youtubeSyncPayload } from './settings';
-import { type ChannelResult, type SyncResult, syncChannels } from './sync-run';
+import { type SyncResult, syncChannels } from './sync-run';
 import { createYoutubeApi, type YoutubeApi } from './youtube-api';
 
 /**
@@ -83,30 +84,6 @@ async function withDatabase<T>(ports: YoutubeSyncPorts, use: (db: pg.Client) => 
   }
 }
 
-const sum = (results: ChannelResult[], key: 'videos' | 'snapshots' | 'skippedVideos') =>
-  results.reduce((total, result) => total + result[key], 0);
-
-function summarise(result: SyncResult, meter: QuotaMeter, missingChannels: string[]): string {
-  const synced = result.channels.filter((channel) => channel.status === 'synced');
-  const notSynced = result.channels.filter((channel) => channel.status !== 'synced');
-  const parts = [
-    `${synced.length} of ${result.channels.length} channels synced, ${sum(synced, 'videos')} videos, ${sum(synced, 'snapshots')} snapshots`,
-    `${sum(synced, 'skippedVideos')} videos skipped (private or deleted)`,
-    `${meter.spent} quota units of a ${meter.budget} budget`,
-  ];
-  if (missingChannels.length > 0) parts.push(`unknown channels: ${missingChannels.join(', ')}`);
-  if (result.stop?.reason === 'budget')
-    parts.push(`stopped at the quota budget; not synced: ${notSynced.map((c) => c.channelId).join(', ')}`);
-  if (result.stop?.reason === 'quota') {
-    parts.unshift(
-      `YouTube API quota exhausted (${result.stop.error}); calls resume after the daily reset at midnight Pacific time`,
-    );
-  }
-  const failed = result.channels.filter((channel) => channel.status === 'failed' && result.stop?.reason !== 'quota');
-  if (failed.length > 0) parts.push(`failed: ${failed.map((c) => `${c.channelId} (${c.error})`).join('; ')}`);
-  return parts.join('; ');
-}
-
 export async function runYoutubeSync(
   payload: YoutubeSyncPayload,
   context: JobContext,
@@ -164,54 +141,49 @@ export async function runYoutubeSync(
           `the YouTube API key in ${source} was refused (${errorMessage(result.keyError)}); fix the key, then re-run`,
         );
       }
-      const synced = result.channels.filter((channel) => channel.status === 'synced');
       const rawPrefix = `${RAW_PREFIX}dt=${jstDateString(startedAt)}/run=${context.runId}/`;
       context.logger.info('youtube-sync quota', { quotaUnits: meter.spent, budget: meter.budget });
-      return {
-        rows: sum(synced, 'videos'),
-        counts: {
-          channels: synced.length,
-          videos: sum(synced, 'videos'),
-          snapshots: sum(synced, 'snapshots'),
-          skippedVideos: sum(synced, 'skippedVideos'),
-          quotaUnits: meter.spent,
-          channelsNotSynced: result.channels.length - synced.length,
-          unknownChannels: missingChannels.length,
-        },
-        message: summarise(result, meter, missingChannels),
-        details: {
-          quota: { spent: meter.spent, budget: meter.budget, ...(result.stop ? { stop: result.stop } : {}) },
-          rawPrefix,
-          replayPayload: { replay_run: context.runId },
-          channels: result.channels,
-          ...(missingChannels.length > 0 ? { unknownChannels: missingChannels } : {}),
-        },
-        failed: result.stop?.reason === 'quota' || result.channels.some((channel) => channel.status === 'failed'),
-      };
+      return runSummary({ result, meter, unknownChannels: missingChannels, rawPrefix, runId: context.runId });
     });
   } finally {
     ports.publishQuotaUnits(meter.spent);
   }
 }
 
+/**
+ * Reloads a run's stored CSVs, file by file: a file that cannot be read or loaded (an earlier version
+ * stored values as they came) is named and the replay goes on with the next; it then ends as failed.
+ */
 async function replayRun(runId: string, context: JobContext, ports: YoutubeSyncPorts): Promise<JobResult> {
   const store = ports.rawStore();
   const keys = await findRunKeys(store, runId);
   if (keys.length === 0) throw new Error(`payload.replay_run: no stored CSV of run ${runId} under ${RAW_PREFIX}`);
   return withDatabase(ports, async (db) => {
     const totals = { channels: 0, videos: 0, snapshots: 0 };
+    const failures: string[] = [];
     for (const key of keys) {
-      const counts = await loadChannelCsv(db, await store.get(key), runId);
-      totals.channels += 1;
-      totals.videos += counts.videos;
-      totals.snapshots += counts.snapshots;
-      context.logger.info('youtube-sync replayed', { key, ...counts });
+      try {
+        const counts = await loadChannelCsv(db, await store.get(key), runId);
+        totals.channels += 1;
+        totals.videos += counts.videos;
+        totals.snapshots += counts.snapshots;
+        context.logger.info('youtube-sync replayed', { key, ...counts });
+      } catch (error) {
+        failures.push(`${key}: ${errorMessage(error)}`);
+        context.logger.error('youtube-sync replay of a stored file failed', { key, error: errorMessage(error) });
+      }
     }
+    const loaded = `${totals.videos} videos and ${totals.snapshots} snapshots updated, no API calls`;
+    const message =
+      failures.length === 0
+        ? `replayed run ${runId} from ${keys.length} stored CSV file(s): ${loaded}`
+        : `replay of run ${runId}: ${failures.length} of ${keys.length} stored CSV files not loaded: ${failures.join('; ')}; ${loaded}`;
     return {
       rows: totals.videos,
-      counts: { ...totals, quotaUnits: 0 },
-      message: `replayed run ${runId} from ${keys.length} stored CSV file(s): ${totals.videos} videos and ${totals.snapshots} snapshots updated, no API calls`,
-      details: { replayOf: runId, keys },
+      counts: { ...totals, failedFiles: failures.length, quotaUnits: 0 },
+      message,
+      details: { replayOf: runId, keys, ...(failures.length > 0 ? { failedFiles: failures } : {}) },
+      failed: failures.length > 0,
     };
   });
 }

@@ -48,10 +48,10 @@ describe('youtube-sync when the API refuses or fails', () => {
     expect(await channelsInDb()).toEqual([]);
   });
 
-  it('stops cleanly before the per-run budget and says so, spending no unit past it', async () => {
+  it('stops before the per-run budget, spending no unit past it, and fails naming the channels left', async () => {
     const result = await f.run({}, settings({ quotaBudget: 4 }));
 
-    expect(result.failed).toBeFalsy();
+    expect(result.failed).toBe(true);
     expect(result.counts).toMatchObject({ channels: 1, quotaUnits: 3, channelsNotSynced: 2 });
     expect(result.message).toContain(`stopped at the quota budget; not synced: ${ids.b}, ${ids.c}`);
     expect(f.youtube.totalCalls).toBe(3);
@@ -77,7 +77,7 @@ describe('youtube-sync when the API refuses or fails', () => {
     const result = await f.run({}, settings({ retry: { attempts: 3 } }));
 
     expect(result.failed).toBe(true);
-    expect(result.message).toMatch(new RegExp(`failed: ${ids.a} \\(YouTube API 500 backendError`));
+    expect(result.message).toMatch(new RegExp(`^1 of 3 channels not synced: ${ids.a} \\(YouTube API 500 backendError`));
     expect(await channelsInDb()).toEqual([ids.b, ids.c].sort());
   });
 

@@ -8,7 +8,8 @@ const fetchedAt = new Date('2025-08-11T03:00:00Z');
 
 function csvOf(channelId: string, videoIds: string[]): Buffer {
   const videos = videoIds.map((id) => ({ id, snippet: { title: `t ${id}` }, statistics: { viewCount: '5' } }));
-  return channelCsv({ id: channelId, snippet: { title: channelId } }, videos, fetchedAt);
+  const channel = { id: channelId, snippet: { title: channelId } };
+  return channelCsv({ channel, videos, listedIds: videoIds, unusableEntries: 0 }, fetchedAt).csv;
 }
 
 describe('youtube-sync load of one channel CSV', () => {

@@ -106,7 +106,7 @@ describe('youtube-sync against the fake YouTube API and PostgreSQL', () => {
     const result = await f.run({}, { jobSettings: { channels: [a] } });
 
     expect(result.counts).toMatchObject({ videos: 2, skippedVideos: 2 });
-    expect(result.message).toContain('2 videos skipped (private or deleted)');
+    expect(result.message).toContain('2 videos skipped (private, deleted or unusable)');
     expect(await count('youtube_videos')).toBe(2);
   });
 

@@ -47,6 +47,14 @@ export interface FakeFailure {
   reason?: string;
 }
 
+/**
+ * Rewrites one answer body before it is sent: how tests make the API hostile (a NUL byte in a title, a
+ * count of "abc", a video twice in one answer, a nextPageToken that never ends). See fake-youtube-hostile.ts.
+ */
+export type AnswerTamper = (body: FakeAnswer, query: Record<string, string>) => FakeAnswer;
+// biome-ignore lint/suspicious/noExplicitAny: a tamper may put any JSON anywhere, that is its purpose
+export type FakeAnswer = Record<string, any>;
+
 export interface FakeYoutubeOptions {
   /** The one key the fake accepts. @default 'fake-api-key' */
   apiKey?: string;
@@ -76,6 +84,7 @@ export class FakeYoutube {
   quotaLimit: number;
   readonly apiKey: string;
   private readonly failures: FakeFailure[] = [];
+  private readonly tampers: Array<{ method: FakeMethod; tamper: AnswerTamper }> = [];
   private server?: Server;
 
   constructor(options: FakeYoutubeOptions = {}) {
@@ -91,6 +100,11 @@ export class FakeYoutube {
   /** The next `count` matching requests fail this way (then the fake answers normally again). */
   failNext(count: number, failure: FakeFailure): void {
     for (let i = 0; i < count; i++) this.failures.push(failure);
+  }
+
+  /** Every later successful answer of `method` goes through `tamper` (in the order they were added). */
+  tamper(method: FakeMethod, tamper: AnswerTamper): void {
+    this.tampers.push({ method, tamper });
   }
 
   resetCounts(): void {
@@ -150,7 +164,10 @@ export class FakeYoutube {
       if (url.searchParams.get('key') !== this.apiKey) throw keyInvalid();
       if (this.unitsSpent > this.quotaLimit) throw quotaExceeded();
       if (failure) throw injected(failure);
-      send(response, 200, this.answer(method, url.searchParams));
+      const answer = this.tampers
+        .filter((entry) => entry.method === method)
+        .reduce((body, entry) => entry.tamper(body, query), this.answer(method, url.searchParams) as FakeAnswer);
+      send(response, 200, answer);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       send(response, error.status, errorBody(error));
@@ -221,13 +238,7 @@ export class FakeYoutube {
       );
     }
     const token = params.get('pageToken');
-    const offset = token
-      ? Number(
-          Buffer.from(token, 'base64url')
-            .toString()
-            .replace(/^offset:/, ''),
-        )
-      : 0;
+    const offset = token ? pageOffsetOf(token) : 0;
     if (!Number.isInteger(offset) || offset < 0)
       throw new ApiError(400, 'invalidPageToken', 'The request specifies an invalid page token.');
     // Newest first, as the uploads playlist lists them.
@@ -241,10 +252,7 @@ export class FakeYoutube {
       };
       return { ...item, etag: etag(item) };
     });
-    const next =
-      offset + maxResults < uploads.length
-        ? Buffer.from(`offset:${offset + maxResults}`).toString('base64url')
-        : undefined;
+    const next = offset + maxResults < uploads.length ? pageTokenFor(offset + maxResults) : undefined;
     return {
       ...listResponse(
         'youtube#playlistItemListResponse',
@@ -253,9 +261,7 @@ export class FakeYoutube {
         true,
       ),
       ...(next ? { nextPageToken: next } : {}),
-      ...(offset > 0
-        ? { prevPageToken: Buffer.from(`offset:${Math.max(0, offset - maxResults)}`).toString('base64url') }
-        : {}),
+      ...(offset > 0 ? { prevPageToken: pageTokenFor(Math.max(0, offset - maxResults)) } : {}),
     };
   }
 
@@ -341,6 +347,15 @@ function send(response: ServerResponse, status: number, body: object): void {
   });
   response.end(text);
 }
+
+/** The fake's page tokens: opaque to the client, the playlist offset inside. */
+export const pageTokenFor = (offset: number) => Buffer.from(`offset:${offset}`).toString('base64url');
+export const pageOffsetOf = (token: string) =>
+  Number(
+    Buffer.from(token, 'base64url')
+      .toString()
+      .replace(/^offset:/, ''),
+  );
 
 /** `count` videos for a channel: ids, titles and statistics derived from the index, newest last. */
 export function makeVideos(prefix: string, count: number, title = (i: number) => `Video ${i + 1}`): FakeVideo[] {
