@@ -170,10 +170,19 @@ export class HttpJobStore {
     }
   }
 
-  /** Releases only this run's lease (an expired one may have been taken over). */
-  async releaseLease(jobId: string, runId: string): Promise<void> {
+  /**
+   * Releases only this run's lease (an expired one may have been taken over). With `restore`, the
+   * expired lease this run took over is put back instead, so the run it belongs to is still recorded later.
+   */
+  async releaseLease(jobId: string, runId: string, restore?: RunLease): Promise<void> {
+    const release = this.leaseRelease(jobId, runId);
     try {
-      await this.db.send(new DeleteCommand(this.leaseRelease(jobId, runId)));
+      if (restore) {
+        const { Key, ...condition } = release;
+        await this.db.send(new PutCommand({ ...condition, Item: { ...Key, ...restore } }));
+      } else {
+        await this.db.send(new DeleteCommand(release));
+      }
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }

@@ -45,9 +45,17 @@ export class RunLedger {
     private readonly statusStore: Pick<JobStatusStore, 'runCommitWrites'>,
   ) {}
 
+  /** The job and the lease; a lease taken while the job could not be read is given back (as it was) before the error. */
   async begin(lease: RunLease): Promise<{ job: JobRecord | undefined; taken: boolean; abandoned?: RunLease }> {
-    const [job, taken] = await Promise.all([this.store.getJob(lease.jobId), this.store.takeLease(lease)]);
-    return { job, ...taken };
+    const [job, taken] = await Promise.allSettled([this.store.getJob(lease.jobId), this.store.takeLease(lease)]);
+    if (job.status === 'rejected') {
+      if (taken.status === 'fulfilled' && taken.value.taken) {
+        await this.store.releaseLease(lease.jobId, lease.runId, taken.value.abandoned);
+      }
+      throw job.reason;
+    }
+    if (taken.status === 'rejected') throw taken.reason;
+    return { job: job.value, ...taken.value };
   }
 
   recordSkipped(run: RunRecord): Promise<void> {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type CallerDeps, callerDepsOver, callJob } from '../../lambdas/http-scheduler/call-job';
 import { HttpJobStore } from '../../lambdas/http-scheduler/job-store';
 import { JobStatusStore } from '../../lambdas/shared/job-status-store';
@@ -43,9 +43,10 @@ describe('HTTP job run bookkeeping', () => {
     clients.push(client);
     const count = countDynamoDbRequests(client);
     const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const store = new HttpJobStore(db, fixture.tableName);
     const deps: CallerDeps = {
       ...callerDepsOver({
-        store: new HttpJobStore(db, fixture.tableName),
+        store,
         secrets: fixture.secrets,
         statusStore: new JobStatusStore(db, statusTable),
         allowHosts: new Set(['127.0.0.1']),
@@ -53,7 +54,7 @@ describe('HTTP job run bookkeeping', () => {
       }),
       metrics: { jobReportedError: () => {} },
     };
-    return { deps, count };
+    return { deps, count, store };
   }
 
   async function createJob(body: Record<string, unknown> = {}) {
@@ -171,5 +172,37 @@ describe('HTTP job run bookkeeping', () => {
     expect(history).toContain(run?.runId);
     expect(await runsOf(jobId)).toEqual([expect.objectContaining({ run_id: run?.runId })]);
     expect(await lease(jobId)).toBeUndefined();
+  });
+
+  it('gives the lease back as it was when the job cannot be read, so neither run is lost nor blocks the next', async () => {
+    const jobId = await createJob();
+    const expired = Date.now() - 60_000;
+    const lostLease = {
+      jobId,
+      runId: 'crashed-run',
+      trigger: 'schedule' as const,
+      scheduledTime: new Date(expired - 900_000).toISOString(),
+      startedAt: new Date(expired - 900_000).toISOString(),
+      leaseUntil: expired,
+    };
+    await fixture.db.send(
+      new PutCommand({ TableName: fixture.tableName, Item: { pk: `JOB#${jobId}`, sk: 'LEASE', ...lostLease } }),
+    );
+    const { deps, store } = countedCaller();
+    const read = jest.spyOn(store, 'getJob').mockRejectedValueOnce(new Error('ProvisionedThroughputExceeded'));
+
+    await expect(callJob(deps, { job_id: jobId, trigger: 'manual', run_id: 'unread' })).rejects.toThrow(
+      'ProvisionedThroughputExceeded',
+    );
+    read.mockRestore();
+
+    expect(await lease(jobId)).toMatchObject({ runId: 'crashed-run', leaseUntil: expired });
+    const next = await callJob(deps, { job_id: jobId, trigger: 'manual', run_id: 'after' });
+    expect(next?.status).toBe('success');
+    const runs = (await runsOf(jobId)).map((run: { run_id: string; status: string }) => [run.run_id, run.status]);
+    expect(runs.sort()).toEqual([
+      ['after', 'success'],
+      ['crashed-run', 'error'],
+    ]);
   });
 });
