@@ -1,5 +1,5 @@
 /**
- * Benchmark of the HTTP job scheduler (`npm run bench -- http-scheduler [runs]`).
+ * Benchmark of the HTTP job scheduler (`npm run bench -- http-scheduler [runs] [--in-process]`).
  *
  * Caller overhead: each run of the real caller core (job read and lease, secrets, signed guarded
  * call, the closing transaction; on an in-memory dynalite) is paired with a bare fetch() of the
@@ -9,6 +9,8 @@
  * API: create 1,000 jobs through the real API handler, then list them.
  * Log lines are formatted as in Lambda but not written (stdout is muted while measuring).
  */
+
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +35,7 @@ import { percentile } from './support/percentile';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const RUNS = Number(process.argv[2] ?? 1000);
+const RUNS = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 1000);
 const WARMUP = 100;
 const JOBS = 1000;
 const TOKEN = 'bench-token';
@@ -52,8 +54,44 @@ function event(method: string, rawPath: string, body?: unknown): APIGatewayProxy
   } as unknown as APIGatewayProxyEventV2;
 }
 
-async function main() {
+/**
+ * dynalite in a process of its own (`--dynamodb`), as DynamoDB is a remote service on AWS: the
+ * caller's time then holds its own work and the wire, not the store's, and a parallel pair of
+ * requests can overlap. `--in-process` keeps it in this process (the way earlier figures were taken).
+ */
+async function startStore(inProcess: boolean): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  if (inProcess) return startDynamoDb();
+  const child = spawn(process.execPath, [...process.execArgv, __filename, '--dynamodb'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`dynalite process exited with ${code}`)));
+  });
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin.end();
+      }),
+  };
+}
+
+/** The child: serves dynalite until its stdin closes. */
+async function serveDynamoDb(): Promise<void> {
   const dynamo = await startDynamoDb();
+  process.stdout.write(`${dynamo.endpoint}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', async () => {
+    await dynamo.stop();
+    process.exit(0);
+  });
+}
+
+async function main() {
+  const inProcess = process.argv.includes('--in-process');
+  const dynamo = await startStore(inProcess);
   const newClient = () =>
     new DynamoDBClient({
       endpoint: dynamo.endpoint,
@@ -203,7 +241,7 @@ async function main() {
         .join(' ')} on ${cpus().length} cores`,
     );
     console.log(
-      `BENCH http-scheduler runs=${RUNS} overhead_p50_ms=${f(percentile(overhead, 50))} overhead_p99_ms=${f(percentile(overhead, 99))} ` +
+      `BENCH http-scheduler runs=${RUNS} dynalite=${inProcess ? 'in-process' : 'own-process'} overhead_p50_ms=${f(percentile(overhead, 50))} overhead_p99_ms=${f(percentile(overhead, 99))} ` +
         `caller_to_fetch_p50_ratio=${ratio.toFixed(2)} overhead_in_round_trips=${inRoundTrips.toFixed(1)} ` +
         `create_p50_ms=${f(percentile(createMs, 50))} create_p99_ms=${f(percentile(createMs, 99))} ` +
         `list_${listed}_p50_ms=${f(percentile(listMs, 50))} dynamodb_requests_per_run=${perRun.toFixed(2)} ` +
@@ -221,7 +259,7 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+(process.argv.includes('--dynamodb') ? serveDynamoDb() : main()).catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });
