@@ -56,6 +56,14 @@ const createdNetwork = z.object({
     .string()
     .regex(/^ami-[0-9a-f]{8,17}$/, 'an AMI id like ami-0123456789abcdef0')
     .optional(),
+  /**
+   * The two AZs of the created VPC, e.g. ["ap-northeast-1a","ap-northeast-1c"].
+   * @default the region's first two (Fn::GetAZs at deploy): no lookup, no credentials at synth
+   */
+  availabilityZones: z
+    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an AZ like ap-northeast-1a'))
+    .length(2, 'two AZs: the created VPC spans two')
+    .optional(),
   /** @default t4g.nano */
   natInstanceType: z
     .string()
@@ -163,6 +171,11 @@ export const configSchema = z.object({
     .optional(),
   /** Stateful resources are retained and termination-protected. @default true for prod */
   protectData: z.boolean().optional(),
+  /**
+   * This stage's manual trigger also answers the original command, whose detail names no stage
+   * (docs/ops.md). At most one stage of cdk.json may set it. @default false
+   */
+  originalManualTrigger: z.boolean().default(false),
   dailyParquet: dailyParquet.prefault({}),
 });
 
@@ -220,6 +233,12 @@ export function loadConfig(getContext: (key: string) => unknown): NightshiftConf
   if (!stages[stage]) {
     const known = Object.keys(stages).join(', ') || 'none';
     throw new ConfigError(`Invalid config: stage "${stage}" is not defined in cdk.json nightshift:stages (${known})`);
+  }
+  const answeringOriginal = Object.keys(stages).filter((name) => stages[name].originalManualTrigger === true);
+  if (answeringOriginal.length > 1) {
+    throw new ConfigError(
+      `Invalid config: originalManualTrigger is set for stages ${answeringOriginal.join(', ')}; one stage at most, or the original command starts the job in each of them`,
+    );
   }
   const merged: Record<string, unknown> = { ...stages[stage], stage };
   for (const key of OVERRIDABLE_KEYS) {

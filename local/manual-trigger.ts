@@ -7,6 +7,9 @@ import type { JobOutcome } from '../lambdas/shared/job-runner';
 import { type JobSpec, MANUAL_TRIGGER } from '../lib/job-spec';
 import { runJobLocally } from './run-job';
 
+/** Local mode is the stage `local`, and answers the original command (no stage in the detail), like the chosen AWS stage. */
+export const LOCAL_TRIGGER_STAGE = 'local';
+
 /** A manual-trigger event that cannot be run: the message is the one line to print. */
 export class ManualTriggerEventError extends Error {}
 
@@ -16,12 +19,18 @@ export class ManualTriggerEventError extends Error {}
  * applies the manual-trigger rule's pattern, as the deployed rule does.
  */
 export function parseManualTriggerEvent(text: string): ManualTriggerEvent {
-  let raw: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    raw = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ManualTriggerEventError(`--event is not valid JSON (${(error as Error).message})`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ManualTriggerEventError(
+      `--event must be a JSON object like {"Source":"${MANUAL_TRIGGER.source}","DetailType":"${MANUAL_TRIGGER.detailType}","Detail":"{...}"}, got ${text.trim()}`,
+    );
+  }
+  const raw = parsed as Record<string, unknown>;
   const source = raw.Source ?? raw.source;
   const detailType = raw.DetailType ?? raw['detail-type'];
   let detail = raw.Detail ?? raw.detail;
@@ -49,6 +58,8 @@ export async function runManualTriggerLocally(
 ): Promise<JobOutcome> {
   try {
     const { started } = await dispatchManualTrigger(event, {
+      stage: LOCAL_TRIGGER_STAGE,
+      answersOriginalCommand: true,
       knownJobs: jobs.map((job) => job.id),
       logger,
       startJob: (jobId, payload) => runJob(jobs.find((job) => job.id === jobId) as JobSpec, payload),

@@ -40,6 +40,18 @@ export class JobReportError extends Error {
   }
 }
 
+/**
+ * fetch says only "fetch failed"; the reason (refused, unknown host, TLS) is in its cause:
+ * "ECONNREFUSED (127.0.0.1:3000): connect ECONNREFUSED 127.0.0.1:3000".
+ */
+function networkReason(error: Error): string {
+  const cause = error.cause as { code?: string; address?: string; port?: number; hostname?: string; message?: string };
+  if (!cause || typeof cause !== 'object') return error.message;
+  const where = cause.address ? `${cause.address}${cause.port ? `:${cause.port}` : ''}` : cause.hostname;
+  if (cause.code && where) return `${cause.code} (${where}): ${cause.message ?? error.message}`;
+  return `${error.message}: ${cause.message ?? String(cause)}`;
+}
+
 export async function reportJob(options: ReportJobOptions): Promise<JobReportAccepted> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const finishedAt = options.finished_at ?? new Date();
@@ -61,7 +73,7 @@ export async function reportJob(options: ReportJobOptions): Promise<JobReportAcc
     });
   } catch (error) {
     const reason =
-      (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (error as Error).message;
+      (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : networkReason(error as Error);
     throw new JobReportError(`job report to ${options.url} failed: ${reason}`);
   }
   const text = await response.text();

@@ -6,10 +6,11 @@ import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
 import { CachedJobSecrets } from './cached-job-secrets';
 import { type Attempted, callTarget } from './call-target';
 import { JOB_LIMITS } from './job-request';
-import type { JobSecrets, JobSecretValue } from './job-secrets';
-import type { HttpJobStore, JobRecord, RunLease, RunRecord } from './job-store';
+import type { JobSecretRef, JobSecrets, JobSecretValue } from './job-secrets';
+import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
 import { guardedFetch, type OutboundCall } from './outbound-request';
 import { RunLedger, type RunOutcome } from './run-ledger';
+import type { RunLease } from './run-store';
 
 /**
  * The caller: one run of an HTTP job. Takes the job's lease (one run at a time), refuses a run
@@ -20,6 +21,8 @@ import { RunLedger, type RunOutcome } from './run-ledger';
  */
 export interface CallEvent {
   job_id: string;
+  /** The job generation the schedule (or run-now) was written for: its secret is read alongside the row. */
+  generation?: string;
   /** When the schedule fired (EventBridge's `<aws.scheduler.scheduled-time>`); absent for a manual run. */
   scheduled_time?: string;
   trigger?: 'schedule' | 'manual';
@@ -28,7 +31,8 @@ export interface CallEvent {
 
 export interface CallerDeps {
   ledger: RunLedger;
-  secrets: CachedJobSecrets;
+  /** Kept per generation in a warm caller (cached-job-secrets.ts). */
+  secrets: Pick<JobSecrets, 'get'>;
   call: OutboundCall;
   /** The job monitor's JobReportedError metric: its alarm fires for a failed or missed HTTP job run too. */
   metrics: { jobReportedError(jobKey: string): void };
@@ -103,11 +107,12 @@ function lostRun(job: JobRecord, lease: RunLease): RunOutcome {
   return { run, report: monitorReport(job, run), latest: false };
 }
 
-async function readSecrets(deps: CallerDeps, job: JobRecord): Promise<JobSecretValue | string> {
+/** The secret, or what the run records when there is none to sign with. */
+async function readSecrets(deps: CallerDeps, ref: JobSecretRef): Promise<JobSecretValue | string> {
   try {
-    return (await deps.secrets.get(job.jobId, job.updatedAt)) ?? 'the job has no signing secret';
+    return (await deps.secrets.get(ref)) ?? 'the job has no signing secret';
   } catch (error) {
-    deps.logger.error('job secrets could not be read', { job_id: job.jobId, error: error as Error });
+    deps.logger.error('job secrets could not be read', { job_id: ref.jobId, error: error as Error });
     return `the job's secrets could not be read: ${(error as Error).message}`;
   }
 }
@@ -126,7 +131,10 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
     startedAt: started.toISOString(),
     leaseUntil: started.getTime() + LEASE_MS,
   };
-  deps.secrets.prefetch(event.job_id);
+  // The secret of the generation the schedule names is read alongside the row and the lease.
+  const eventSecrets = event.generation
+    ? readSecrets(deps, { jobId: event.job_id, generation: event.generation })
+    : undefined;
   const { job, taken, abandoned } = await deps.ledger.begin(lease);
   if (!job) {
     if (taken) await deps.ledger.releaseLease(event.job_id, runId);
@@ -150,6 +158,8 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
       ...fields,
     };
   };
+  // A one-shot job's scheduled run, whatever its outcome (missed and skipped too), is its last.
+  const complete = trigger === 'schedule' && job.plan.oneShot ? { generation: job.generation } : undefined;
   const lateMs = started.getTime() - Date.parse(scheduledTime);
   let run: RunRecord;
   if (trigger === 'schedule' && lateMs > job.definition.misfire_grace_sec * 1000) {
@@ -157,10 +167,18 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
     run = ended({ status: 'missed', error });
   } else if (!taken) {
     run = ended({ status: 'skipped', error: 'another run of this job was still in progress' });
-    await deps.ledger.recordSkipped(run);
+    if (complete) {
+      await deps.ledger.finish({ outcome: { run, latest: false }, releaseLease: false, complete, now: deps.now() });
+    } else {
+      await deps.ledger.recordSkipped(run);
+    }
     return logged(deps, run);
   } else {
-    const secrets = await readSecrets(deps, job);
+    // A schedule written for an earlier generation (replaced since) runs the current one, with its secret.
+    const secrets =
+      eventSecrets && job.generation === event.generation
+        ? await eventSecrets
+        : await readSecrets(deps, { jobId: job.jobId, generation: job.generation });
     const attempted: Attempted =
       typeof secrets === 'string'
         ? { status: 'error', attempts: 0, error: secrets }
@@ -173,12 +191,13 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
       responseSnippet: attempted.response?.snippet ?? null,
     });
   }
-  const lost = taken && abandoned ? lostRun(job, abandoned) : undefined;
+  // An expired lease of a deleted job of the same id is not this job's run.
+  const lost = taken && abandoned && abandoned.startedAt >= job.createdAt ? lostRun(job, abandoned) : undefined;
   const { dropped } = await deps.ledger.finish({
     outcome: { run, report: monitorReport(job, run), latest: true },
     abandoned: lost,
     releaseLease: taken,
-    complete: run.status !== 'missed' && trigger === 'schedule' && job.plan.oneShot,
+    complete,
     now: deps.now(),
   });
   // Counted once per run: not again when an earlier attempt had recorded it already.

@@ -82,6 +82,7 @@ export async function callTarget(
         url: definition.target_url,
         method: definition.method,
         headers,
+        originBoundHeaders: Object.keys(secrets.headers),
         body,
         timeoutMs: definition.timeout_sec * 1000,
         allowHosts: deps.allowHosts,

@@ -5,18 +5,18 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, exactObject } from '#shared/page-cursor';
 import { queryAll } from '#shared/query-all';
 import type { TransactWrite } from '#shared/run-commit';
 import type { JobRequest } from './job-request';
+import { partition, RUN_PREFIX, RunStore } from './run-store';
 import type { SchedulePlan } from './schedule-plan';
 
 /**
  * HTTP jobs, their run history and their run lease, in one DynamoDB table (key names as in
- * lib/tables.ts HTTP_JOBS_TABLE): `JOB#<id>` holds the job row, its `RUN#...` rows and its `LEASE` (the run in progress).
+ * lib/tables.ts HTTP_JOBS_TABLE): `JOB#<id>` holds the job row, its `RUN#...` rows and its `LEASE` (run-store.ts).
  */
 export type JobState = 'scheduled' | 'paused' | 'completed';
 
@@ -25,11 +25,17 @@ export type JobDefinition = Omit<JobRequest, 'replace_existing' | 'job_id'>;
 
 export interface JobRecord {
   jobId: string;
+  /**
+   * New on every create and replace: names the job's secret (job-secrets.ts) and guards every
+   * later write, so a request only changes or removes the generation it read.
+   */
+  generation: string;
   definition: JobDefinition;
   plan: SchedulePlan;
   state: JobState;
   /** Header names whose values are in the secret store. */
   secretHeaderNames: string[];
+  /** When this job id was created (kept on replace): runs started before it belong to a deleted job of the same id. */
   createdAt: string;
   updatedAt: string;
   /** When an interval job started counting (creation or last resume). */
@@ -55,20 +61,22 @@ export interface RunRecord {
   responseSnippet: string | null;
 }
 
+/** The row is not what the request read: another request created, replaced or deleted the job meanwhile. */
 export class JobExistsError extends Error {
   override name = 'JobExistsError';
 }
 const JOB_KIND = 'job';
-const RUN_PREFIX = 'RUN#';
-const partition = (jobId: string) => `JOB#${jobId}`;
-/** Run rows expire after this many days. */
-const RUN_TTL_DAYS = 90;
 
 export class HttpJobStore {
+  /** The rows of runs: the lease of the run in progress, and each finished run's history row. */
+  readonly runs: RunStore;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
-  ) {}
+  ) {
+    this.runs = new RunStore(db, tableName);
+  }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
     const result = await this.db.send(
@@ -77,32 +85,68 @@ export class HttpJobStore {
     return result.Item ? toJob(result.Item) : undefined;
   }
 
-  /** Writes the job row; unless `replace`, an existing job with this id is a JobExistsError. */
-  async putJob(job: JobRecord, options: { replace: boolean }): Promise<void> {
+  /**
+   * Writes the job row only over what the request read: no row (`replacing` undefined) or the row of
+   * generation `replacing`. Anything else is a JobExistsError and nothing is written.
+   */
+  async putJob(job: JobRecord, options: { replacing?: string }): Promise<void> {
+    const { definition, ...rest } = job;
+    // The body as JSON text: any JSON value fits, whatever its depth or numbers (DynamoDB maps nest 32 deep).
+    const { body, ...stored } = definition;
+    const condition =
+      options.replacing === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'generation = :seen', ExpressionAttributeValues: { ':seen': options.replacing } };
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: partition(job.jobId), sk: 'JOB', kind: JOB_KIND, ...job },
-          ...(options.replace ? {} : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          Item: {
+            pk: partition(job.jobId),
+            sk: 'JOB',
+            kind: JOB_KIND,
+            ...rest,
+            definition: stored,
+            ...(body === undefined ? {} : { bodyJson: JSON.stringify(body) }),
+          },
+          ...condition,
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new JobExistsError(`job_id "${job.jobId}" exists`);
+      if (error instanceof ConditionalCheckFailedException) throw new JobExistsError(`job_id "${job.jobId}" changed`);
       throw error;
     }
   }
 
-  async deleteJob(jobId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: partition(jobId), sk: 'JOB' } }));
-  }
-
-  /** Moves a job from one state to another; false when it is not in `from` (or gone). */
-  async transition(jobId: string, from: JobState, to: JobState, now: Date, anchorAt?: string): Promise<boolean> {
+  /** Deletes the row if it is still of this generation; false when another request changed or deleted it. */
+  async deleteJob(jobId: string, generation: string): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({ TableName: this.tableName, ...stateChange(jobId, from, to, now, anchorAt) }),
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(jobId), sk: 'JOB' },
+          ConditionExpression: 'generation = :generation',
+          ExpressionAttributeValues: { ':generation': generation },
+        }),
       );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Moves a job of this generation from one state to another; false when it is not in `from`, or is
+   * another generation (replaced meanwhile), or gone.
+   */
+  async transition(
+    jobId: string,
+    generation: string,
+    change: { from: JobState; to: JobState; now: Date; anchorAt?: string },
+  ): Promise<boolean> {
+    try {
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, ...stateChange(jobId, generation, change) }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -121,18 +165,20 @@ export class HttpJobStore {
     return items.map(toJob);
   }
 
-  /** A run's history row (a skipped run's; a finished run goes through runWrites.record in its transaction). */
-  async recordRun(run: RunRecord): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: runItem(run) }));
-  }
-
-  /** Newest first; pass `nextCursor` back for the next page. */
-  async listRuns(jobId: string, page: { limit: number; cursor?: string }) {
+  /**
+   * Newest first; pass `nextCursor` back for the next page. Only runs started at or after `since`
+   * (the job's createdAt): a deleted job's history, still expiring, is not the new job's.
+   */
+  async listRuns(jobId: string, page: { limit: number; cursor?: string; since: string }) {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': partition(jobId), ':prefix': RUN_PREFIX },
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': partition(jobId),
+          ':from': `${RUN_PREFIX}${new Date(page.since).toISOString()}`,
+          ':to': `${RUN_PREFIX}\uffff`,
+        },
         ScanIndexForward: false,
         Limit: page.limit,
         ExclusiveStartKey: page.cursor ? decodeRunsCursor(page.cursor, jobId) : undefined,
@@ -145,114 +191,28 @@ export class HttpJobStore {
     return { runs, nextCursor };
   }
 
-  /**
-   * At most one run of a job at a time: the lease is taken only when free or expired. The lease row
-   * is the run while it runs (id, start, scheduled time); an expired one that is still there belongs
-   * to a run whose caller stopped before recording it (a recorded run deletes its lease), and is returned.
-   */
-  async takeLease(lease: RunLease): Promise<{ taken: boolean; abandoned?: RunLease }> {
-    try {
-      const result = await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: partition(lease.jobId), sk: LEASE, ...lease },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': Date.parse(lease.startedAt) },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const old = result.Attributes;
-      const abandoned = old && typeof old.runId === 'string' && typeof old.startedAt === 'string';
-      return { taken: true, ...(abandoned ? { abandoned: toLease(old) } : {}) };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { taken: false };
-      throw error;
-    }
-  }
-
-  /**
-   * Releases only this run's lease (an expired one may have been taken over). With `restore`, the
-   * expired lease this run took over is put back instead, so the run it belongs to is still recorded later.
-   */
-  async releaseLease(jobId: string, runId: string, restore?: RunLease): Promise<void> {
-    const release = this.leaseRelease(jobId, runId);
-    try {
-      if (restore) {
-        const { Key, ...condition } = release;
-        await this.db.send(new PutCommand({ ...condition, Item: { ...Key, ...restore } }));
-      } else {
-        await this.db.send(new DeleteCommand(release));
-      }
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-
-  /** The writes that record a finished run, for one transaction (run-ledger.ts). */
-  readonly runWrites = {
-    /** Its history row, once. */
-    record: (run: RunRecord): TransactWrite => ({
-      Put: { TableName: this.tableName, Item: runItem(run), ConditionExpression: 'attribute_not_exists(pk)' },
-    }),
-    /** Its lease, if still its own. */
-    releaseLease: (jobId: string, runId: string): TransactWrite => ({ Delete: this.leaseRelease(jobId, runId) }),
-    /** A one-shot job's state after its scheduled run, unless it was paused, replaced or deleted meanwhile. */
-    complete: (jobId: string, now: Date): TransactWrite => ({
-      Update: { TableName: this.tableName, ...stateChange(jobId, 'scheduled', 'completed', now) },
-    }),
-  };
-
-  /** Sends one transaction (its actions may be in other tables too). */
-  async transact(writes: TransactWrite[]): Promise<void> {
-    await this.db.send(new TransactWriteCommand({ TransactItems: writes }));
-  }
-
-  private leaseRelease(jobId: string, runId: string) {
-    return {
-      TableName: this.tableName,
-      Key: { pk: partition(jobId), sk: LEASE },
-      ConditionExpression: 'runId = :runId',
-      ExpressionAttributeValues: { ':runId': runId },
-    };
+  /** A one-shot job completed after its scheduled run, as an action of the run's transaction (run-ledger.ts). */
+  completion(jobId: string, generation: string, now: Date): TransactWrite {
+    const change = stateChange(jobId, generation, { from: 'scheduled', to: 'completed', now });
+    return { Update: { TableName: this.tableName, ...change } };
   }
 }
 
-/** A run in progress, as its lease row records it. */
-export interface RunLease {
-  jobId: string;
-  runId: string;
-  trigger: 'schedule' | 'manual';
-  scheduledTime: string;
-  startedAt: string;
-  /** Epoch milliseconds after which another run may take the lease. */
-  leaseUntil: number;
-}
-
-const LEASE = 'LEASE';
-
-function toLease(item: Record<string, unknown>): RunLease {
-  const { pk: _pk, sk: _sk, ...lease } = item;
-  return lease as unknown as RunLease;
-}
-
-function runItem(run: RunRecord) {
-  return {
-    pk: partition(run.jobId),
-    sk: `${RUN_PREFIX}${run.startedAt}#${run.runId}`,
-    ...run,
-    expiresAt: Math.floor(Date.parse(run.finishedAt) / 1000) + RUN_TTL_DAYS * 86_400,
-  };
-}
-
-function stateChange(jobId: string, from: JobState, to: JobState, now: Date, anchorAt?: string) {
+function stateChange(
+  jobId: string,
+  generation: string,
+  change: { from: JobState; to: JobState; now: Date; anchorAt?: string },
+) {
+  const { from, to, now, anchorAt } = change;
   return {
     Key: { pk: partition(jobId), sk: 'JOB' },
     UpdateExpression: `SET #state = :to, updatedAt = :now${anchorAt ? ', anchorAt = :anchor' : ''}`,
-    ConditionExpression: '#state = :from',
+    ConditionExpression: '#state = :from AND generation = :generation',
     ExpressionAttributeNames: { '#state': 'state' },
     ExpressionAttributeValues: {
       ':to': to,
       ':from': from,
+      ':generation': generation,
       ':now': now.toISOString(),
       ...(anchorAt ? { ':anchor': anchorAt } : {}),
     },
@@ -272,6 +232,7 @@ function decodeRunsCursor(cursor: string, jobId: string): Record<string, string>
 }
 
 function toJob(item: Record<string, unknown>): JobRecord {
-  const { pk: _pk, sk: _sk, kind: _kind, ...job } = item;
-  return job as unknown as JobRecord;
+  const { pk: _pk, sk: _sk, kind: _kind, bodyJson, definition, ...job } = item;
+  const body = typeof bodyJson === 'string' ? { body: JSON.parse(bodyJson) as unknown } : {};
+  return { ...job, definition: { ...(definition as JobDefinition), ...body } } as unknown as JobRecord;
 }

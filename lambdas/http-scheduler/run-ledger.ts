@@ -1,7 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { JobStatusStore, RunReport } from '#shared/job-status-store';
 import type { TransactWrite } from '#shared/run-commit';
-import type { HttpJobStore, JobRecord, RunLease, RunRecord } from './job-store';
+import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
+import type { RunLease } from './run-store';
 
 /**
  * The caller's bookkeeping, in three DynamoDB requests for a run that calls its target:
@@ -14,7 +15,8 @@ import type { HttpJobStore, JobRecord, RunLease, RunRecord } from './job-store';
  * Because the end is one transaction, a run is recorded exactly once or not at all: a caller that
  * dies before it leaves its lease behind, which expires, and the next run records it (as an error
  * that names the lost run) in its own transaction. A skipped run (lease held) writes only its
- * history row; a run of a deleted job only gives its lease back.
+ * history row (and completes a one-shot job, in a transaction); a run of a deleted job only gives
+ * its lease back.
  */
 export type RunOutcome = {
   run: RunRecord;
@@ -29,8 +31,8 @@ export interface FinishedRun {
   /** An expired lease's run, recorded with this one. */
   abandoned?: RunOutcome;
   releaseLease: boolean;
-  /** A one-shot job's scheduled run: the job is completed. */
-  complete: boolean;
+  /** A one-shot job's scheduled run: the job (this generation of it) is completed. */
+  complete?: { generation: string };
   now: Date;
 }
 
@@ -47,10 +49,10 @@ export class RunLedger {
 
   /** The job and the lease; a lease taken while the job could not be read is given back (as it was) before the error. */
   async begin(lease: RunLease): Promise<{ job: JobRecord | undefined; taken: boolean; abandoned?: RunLease }> {
-    const [job, taken] = await Promise.allSettled([this.store.getJob(lease.jobId), this.store.takeLease(lease)]);
+    const [job, taken] = await Promise.allSettled([this.store.getJob(lease.jobId), this.store.runs.takeLease(lease)]);
     if (job.status === 'rejected') {
       if (taken.status === 'fulfilled' && taken.value.taken) {
-        await this.store.releaseLease(lease.jobId, lease.runId, taken.value.abandoned);
+        await this.store.runs.releaseLease(lease.jobId, lease.runId, taken.value.abandoned);
       }
       throw job.reason;
     }
@@ -59,11 +61,11 @@ export class RunLedger {
   }
 
   recordSkipped(run: RunRecord): Promise<void> {
-    return this.store.recordRun(run);
+    return this.store.runs.record(run);
   }
 
   releaseLease(jobId: string, runId: string): Promise<void> {
-    return this.store.releaseLease(jobId, runId);
+    return this.store.runs.releaseLease(jobId, runId);
   }
 
   /**
@@ -76,17 +78,17 @@ export class RunLedger {
     const { outcome, abandoned } = finished;
     const writes: Labelled[] = [...this.outcomeWrites(outcome, '')];
     if (abandoned) writes.push(...this.outcomeWrites(abandoned, 'abandoned '));
-    if (finished.releaseLease) {
-      writes.push({ what: 'lease', write: this.store.runWrites.releaseLease(outcome.run.jobId, outcome.run.runId) });
-    }
+    const { jobId, runId } = outcome.run;
+    if (finished.releaseLease) writes.push({ what: 'lease', write: this.store.runs.writes.releaseLease(jobId, runId) });
     if (finished.complete) {
-      writes.push({ what: 'completion', write: this.store.runWrites.complete(outcome.run.jobId, finished.now) });
+      const completion = this.store.completion(jobId, finished.complete.generation, finished.now);
+      writes.push({ what: 'completion', write: completion });
     }
     return this.commit(writes);
   }
 
   private outcomeWrites({ run, report, latest }: RunOutcome, prefix: string): Labelled[] {
-    const writes: Labelled[] = [{ what: `${prefix}run`, write: this.store.runWrites.record(run) }];
+    const writes: Labelled[] = [{ what: `${prefix}run`, write: this.store.runs.writes.record(run) }];
     if (!report) return writes;
     const monitor = this.statusStore.runCommitWrites(report, { latest });
     writes.push({ what: `${prefix}history`, write: monitor.history });
@@ -99,7 +101,7 @@ export class RunLedger {
     let pending = writes;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.store.transact(pending.map((entry) => entry.write));
+        await this.store.runs.transact(pending.map((entry) => entry.write));
         return { dropped };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException) || attempt === COMMIT_ATTEMPTS) throw error;

@@ -170,9 +170,29 @@ describe('npm run invoke --event (the manual-trigger rule, locally)', () => {
     );
   });
 
+  it('refuses an event that is not a JSON object in one line, exit 2', async () => {
+    for (const event of ['null', '[]', '"nightshift"', '5']) {
+      const { code, stdout, stderr } = await invoke(['--event', event]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim()).toBe(
+        `invoke: --event must be a JSON object like {"Source":"nightshift","DetailType":"manual-trigger","Detail":"{...}"}, got ${event}`,
+      );
+    }
+  });
+
   it('refuses an event the rule would not match', async () => {
     const { code, stderr } = await invoke(['--event', entry({ job: 'job-watchdog' }, 'batch-scheduler')]);
     expect(code).toBe(2);
     expect(stderr).toContain('this event (Source=batch-scheduler, DetailType=manual-trigger) would run nothing');
+  });
+
+  it("refuses a deployed stage's event: local mode is stage local", async () => {
+    const { code, stdout, stderr } = await invoke(['--event', entry({ stage: 'prod', job: 'job-watchdog' })]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toBe(
+      'invoke: manual trigger refused: detail.stage "prod" is not this trigger\'s stage "local"',
+    );
   });
 });

@@ -58,12 +58,8 @@ describe('HTTP job run bookkeeping', () => {
   }
 
   async function createJob(body: Record<string, unknown> = {}) {
-    const response = await fixture.request('POST', '/jobs', {
-      schedule_type: 'interval',
-      interval: { minutes: 10 },
-      target_url: targetUrl,
-      ...body,
-    });
+    const schedule = body.schedule_type ? {} : { schedule_type: 'interval', interval: { minutes: 10 } };
+    const response = await fixture.request('POST', '/jobs', { ...schedule, target_url: targetUrl, ...body });
     if (response.status !== 201) throw new Error(JSON.stringify(response.json));
     return response.json.job_id as string;
   }
@@ -176,19 +172,20 @@ describe('HTTP job run bookkeeping', () => {
 
   it('gives the lease back as it was when the job cannot be read, so neither run is lost nor blocks the next', async () => {
     const jobId = await createJob();
-    const expired = Date.now() - 60_000;
+    const crashedAt = Date.now();
     const lostLease = {
       jobId,
       runId: 'crashed-run',
       trigger: 'schedule' as const,
-      scheduledTime: new Date(expired - 900_000).toISOString(),
-      startedAt: new Date(expired - 900_000).toISOString(),
-      leaseUntil: expired,
+      scheduledTime: new Date(crashedAt).toISOString(),
+      startedAt: new Date(crashedAt).toISOString(),
+      leaseUntil: crashedAt + 870_000,
     };
     await fixture.db.send(
       new PutCommand({ TableName: fixture.tableName, Item: { pk: `JOB#${jobId}`, sk: 'LEASE', ...lostLease } }),
     );
-    const { deps, store } = countedCaller();
+    const { deps: callerNow, store } = countedCaller();
+    const deps = { ...callerNow, now: () => new Date(Date.now() + 16 * 60_000) };
     const read = jest.spyOn(store, 'getJob').mockRejectedValueOnce(new Error('ProvisionedThroughputExceeded'));
 
     await expect(callJob(deps, { job_id: jobId, trigger: 'manual', run_id: 'unread' })).rejects.toThrow(
@@ -196,7 +193,7 @@ describe('HTTP job run bookkeeping', () => {
     );
     read.mockRestore();
 
-    expect(await lease(jobId)).toMatchObject({ runId: 'crashed-run', leaseUntil: expired });
+    expect(await lease(jobId)).toMatchObject({ runId: 'crashed-run', leaseUntil: lostLease.leaseUntil });
     const next = await callJob(deps, { job_id: jobId, trigger: 'manual', run_id: 'after' });
     expect(next?.status).toBe('success');
     const runs = (await runsOf(jobId)).map((run: { run_id: string; status: string }) => [run.run_id, run.status]);
@@ -204,5 +201,32 @@ describe('HTTP job run bookkeeping', () => {
       ['after', 'success'],
       ['crashed-run', 'error'],
     ]);
+  });
+
+  it("does not take an expired lease of a deleted job of the same id for the new job's run", async () => {
+    const jobId = await createJob();
+    const before = Date.parse((await fixture.request('GET', `/jobs/${jobId}`)).json.created_at) - 3_600_000;
+    await fixture.db.send(
+      new PutCommand({
+        TableName: fixture.tableName,
+        Item: {
+          pk: `JOB#${jobId}`,
+          sk: 'LEASE',
+          jobId,
+          runId: 'old-job-run',
+          trigger: 'schedule',
+          scheduledTime: new Date(before).toISOString(),
+          startedAt: new Date(before).toISOString(),
+          leaseUntil: before + 870_000,
+        },
+      }),
+    );
+
+    const run = await callJob(countedCaller().deps, { job_id: jobId, trigger: 'manual' });
+
+    expect(run?.status).toBe('success');
+    expect((await runsOf(jobId)).map((entry: { run_id: string }) => entry.run_id)).toEqual([run?.runId]);
+    const history = (await fixture.statusStore.listRuns(`http-job:${jobId}`)).runs.map((entry) => entry.runId);
+    expect(history).toEqual([run?.runId]);
   });
 });

@@ -1,59 +1,57 @@
 import { CachedJobSecrets } from '../../lambdas/http-scheduler/cached-job-secrets';
-import type { JobSecretValue } from '../../lambdas/http-scheduler/job-secrets';
+import type { JobSecretRef, JobSecretValue } from '../../lambdas/http-scheduler/job-secrets';
 
 describe("the caller's cache of job secrets", () => {
-  const T0 = Date.parse('2026-08-11T00:00:00Z');
   let clock: number;
   let reads: string[];
-  let answer: () => Promise<JobSecretValue | undefined>;
+  let answer: (ref: JobSecretRef) => Promise<JobSecretValue | undefined>;
   let cache: CachedJobSecrets;
 
   beforeEach(() => {
-    clock = T0;
+    clock = Date.parse('2026-08-11T00:00:00Z');
     reads = [];
-    answer = async () => ({ signingSecret: `secret-${reads.length}`, headers: {} });
+    answer = async (ref) => ({ signingSecret: `secret-${ref.generation}`, headers: {} });
     cache = new CachedJobSecrets(
       {
-        get: (jobId) => {
-          reads.push(jobId);
-          return answer();
+        get: (ref) => {
+          reads.push(`${ref.jobId}/${ref.generation}`);
+          return answer(ref);
         },
       },
       () => clock,
     );
   });
-  const iso = (ms: number) => new Date(ms).toISOString();
 
-  it('reads a job version once while it is fresh, and again for a new version or after five minutes', async () => {
-    const version = iso(T0 - 3_600_000);
-    await cache.get('a', version);
-    clock += 4 * 60_000;
-    await cache.get('a', version);
-    expect(reads).toEqual(['a']);
+  it('reads a generation once, a new generation afresh, and again after an hour', async () => {
+    await cache.get({ jobId: 'a', generation: 'g1' });
+    clock += 59 * 60_000;
+    await cache.get({ jobId: 'a', generation: 'g1' });
+    expect((await cache.get({ jobId: 'a', generation: 'g2' }))?.signingSecret).toBe('secret-g2');
+    clock += 60 * 60_000;
+    await cache.get({ jobId: 'a', generation: 'g2' });
 
-    await cache.get('a', iso(T0));
-    clock += 5 * 60_000;
-    await cache.get('a', iso(T0));
-    expect(reads).toEqual(['a', 'a', 'a']);
+    expect(reads).toEqual(['a/g1', 'a/g2', 'a/g2']);
   });
 
-  it("takes a read made alongside the job's row only when the row is older than any replace in flight", async () => {
-    cache.prefetch('old');
-    expect((await cache.get('old', iso(T0 - 60_000)))?.signingSecret).toBe('secret-1');
-    cache.prefetch('recent');
-    await cache.get('recent', iso(T0 - 5_000));
-
-    expect(reads).toEqual(['old', 'recent', 'recent']);
-  });
-
-  it('keeps no failed read', async () => {
+  it('keeps neither a failed read nor a secret not found', async () => {
     answer = async () => {
       throw new Error('throttled');
     };
-    await expect(cache.get('a', iso(T0))).rejects.toThrow('throttled');
+    await expect(cache.get({ jobId: 'a', generation: 'g' })).rejects.toThrow('throttled');
+    answer = async () => undefined;
+    expect(await cache.get({ jobId: 'a', generation: 'g' })).toBeUndefined();
     answer = async () => ({ signingSecret: 's', headers: {} });
 
-    expect(await cache.get('a', iso(T0))).toEqual({ signingSecret: 's', headers: {} });
-    expect(reads).toEqual(['a', 'a']);
+    expect(await cache.get({ jobId: 'a', generation: 'g' })).toEqual({ signingSecret: 's', headers: {} });
+    expect(reads).toEqual(['a/g', 'a/g', 'a/g']);
+  });
+
+  it('holds at most 500 generations, dropping the oldest', async () => {
+    for (let index = 0; index <= 500; index += 1) await cache.get({ jobId: `job-${index}`, generation: 'g' });
+    await cache.get({ jobId: 'job-500', generation: 'g' });
+    await cache.get({ jobId: 'job-0', generation: 'g' });
+
+    expect(reads.filter((read) => read === 'job-0/g')).toHaveLength(2);
+    expect(reads.filter((read) => read === 'job-500/g')).toHaveLength(1);
   });
 });

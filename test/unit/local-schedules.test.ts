@@ -1,6 +1,5 @@
-import { Cron } from 'croner';
 import { JOBS } from '../../lib/jobs';
-import { formatJstMinute, scheduleLines, schedulePayload } from '../../local/local-schedules';
+import { formatJstMinute, LocalSchedule, schedulePayload, startLocalSchedules } from '../../local/local-schedules';
 import { TEST_JOBS } from '../support/test-registry';
 
 describe('local schedules', () => {
@@ -22,14 +21,50 @@ describe('local schedules', () => {
     expect(formatJstMinute(new Date('2026-11-23T15:00:59Z'))).toBe('2026-11-24 00:00 JST');
   });
 
-  it('list each schedule with its next run in JST, as npm start prints them', () => {
-    const cron = new Cron('15 9 * * *', { timezone: 'Asia/Tokyo', paused: true, name: 'daily/morning' });
+  it('give the next run of a schedule in JST, as npm start prints it', () => {
+    const schedule = new LocalSchedule('daily/morning', '15 9 * * *', async () => {});
+    const next = schedule.nextRun(new Date('2026-11-23T23:20:00Z'));
+    expect(next && formatJstMinute(next)).toBe('2026-11-24 09:15 JST');
+  });
+
+  it('skip the run of a paused schedule and say so, as a DISABLED schedule does', async () => {
+    jest.useFakeTimers({ now: new Date('2026-11-24T00:04:59Z'), doNotFake: ['nextTick', 'setImmediate'] });
+    const lines: string[] = [];
+    const job = { ...TEST_JOBS[0], schedules: [{ name: 'often', cron: '*/5 * * * *' }] };
+    const [schedule] = startLocalSchedules(
+      [job],
+      (line) => lines.push(line),
+      (name) => name === `${job.id}/often`,
+    );
     try {
-      expect(scheduleLines([cron], new Date('2026-11-23T23:20:00Z'))).toEqual([
-        `${'daily/morning'.padEnd(34)} 15 9 * * *   next 2026-11-24 09:15 JST`,
-      ]);
+      await jest.advanceTimersByTimeAsync(2000);
     } finally {
-      cron.stop();
+      schedule.stop();
+      jest.useRealTimers();
+    }
+    expect(lines).toEqual([
+      `2026-11-24 09:05:00 JST ${job.id}/often: paused, not run (npm run ops -- resume ${job.id})`,
+    ]);
+  });
+
+  it('run a job at its times in Japan time and skip a run while the previous one is still going', async () => {
+    jest.useFakeTimers({ now: new Date('2026-11-24T00:00:30Z'), doNotFake: ['nextTick', 'setImmediate'] });
+    const started: string[] = [];
+    let finish = () => {};
+    const schedule = new LocalSchedule('every-5/minutes', '*/5 * * * *', () => {
+      started.push(new Date().toISOString());
+      return new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    }).start();
+    try {
+      await jest.advanceTimersByTimeAsync(11 * 60_000); // 09:05 starts; 09:10 is skipped: 09:05 still runs
+      finish();
+      await jest.advanceTimersByTimeAsync(5 * 60_000);
+      expect(started).toEqual(['2026-11-24T00:05:00.000Z', '2026-11-24T00:15:00.000Z']);
+    } finally {
+      schedule.stop();
+      jest.useRealTimers();
     }
   });
 });
