@@ -85,7 +85,11 @@ export function s3AnalyticsSink(s3: S3Client, bucket: string): AnalyticsSink {
       return { stream, done, abort: () => upload.abort() };
     },
     async putText(key, body, contentType) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+      // Explicit length: the SDK sets none for an empty body, then warns on stderr about streams of unknown length.
+      const ContentLength = Buffer.byteLength(body, 'utf8');
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentLength }),
+      );
     },
     async getText(key) {
       try {
