@@ -154,6 +154,22 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
     QueryCommand: table('HTTP_JOBS_TABLE'),
     queryAll: table('HTTP_JOBS_TABLE', 'byKind'),
   },
+  'lambdas/http-scheduler/run-store.ts': {
+    PutCommand: table('HTTP_JOBS_TABLE'),
+    DeleteCommand: table('HTTP_JOBS_TABLE'),
+    // A finished run in one transaction (run-ledger.ts): its run row, its lease and the job's completion
+    // in the HTTP jobs table; the job monitor's history row and latest status in the job-status table.
+    TransactWriteCommand: (caller) => [
+      ...['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'].map((action) => ({
+        ...table('HTTP_JOBS_TABLE')(caller)[0],
+        action,
+      })),
+      ...['dynamodb:PutItem', 'dynamodb:UpdateItem'].map((action) => ({
+        ...table('JOB_STATUS_TABLE')(caller)[0],
+        action,
+      })),
+    ],
+  },
   'lambdas/http-scheduler/job-secrets.ts': {
     CreateSecretCommand: httpJobSecret,
     GetSecretValueCommand: httpJobSecret,

@@ -104,6 +104,14 @@ const ACTION_OF_OPERATION: Record<string, readonly string[]> = {
   's3:UploadPart': ['s3:PutObject'],
   's3:CompleteMultipartUpload': ['s3:PutObject'],
   'lambda:Invoke': ['lambda:InvokeFunction'],
+  // A transaction is authorized action by action, on each item's table (DynamoDB API reference).
+  'dynamodb:TransactWriteItems': [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
+  'dynamodb:TransactGetItems': ['dynamodb:GetItem'],
 };
 
 /** `client-s3/CopyObjectCommand` → `['s3:GetObject', 's3:PutObject']`. */
