@@ -223,6 +223,11 @@ export const configSchema = z.object({
     .optional(),
   /** Stateful resources are retained and termination-protected. @default true for prod */
   protectData: z.boolean().optional(),
+  /**
+   * This stage's manual trigger also answers the original command, whose detail names no stage
+   * (docs/ops.md). At most one stage of cdk.json may set it. @default false
+   */
+  originalManualTrigger: z.boolean().default(false),
   dailyParquet: dailyParquet.prefault({}),
   /** Where alarms go besides alarmEmail: Slack and Teams through AWS Chatbot, HTTPS endpoints. @default none */
   notifications,
@@ -284,6 +289,12 @@ export function loadConfig(getContext: (key: string) => unknown): NightshiftConf
   if (!stages[stage]) {
     const known = Object.keys(stages).join(', ') || 'none';
     throw new ConfigError(`Invalid config: stage "${stage}" is not defined in cdk.json nightshift:stages (${known})`);
+  }
+  const answeringOriginal = Object.keys(stages).filter((name) => stages[name].originalManualTrigger === true);
+  if (answeringOriginal.length > 1) {
+    throw new ConfigError(
+      `Invalid config: originalManualTrigger is set for stages ${answeringOriginal.join(', ')}; one stage at most, or the original command starts the job in each of them`,
+    );
   }
   const merged: Record<string, unknown> = { ...stages[stage], stage };
   for (const key of OVERRIDABLE_KEYS) {

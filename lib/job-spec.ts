@@ -107,10 +107,36 @@ export function scheduleNameFor(jobId: string, scheduleName: string): string {
 }
 
 /**
- * The event that runs a registry job by hand through EventBridge:
- * `aws events put-events --entries 'Source=nightshift,DetailType=manual-trigger,Detail="{\"job\":\"<id>\",\"payload\":{}}"'`
+ * The event that runs a registry job by hand through EventBridge (default bus): Source and DetailType
+ * below, Detail `{"stage": "<stage>", "job": "<id>", "payload": {...}}`. The stage scopes it: every
+ * stage of an account and region shares the bus, so an event without one would start the job in all of
+ * them. The original command (no stage in the detail) is answered by the one stage whose config sets
+ * `originalManualTrigger` (prod in cdk.json), and by local mode.
  */
 export const MANUAL_TRIGGER = { source: 'nightshift', detailType: 'manual-trigger' } as const;
+
+/** The stage's manual-trigger rule pattern (EventBridge event-pattern syntax). */
+export function manualTriggerEventPattern(stage: string, answersOriginalCommand: boolean) {
+  const ownStage = { stage: [stage] };
+  return {
+    source: [MANUAL_TRIGGER.source],
+    'detail-type': [MANUAL_TRIGGER.detailType],
+    detail: answersOriginalCommand ? { $or: [ownStage, { stage: [{ exists: false }] }] } : ownStage,
+  };
+}
+
+/**
+ * `aws events put-events` starting `jobId` with `payload` in `stage`. `stage` may be a shell variable
+ * (`$STAGE`, as the runbook writes it): the entry is double-quoted for the shell, and Detail is a
+ * single-quoted value of the CLI's shorthand syntax.
+ */
+export function manualTriggerCommand(stage: string, jobId: string, payload: Record<string, unknown>): string {
+  const placeholder = '__nightshift_stage__';
+  const detail = JSON.stringify({ stage: placeholder, job: jobId, payload });
+  const shorthand = detail.replace(/[\\']/g, (char) => `\\${char}`);
+  const forShell = shorthand.replace(/[\\"$`]/g, (char) => `\\${char}`).replace(placeholder, stage);
+  return `aws events put-events --entries "Source=${MANUAL_TRIGGER.source},DetailType=${MANUAL_TRIGGER.detailType},Detail='${forShell}'"`;
+}
 
 /** The exact command on-call runs to re-run a job by hand. */
 export function rerunCommand(stage: string, job: Pick<JobSpec, 'id' | 'defaultPayload'>, region?: string): string {

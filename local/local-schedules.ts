@@ -1,4 +1,4 @@
-import { Cron } from 'croner';
+import { nextCronRun } from '../lambdas/shared/eventbridge-fire-times';
 import { toJstIso } from '../lambdas/shared/jst-time';
 import { SCHEDULE_TIME_ZONE } from '../lib/cron';
 import type { JobSchedule, JobSpec } from '../lib/job-spec';
@@ -13,23 +13,75 @@ export function schedulePayload(spec: JobSpec, schedule: JobSchedule, firedAt: D
   };
 }
 
-/** Every registry schedule on croner in Asia/Tokyo; a run still going when the next fires is skipped (protect). */
-export function startLocalSchedules(jobs: readonly JobSpec[], log: (line: string) => void): Cron[] {
+/** setTimeout's limit; longer waits are re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One registry schedule running in this process, at the times EventBridge Scheduler fires its cron
+ * (lambdas/shared/eventbridge-fire-times.ts); a run still going when the next one is due is skipped.
+ */
+export class LocalSchedule {
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private stopped = false;
+
+  constructor(
+    readonly name: string,
+    private readonly cron: string,
+    private readonly run: () => Promise<void>,
+  ) {}
+
+  getPattern(): string {
+    return this.cron;
+  }
+
+  nextRun(from: Date = new Date()): Date | null {
+    return nextCronRun(this.cron, SCHEDULE_TIME_ZONE, from);
+  }
+
+  start(): this {
+    this.armAfter(new Date());
+    return this;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private armAfter(after: Date): void {
+    const next = this.nextRun(after);
+    if (!next || this.stopped) return;
+    const wait = () => {
+      const remaining = next.getTime() - Date.now();
+      if (remaining > 0) {
+        this.timer = setTimeout(wait, Math.min(remaining, MAX_TIMER_MS));
+        return;
+      }
+      if (!this.running) {
+        this.running = true;
+        void this.run().finally(() => {
+          this.running = false;
+        });
+      }
+      this.armAfter(next);
+    };
+    wait();
+  }
+}
+
+/** Every registry schedule in Asia/Tokyo, as EventBridge Scheduler runs it. */
+export function startLocalSchedules(jobs: readonly JobSpec[], log: (line: string) => void): LocalSchedule[] {
   return jobs.flatMap((spec) =>
-    spec.schedules.map(
-      (schedule) =>
-        new Cron(
-          schedule.cron,
-          { timezone: SCHEDULE_TIME_ZONE, protect: true, name: `${spec.id}/${schedule.name}` },
-          async () => {
-            const payload = schedulePayload(spec, schedule, new Date());
-            const outcome = await runJobLocally(spec, payload).catch((error: Error) => ({
-              status: 'error',
-              message: error.message,
-            }));
-            log(`[${new Date().toISOString()}] ${spec.id}/${schedule.name}: ${outcome.status} — ${outcome.message}`);
-          },
-        ),
+    spec.schedules.map((schedule) =>
+      new LocalSchedule(`${spec.id}/${schedule.name}`, schedule.cron, async () => {
+        const payload = schedulePayload(spec, schedule, new Date());
+        const outcome = await runJobLocally(spec, payload).catch((error: Error) => ({
+          status: 'error',
+          message: error.message,
+        }));
+        log(`[${new Date().toISOString()}] ${spec.id}/${schedule.name}: ${outcome.status} — ${outcome.message}`);
+      }).start(),
     ),
   );
 }
@@ -40,7 +92,10 @@ export function formatJstMinute(instant: Date): string {
 }
 
 /** One line per schedule for `npm start`: name, cron pattern, next run in JST. */
-export function scheduleLines(schedules: readonly Cron[], from: Date = new Date()): string[] {
+export function scheduleLines(
+  schedules: readonly Pick<LocalSchedule, 'name' | 'getPattern' | 'nextRun'>[],
+  from: Date = new Date(),
+): string[] {
   return schedules.map((cron) => {
     const next = cron.nextRun(from);
     return `${String(cron.name).padEnd(34)} ${cron.getPattern()}   next ${next ? formatJstMinute(next) : 'never'}`;

@@ -7,6 +7,9 @@ import type { JobOutcome } from '../lambdas/shared/job-runner';
 import { type JobSpec, MANUAL_TRIGGER } from '../lib/job-spec';
 import { runJobLocally } from './run-job';
 
+/** Local mode is the stage `local`, and answers the original command (no stage in the detail), like the chosen AWS stage. */
+export const LOCAL_TRIGGER_STAGE = 'local';
+
 /** A manual-trigger event that cannot be run: the message is the one line to print. */
 export class ManualTriggerEventError extends Error {}
 
@@ -49,6 +52,8 @@ export async function runManualTriggerLocally(
 ): Promise<JobOutcome> {
   try {
     const { started } = await dispatchManualTrigger(event, {
+      stage: LOCAL_TRIGGER_STAGE,
+      answersOriginalCommand: true,
       knownJobs: jobs.map((job) => job.id),
       logger,
       startJob: (jobId, payload) => runJob(jobs.find((job) => job.id === jobId) as JobSpec, payload),

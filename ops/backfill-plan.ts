@@ -1,4 +1,4 @@
-import { Cron } from 'croner';
+import { nextCronRun } from '#shared/eventbridge-fire-times';
 import { jstDateString, parseJstWallTime, toJstIso } from '#shared/jst-time';
 import { SCHEDULE_TIME_ZONE } from '../lib/cron';
 import type { JobSpec } from '../lib/job-spec';
@@ -59,13 +59,12 @@ export function planBackfill(job: JobSpec, fromText: string, toText: string, now
   }
   const slots = new Set<number>();
   for (const schedule of job.schedules) {
-    const cron = new Cron(schedule.cron, { timezone: SCHEDULE_TIME_ZONE, paused: true });
-    // nextRun is strictly after its argument: start a second early so `from` itself counts.
-    let next = cron.nextRun(new Date(from.getTime() - 1000));
+    // The slots EventBridge fires; nextCronRun is strictly after its argument: start a second early so `from` counts.
+    let next = nextCronRun(schedule.cron, SCHEDULE_TIME_ZONE, new Date(from.getTime() - 1000));
     while (next && next <= to) {
       slots.add(next.getTime());
       if (slots.size > MAX_BACKFILL_RUNS) throw tooMany();
-      next = cron.nextRun(next);
+      next = nextCronRun(schedule.cron, SCHEDULE_TIME_ZONE, next);
     }
   }
   for (const slot of [...slots].sort((a, b) => a - b)) values.push(formatJstSlot(new Date(slot)));

@@ -1,5 +1,5 @@
 import { UNHEALTHY_RUNBOOK_ANCHOR } from '../lib/constructs/unhealthy-alarm';
-import { type JobSpec, MANUAL_TRIGGER, rerunCommand } from '../lib/job-spec';
+import { type JobSpec, manualTriggerCommand, rerunCommand } from '../lib/job-spec';
 import { collectRunbookAlarms, type RunbookAlarm, STAGE_VARIABLE } from './runbook-model';
 
 /**
@@ -42,7 +42,6 @@ function lookLine(line: string): string {
 
 function jobCommands(job: JobSpec): string[] {
   const payload = JSON.stringify(job.defaultPayload);
-  const detail = JSON.stringify(JSON.stringify({ job: job.id, payload: job.defaultPayload }));
   const lines = [
     `**Re-run** (put the failed slot or date in the payload; the job is idempotent):`,
     '',
@@ -53,7 +52,7 @@ function jobCommands(job: JobSpec): string[] {
             `npm run ops -- backfill ${job.id} --from 2025-08-01 --to 2025-08-02 --stage ${S}   # by ${job.backfill.unit}`,
           ]
         : []),
-      `aws events put-events --entries 'Source=${MANUAL_TRIGGER.source},DetailType=${MANUAL_TRIGGER.detailType},Detail=${detail}'`,
+      `${manualTriggerCommand(S, job.id, job.defaultPayload)}   # through the stage's manual-trigger rule`,
     ]),
     '',
     `Without the repository: ${code(rerunCommand(S, job))}`,
@@ -100,7 +99,9 @@ function affected(alarm: RunbookAlarm, jobs: readonly JobSpec[], names: Readonly
       );
     }
     if (alarm.area === 'manual trigger') {
-      lines.push('- Whoever sent the manual trigger: the job they named did not run. Fix the event and send it again.');
+      lines.push(
+        `- Whoever sent the manual trigger: the job they named did not run. Fix the event (its \`detail.stage\` is ${code(S)}) and send it again.`,
+      );
     }
   }
   lines.push(

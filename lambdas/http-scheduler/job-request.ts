@@ -1,6 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { z } from 'zod';
-import { isTimeZone } from '#shared/expected-runs';
+import { cronScheduleProblem } from '#shared/expected-runs';
+import { canonicalTimeZone, isTimeZone } from '#shared/time-zone';
 import { literalAddressProblem } from './address-guard';
 import { type ApsCronFields, CronFieldError, translateApsCron } from './apscheduler-cron';
 
@@ -124,12 +125,19 @@ function headerProblems(headers: Record<string, string>): Problem[] {
 function scheduleProblems(job: JobRequest, now: Date): Problem[] {
   if (job.schedule_type === 'cron') {
     if (!job.cron) return [{ path: 'cron', message: 'is required when schedule_type is "cron"' }];
+    let croner: string;
     try {
-      translateApsCron(job.cron as ApsCronFields);
+      croner = translateApsCron(job.cron as ApsCronFields).croner;
     } catch (error) {
       if (error instanceof CronFieldError)
         return [{ path: error.field, message: error.message.slice(error.field.length + 2) }];
       throw error;
+    }
+    // The job monitor's check for expectations: a cron that never fires ({"month": "2", "day": "30"}) is refused.
+    if (isTimeZone(job.timezone) && cronScheduleProblem(croner, job.timezone, now)) {
+      return [
+        { path: 'cron', message: `has no run within the next year (in ${job.timezone}): it would never be called` },
+      ];
     }
     return [];
   }
@@ -175,9 +183,12 @@ export function validateJobRequest(
     return { ok: false, error: `${path}: ${issue.message}` };
   }
   const job = parsed.data;
+  const timezone = canonicalTimeZone(job.timezone);
+  // Stored and sent to EventBridge as the time-zone database spells it: "asia/tokyo" becomes "Asia/Tokyo".
+  if (timezone) job.timezone = timezone;
   const problems: Problem[] = [
     ...scheduleProblems(job, now),
-    ...(isTimeZone(job.timezone) ? [] : [{ path: 'timezone', message: `"${job.timezone}" is not an IANA time zone` }]),
+    ...(timezone ? [] : [{ path: 'timezone', message: `"${job.timezone}" is not an IANA time zone` }]),
     ...[urlProblem(job.target_url, allowHosts)]
       .filter(Boolean)
       .map((message) => ({ path: 'target_url', message: message! })),

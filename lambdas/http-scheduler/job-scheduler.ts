@@ -5,7 +5,7 @@ import {
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import type { SchedulePlan } from './schedule-plan';
+import { nextRunAfter, type SchedulePlan } from './schedule-plan';
 
 /**
  * The scheduling port: one schedule per job. EventBridge Scheduler on AWS (below); croner in
@@ -17,7 +17,7 @@ export interface ScheduleSpec {
   enabled: boolean;
   /** Runs later than this are recorded as missed; EventBridge stops retrying delivery then too. */
   misfireGraceSec: number;
-  /** Interval jobs count from here (EventBridge counts from the create or update itself). */
+  /** Interval jobs run at anchorAt + k × period, k ≥ 1 (on EventBridge through the schedule's StartDate). */
   anchorAt: string;
 }
 
@@ -43,14 +43,26 @@ export class EventBridgeJobScheduler implements JobScheduler {
   constructor(
     private readonly client: SchedulerClient,
     private readonly settings: EventBridgeSchedulerSettings,
+    private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /**
+   * rate() schedules: without a StartDate EventBridge fires at once, on every create and update. The
+   * first run after now on the job's anchor grid (anchor + period on create and resume) keeps AWS on the
+   * times next_run_time shows and local mode fires; never in the past, which EventBridge refuses.
+   */
+  private startDate(spec: ScheduleSpec): { StartDate?: Date } {
+    if (!spec.plan.everyMinutes) return {};
+    return { StartDate: nextRunAfter(spec.plan, new Date(spec.anchorAt), this.now()) as Date };
+  }
 
   private input(spec: ScheduleSpec) {
     return {
       Name: spec.jobId,
       GroupName: this.settings.groupName,
       ScheduleExpression: spec.plan.expression,
-      ScheduleExpressionTimezone: spec.plan.timezone,
+      ScheduleExpressionTimezone: spec.plan.expressionTimezone ?? spec.plan.timezone,
+      ...this.startDate(spec),
       Description: spec.plan.trigger,
       FlexibleTimeWindow: { Mode: 'OFF' as const },
       State: spec.enabled ? ('ENABLED' as const) : ('DISABLED' as const),

@@ -1,4 +1,4 @@
-import { Cron } from 'croner';
+import { cronRuns, isRepeatedWallClock, nextCronRun } from '#shared/eventbridge-fire-times';
 import { translateApsCron } from './apscheduler-cron';
 import { intervalMinutes, type JobRequest } from './job-request';
 
@@ -11,11 +11,16 @@ export interface SchedulePlan {
   /** `cron(...)`, `rate(10 minutes)` or `at(2025-09-20T15:00:00)` */
   expression: string;
   timezone: string;
+  /**
+   * The zone `expression` is written in, when not `timezone`: a date job whose wall-clock time occurs
+   * twice in its zone (clocks falling back) is sent as at() in UTC, the one reading that names its instant.
+   */
+  expressionTimezone?: string;
   /** date jobs: EventBridge deletes the schedule after its one run. */
   oneShot: boolean;
   /** `cron[hour='10', minute='30']`, `interval[0:10:00]`, `date[2025-09-20 15:00:00 JST]` */
   trigger: string;
-  /** cron jobs: five-field croner pattern in `timezone`. */
+  /** cron jobs: the same schedule as a five-field pattern in `timezone` (next runs, local mode, the watchdog). */
   croner?: string;
   /** interval jobs: the period; runs fall on anchor + k × period. */
   everyMinutes?: number;
@@ -100,35 +105,29 @@ export function planSchedule(job: JobRequest): SchedulePlan {
   }
   const runAt = new Date(job.run_at as string);
   const wall = isoInZone(runAt, timezone);
+  const repeated = isRepeatedWallClock(runAt, timezone);
   return {
-    expression: `at(${wall.slice(0, 19)})`,
+    expression: `at(${(repeated ? runAt.toISOString() : wall).slice(0, 19)})`,
     timezone,
+    ...(repeated ? { expressionTimezone: 'UTC' } : {}),
     oneShot: true,
     trigger: `date[${wall.slice(0, 10)} ${wall.slice(11, 19)} ${zoneAbbreviation(runAt, timezone)}]`,
     runAt: runAt.toISOString(),
   };
 }
 
-const parsedCrons = new Map<string, Cron>();
-
-/** The croner job that fires at the plan's cron times, never started (for computing times); parsed once per pattern and zone. */
-export function cronerFor(plan: SchedulePlan): Cron | undefined {
-  if (!plan.croner) return undefined;
-  const key = `${plan.croner}|${plan.timezone}`;
-  let cron = parsedCrons.get(key);
-  if (!cron) {
-    cron = new Cron(plan.croner, { timezone: plan.timezone, paused: true });
-    parsedCrons.set(key, cron);
-  }
-  return cron;
+/** The next `count` times the plan fires after `now` (cron jobs; EventBridge's reading, daylight saving included). */
+export function nextCronRuns(plan: SchedulePlan, now: Date, count: number): Date[] {
+  return plan.croner ? cronRuns(plan.croner, plan.timezone, now, count) : [];
 }
 
 /**
- * The next time the plan fires after `now`, or null when it never will again.
- * `anchor` is when an interval job started counting (its creation or last resume), as for EventBridge's rate().
+ * The next time the plan fires after `now`, or null when it never will again, as EventBridge Scheduler
+ * fires it. `anchor` is when an interval job started counting (its creation or last resume): rate()
+ * schedules are created with StartDate = the first run after it, so they run on anchor + k × period.
  */
 export function nextRunAfter(plan: SchedulePlan, anchor: Date, now: Date): Date | null {
-  if (plan.croner) return cronerFor(plan)?.nextRun(now) ?? null;
+  if (plan.croner) return nextCronRun(plan.croner, plan.timezone, now);
   if (plan.everyMinutes) {
     const period = plan.everyMinutes * 60_000;
     const elapsed = Math.max(0, now.getTime() - anchor.getTime());

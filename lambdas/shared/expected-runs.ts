@@ -1,5 +1,8 @@
 import { Cron } from 'croner';
+import { lastOccurrenceOfWallClock, nextCronRun } from './eventbridge-fire-times';
 import type { ExpectationSchedule } from './expectation-store';
+
+export { isTimeZone } from './time-zone';
 
 /**
  * When a job is expected to report, and whether it missed that: the missed check-in logic
@@ -15,15 +18,14 @@ export type Lateness =
   /** `since`: the deadline that passed without a report. */
   | { late: true; since: Date };
 
-function cronFor(cron: string, timezone: string): Cron {
-  return new Cron(cron, { timezone, mode: '5-part' });
-}
-
-/** The first expected run strictly after `after`: the earliest next run of any cron, or `after` + the interval. */
+/**
+ * The first expected run strictly after `after`: the earliest next run of any cron (when EventBridge
+ * Scheduler fires it: a time skipped by daylight saving is not expected), or `after` + the interval.
+ */
 export function nextExpectedRun(schedule: ExpectationSchedule, after: Date): Date {
   if (schedule.everyMinutes !== undefined) return new Date(after.getTime() + schedule.everyMinutes * 60_000);
   const runs = schedule.crons
-    .map((cron) => cronFor(cron, schedule.timezone).nextRun(after))
+    .map((cron) => nextCronRun(cron, schedule.timezone, after))
     .filter((run): run is Date => run !== null);
   if (runs.length === 0) throw new Error(`expectation has no future run (crons: ${schedule.crons.join(', ')})`);
   return new Date(Math.min(...runs.map((run) => run.getTime())));
@@ -40,16 +42,18 @@ export function evaluateLateness(
 ): Lateness {
   const tolerance = schedule.everyMinutes === undefined ? EARLY_REPORT_TOLERANCE_MS : 0;
   const windowStart = Math.max(at.createdAt.getTime(), (at.lastCheckIn?.getTime() ?? 0) + tolerance);
-  const deadline = new Date(
-    nextExpectedRun(schedule, new Date(windowStart)).getTime() + schedule.graceMinutes * 60_000,
-  );
+  const expected = nextExpectedRun(schedule, new Date(windowStart));
+  // A run in the hour clocks fall back through fires once, at either pass: count from the later one.
+  const latest =
+    schedule.everyMinutes === undefined ? lastOccurrenceOfWallClock(expected, schedule.timezone) : expected;
+  const deadline = new Date(latest.getTime() + schedule.graceMinutes * 60_000);
   return deadline.getTime() <= at.now.getTime() ? { late: true, since: deadline } : { late: false, deadline };
 }
 
 /** Why a cron is not a valid five-field expression, or undefined when it is. */
 export function cronProblem(cron: string): string | undefined {
   try {
-    cronFor(cron, 'UTC');
+    new Cron(cron, { timezone: 'UTC', mode: '5-part', paused: true });
     return undefined;
   } catch (error) {
     return (error as Error).message.replace(/^CronPattern: /, '');
@@ -66,19 +70,9 @@ const HORIZON_MS = 366 * 24 * 3_600_000;
 export function cronScheduleProblem(cron: string, timezone: string, now: Date): string | undefined {
   const syntax = cronProblem(cron);
   if (syntax) return syntax;
-  const next = cronFor(cron, timezone).nextRun(now);
+  const next = nextCronRun(cron, timezone, now);
   if (!next || next.getTime() - now.getTime() > HORIZON_MS) {
     return `"${cron}" has no run within the next year (in ${timezone})`;
   }
   return undefined;
-}
-
-/** An IANA time zone name the runtime knows, e.g. Asia/Tokyo. */
-export function isTimeZone(timezone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: timezone });
-    return true;
-  } catch {
-    return false;
-  }
 }

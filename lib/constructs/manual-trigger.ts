@@ -7,7 +7,7 @@ import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { functionNameFor, lambdaLogGroupName, MANUAL_TRIGGER, SERVICE_FUNCTION_IDS } from '../job-spec';
+import { functionNameFor, lambdaLogGroupName, manualTriggerEventPattern, SERVICE_FUNCTION_IDS } from '../job-spec';
 import { acknowledge } from '../nag-acknowledgements';
 import { AlarmFactory, type MissingDataRule, type OnCallAlarm } from './alarm-factory';
 import { NightshiftFunction } from './nightshift-function';
@@ -17,6 +17,8 @@ export interface ManualTriggerProps {
   readonly stage: string;
   /** The registry jobs the trigger may start. */
   readonly jobs: readonly ScheduledJob[];
+  /** Also answer the original command, whose detail names no stage (config `originalManualTrigger`). @default false */
+  readonly answersOriginalCommand?: boolean;
   /** Its alarms notify this topic, on alarm and on recovery. */
   readonly alarmTopic: sns.ITopic;
   /** Builds its alarms. @default a factory for `stage` and `alarmTopic` */
@@ -29,7 +31,9 @@ export interface ManualTriggerProps {
 
 /**
  * One EventBridge rule per stage on the default bus: `Source=nightshift, DetailType=manual-trigger,
- * Detail={"job": "<id>", "payload": {...}}` starts that registry job. A small function reads the job
+ * Detail={"stage": "<stage>", "job": "<id>", "payload": {...}}` starts that registry job in that stage
+ * only (the bus is shared by every stage of the account and region); the stage that answers the original
+ * command also takes a detail without a stage. A small function reads the job
  * from the detail and invokes its function asynchronously (the job's own alarms and failure queue
  * apply). An unknown job or a bad detail fails the dispatcher: logged, alarmed, and the event kept.
  */
@@ -55,6 +59,8 @@ export class ManualTrigger extends Construct {
       retainLogs: props.retainLogs,
       environment: {
         JOB_FUNCTIONS: JSON.stringify(Object.fromEntries(props.jobs.map((job) => [job.jobId, job.functionName]))),
+        NIGHTSHIFT_STAGE: stage,
+        ORIGINAL_MANUAL_TRIGGER: String(props.answersOriginalCommand ?? false),
       },
     });
     // The functions themselves, not `:*` versions: the trigger invokes $LATEST like the schedules.
@@ -77,10 +83,11 @@ export class ManualTrigger extends Construct {
       onFailure: new lambdaDestinations.SqsDestination(this.failedEvents),
     });
 
+    const pattern = manualTriggerEventPattern(stage, props.answersOriginalCommand ?? false);
     this.rule = new events.Rule(this, 'Rule', {
       ruleName: `nightshift-${stage}-manual-trigger`,
-      description: `Runs the registry job named in detail.job (nightshift ${stage})`,
-      eventPattern: { source: [MANUAL_TRIGGER.source], detailType: [MANUAL_TRIGGER.detailType] },
+      description: `Runs the registry job named in detail.job when detail.stage is ${stage}${props.answersOriginalCommand ? ' or absent' : ''} (nightshift ${stage})`,
+      eventPattern: { source: pattern.source, detailType: pattern['detail-type'], detail: pattern.detail },
     });
     this.rule.addTarget(
       new targets.LambdaFunction(this.function.fn, {
@@ -112,7 +119,7 @@ export class ManualTrigger extends Construct {
         threshold: 1,
         missingData: quiet,
         text: {
-          meaning: `A manual-trigger event was refused (unknown job or bad detail) or its job could not be started (${stage}).`,
+          meaning: `A manual-trigger event was refused (unknown job, another stage or bad detail) or its job could not be started (${stage}).`,
           whereToLook,
         },
       }),

@@ -89,6 +89,7 @@ export class JobsStack extends Stack {
     this.manualTrigger = new ManualTrigger(this, 'ManualTrigger', {
       stage: config.stage,
       jobs: [...this.jobs.values()],
+      answersOriginalCommand: config.originalManualTrigger,
       alarmTopic: props.alarmTopic,
       alarms: props.alarms,
       logRetentionDays: config.logRetentionDays,

@@ -175,4 +175,13 @@ describe('npm run invoke --event (the manual-trigger rule, locally)', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('this event (Source=batch-scheduler, DetailType=manual-trigger) would run nothing');
   });
+
+  it("refuses a deployed stage's event: local mode is stage local", async () => {
+    const { code, stdout, stderr } = await invoke(['--event', entry({ stage: 'prod', job: 'job-watchdog' })]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toBe(
+      'invoke: manual trigger refused: detail.stage "prod" is not this trigger\'s stage "local"',
+    );
+  });
 });

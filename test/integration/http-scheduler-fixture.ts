@@ -75,7 +75,11 @@ export interface SchedulerFixture {
 }
 
 export async function startSchedulerFixture(
-  options: { now?: Date; allowHosts?: string } = {},
+  options: {
+    now?: Date;
+    allowHosts?: string /** Instead of the recording one, e.g. the EventBridge adapter. */;
+    jobScheduler?: JobScheduler;
+  } = {},
 ): Promise<SchedulerFixture> {
   const client: DynamoDBClient = dynamoClient();
   const tableName = uniqueName('http-jobs');
@@ -107,7 +111,7 @@ export async function startSchedulerFixture(
   const token = `admin-${uniqueName('token')}`;
   const handler = createSchedulerApi({
     store,
-    scheduler,
+    scheduler: options.jobScheduler ?? scheduler,
     secrets,
     expectations: statusStore.expectations,
     runNow: async (event) => {

@@ -126,3 +126,93 @@ export function eventBridgeFireTimes(
     limit,
   );
 }
+
+/** The wall clock of an instant in a zone, `YYYY-MM-DD HH:mm` plus its fields, read minute by minute below. */
+function wallMinute(timezone: string) {
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timezone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  return (instant: number) => {
+    const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+    const [year, month, day, hour, minute] = ['year', 'month', 'day', 'hour', 'minute'].map((key) =>
+      Number(parts[key]),
+    );
+    return {
+      key: `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`,
+      date: {
+        year,
+        month,
+        day,
+        weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday),
+        lastDay: new Date(Date.UTC(year, month, 0)).getUTCDate(),
+      },
+      hour,
+      minute,
+    };
+  };
+}
+
+/**
+ * EventBridge Scheduler's documented daylight-saving behaviour, by brute force over every UTC minute:
+ * a cron fires at each minute whose wall clock matches, a wall-clock time that never occurs (spring
+ * forward) does not fire, and one that occurs twice (fall back) fires once, the first time. The scan
+ * starts three hours early so that a repeated hour's first pass is seen even when `from` is in its second.
+ */
+export function eventBridgeFireTimesWithDst(
+  expression: string,
+  timezone: string,
+  from: Date,
+  until: Date,
+  limit: number,
+): Date[] {
+  const match = /^cron\((.+)\)$/.exec(expression);
+  if (!match) throw new Error(`not a cron expression: ${expression}`);
+  const [minute, hour, dayOfMonth, month, dayOfWeek, year] = match[1].split(' ');
+  const minutes = fieldMatcher(minute, 0, 59);
+  const hours = fieldMatcher(hour, 0, 23);
+  const days = fieldMatcher(dayOfMonth, 1, 31);
+  const months = fieldMatcher(month, 1, 12, MONTHS, 1);
+  const weekdays = fieldMatcher(dayOfWeek, 1, 7, WEEKDAYS, 1);
+  const years = fieldMatcher(year, 1970, 2199);
+  const read = wallMinute(timezone);
+  const seen = new Set<string>();
+  const fires: Date[] = [];
+  const start = Math.floor(from.getTime() / 60_000) * 60_000 - 3 * 3_600_000;
+  for (let instant = start; instant <= until.getTime() && fires.length < limit; instant += 60_000) {
+    const wall = read(instant);
+    if (seen.has(wall.key)) continue;
+    seen.add(wall.key);
+    const { date } = wall;
+    const matches =
+      years(date.year, date) &&
+      months(date.month, date) &&
+      days(date.day, date) &&
+      weekdays(date.weekday + 1, date) &&
+      hours(wall.hour, date) &&
+      minutes(wall.minute, date);
+    if (matches && instant > from.getTime()) fires.push(new Date(instant));
+  }
+  return fires;
+}
+
+/** The instants in [from, until) where the zone's UTC offset changes (hourly scan, then to the minute). */
+export function offsetTransitions(timezone: string, from: Date, until: Date): Date[] {
+  const format = new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' });
+  const offset = (instant: number) =>
+    format.formatToParts(new Date(instant)).find((part) => part.type === 'timeZoneName')?.value;
+  const transitions: Date[] = [];
+  for (let hour = from.getTime(); hour < until.getTime(); hour += 3_600_000) {
+    if (offset(hour) === offset(hour + 3_600_000)) continue;
+    let minute = hour;
+    while (offset(minute + 60_000) === offset(hour)) minute += 60_000;
+    transitions.push(new Date(minute + 60_000));
+  }
+  return transitions;
+}

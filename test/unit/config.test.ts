@@ -89,6 +89,16 @@ describe('deployment config', () => {
   it('rejects a stage that cdk.json does not define', () => {
     expect(() => loadConfig(contextOf({ stage: 'qa' }))).toThrow(/stage "qa" is not defined .*\(dev, prod\)/);
   });
+
+  it('lets one stage answer the original manual-trigger command (no stage in the detail): prod, and refuses two', () => {
+    expect(loadConfig(contextOf({ stage: 'prod' })).originalManualTrigger).toBe(true);
+    expect(loadConfig(contextOf({ stage: 'dev' })).originalManualTrigger).toBe(false);
+    const stages = cdkJson.context['nightshift:stages'] as Record<string, Record<string, unknown>>;
+    const both = { ...stages, dev: { ...stages.dev, originalManualTrigger: true } };
+    expect(() => loadConfig(contextOf({ 'nightshift:stages': both }))).toThrow(
+      'originalManualTrigger is set for stages dev, prod; one stage at most',
+    );
+  });
 });
 
 describe('notifications config', () => {

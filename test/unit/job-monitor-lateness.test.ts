@@ -123,3 +123,41 @@ describe('built-in expectations', () => {
     expect(() => parseBuiltInExpectations(raw)).toThrow('BUILT_IN_EXPECTATIONS.0.cron: not a five-field cron');
   });
 });
+
+describe('evaluateLateness in a time zone with daylight saving', () => {
+  // New York, 2025-11-02: clocks fall back at 02:00 EDT, so 01:00-01:59 happens twice (EDT, then EST).
+  const daily0130NewYork = { crons: ['30 1 * * *'], timezone: 'America/New_York', graceMinutes: 10 };
+  const createdAt = utc('2025-11-01T12:00:00Z');
+
+  it('does not mark a run in the repeated hour late while its second pass is within the grace period', () => {
+    // EventBridge runs 01:30 once; whether at the first pass (05:30Z) or the second (06:30Z), it is not late before 06:40Z.
+    expect(evaluateLateness(daily0130NewYork, { createdAt, now: utc('2025-11-02T06:39:00Z') })).toEqual({
+      late: false,
+      deadline: utc('2025-11-02T06:40:00Z'),
+    });
+    expect(evaluateLateness(daily0130NewYork, { createdAt, now: utc('2025-11-02T06:40:00Z') })).toEqual({
+      late: true,
+      since: utc('2025-11-02T06:40:00Z'),
+    });
+  });
+
+  it('is satisfied by a report at the first pass and then expects the next day', () => {
+    const lateness = evaluateLateness(daily0130NewYork, {
+      lastCheckIn: utc('2025-11-02T05:31:00Z'), // 01:31 EDT
+      createdAt,
+      now: utc('2025-11-02T07:00:00Z'),
+    });
+
+    expect(lateness).toEqual({ late: false, deadline: utc('2025-11-03T06:40:00Z') });
+  });
+
+  it('expects nothing at a time the spring-forward gap skips, so the job is not late that day', () => {
+    // 2025-03-09: 02:00 EST jumps to 03:00 EDT; EventBridge skips a 02:30 run, the next is 2025-03-10 02:30 EDT.
+    const lateness = evaluateLateness(
+      { crons: ['30 2 * * *'], timezone: 'America/New_York', graceMinutes: 10 },
+      { createdAt: utc('2025-03-08T12:00:00Z'), now: utc('2025-03-09T12:00:00Z') },
+    );
+
+    expect(lateness).toEqual({ late: false, deadline: utc('2025-03-10T06:40:00Z') });
+  });
+});

@@ -1,6 +1,5 @@
-import { Cron } from 'croner';
 import { JOBS } from '../../lib/jobs';
-import { formatJstMinute, scheduleLines, schedulePayload } from '../../local/local-schedules';
+import { formatJstMinute, LocalSchedule, scheduleLines, schedulePayload } from '../../local/local-schedules';
 import { TEST_JOBS } from '../support/test-registry';
 
 describe('local schedules', () => {
@@ -23,13 +22,30 @@ describe('local schedules', () => {
   });
 
   it('list each schedule with its next run in JST, as npm start prints them', () => {
-    const cron = new Cron('15 9 * * *', { timezone: 'Asia/Tokyo', paused: true, name: 'daily/morning' });
+    const schedule = new LocalSchedule('daily/morning', '15 9 * * *', async () => {});
+    expect(scheduleLines([schedule], new Date('2026-11-23T23:20:00Z'))).toEqual([
+      `${'daily/morning'.padEnd(34)} 15 9 * * *   next 2026-11-24 09:15 JST`,
+    ]);
+  });
+
+  it('run a job at its times in Japan time and skip a run while the previous one is still going', async () => {
+    jest.useFakeTimers({ now: new Date('2026-11-24T00:00:30Z'), doNotFake: ['nextTick', 'setImmediate'] });
+    const started: string[] = [];
+    let finish = () => {};
+    const schedule = new LocalSchedule('every-5/minutes', '*/5 * * * *', () => {
+      started.push(new Date().toISOString());
+      return new Promise<void>((resolve) => {
+        finish = resolve;
+      });
+    }).start();
     try {
-      expect(scheduleLines([cron], new Date('2026-11-23T23:20:00Z'))).toEqual([
-        `${'daily/morning'.padEnd(34)} 15 9 * * *   next 2026-11-24 09:15 JST`,
-      ]);
+      await jest.advanceTimersByTimeAsync(11 * 60_000); // 09:05 starts; 09:10 is skipped: 09:05 still runs
+      finish();
+      await jest.advanceTimersByTimeAsync(5 * 60_000);
+      expect(started).toEqual(['2026-11-24T00:05:00.000Z', '2026-11-24T00:15:00.000Z']);
     } finally {
-      cron.stop();
+      schedule.stop();
+      jest.useRealTimers();
     }
   });
 });

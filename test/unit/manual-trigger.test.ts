@@ -1,12 +1,13 @@
 import { dispatchManualTrigger, ManualTriggerRejected } from '../../lambdas/manual-trigger/dispatch-manual-trigger';
 
-function ports() {
+function ports(stage = { stage: 'prod', answersOriginalCommand: true }) {
   const started: Array<[string, Record<string, unknown>]> = [];
   const errors: string[] = [];
   return {
     started,
     errors,
     ports: {
+      ...stage,
       knownJobs: ['ftp-export', 'job-watchdog'],
       logger: { info: () => undefined, error: (message: string) => errors.push(message) },
       startJob: async (job: string, payload: Record<string, unknown>) => {
@@ -49,5 +50,31 @@ describe('manual trigger', () => {
     await expect(dispatchManualTrigger(event({ job: 'ftp-export', payload: [1] }), p)).rejects.toThrow(
       /detail\.payload: payload must be a JSON object/,
     );
+  });
+
+  it('starts the job when the detail names this stage', async () => {
+    const { ports: p, started } = ports({ stage: 'dev', answersOriginalCommand: false });
+    await dispatchManualTrigger(event({ stage: 'dev', job: 'ftp-export', payload: {} }), p);
+    expect(started).toEqual([['ftp-export', {}]]);
+  });
+
+  it("refuses another stage's event: logged, thrown, nothing started", async () => {
+    const { ports: p, started, errors } = ports({ stage: 'dev', answersOriginalCommand: false });
+    const run = dispatchManualTrigger(event({ stage: 'prod', job: 'ftp-export' }), p);
+    await expect(run).rejects.toThrow('manual trigger refused: detail.stage "prod" is not this trigger\'s stage "dev"');
+    expect(errors).toHaveLength(1);
+    expect(started).toHaveLength(0);
+  });
+
+  it('runs the original command (no stage) only in the stage that answers it', async () => {
+    const answering = ports({ stage: 'prod', answersOriginalCommand: true });
+    await dispatchManualTrigger(event({ job: 'ftp-export' }), answering.ports);
+    expect(answering.started).toEqual([['ftp-export', {}]]);
+
+    const other = ports({ stage: 'dev', answersOriginalCommand: false });
+    await expect(dispatchManualTrigger(event({ job: 'ftp-export' }), other.ports)).rejects.toThrow(
+      'manual trigger refused: detail.stage is required: this is the trigger of stage "dev"',
+    );
+    expect(other.started).toHaveLength(0);
   });
 });
