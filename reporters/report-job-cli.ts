@@ -75,9 +75,9 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv) {
   if (command !== 'run' && command !== 'start' && command !== 'report') {
     throw new UsageError(`unknown command ${command === undefined ? '(none)' : `"${command}"`}`);
   }
-  const jobKey = values['job-key'] ?? env.TC_PORTAL_JOB_KEY;
+  const jobKey = values['job-key'] || env.TC_PORTAL_JOB_KEY;
   if (!jobKey) throw new UsageError('--job-key (or TC_PORTAL_JOB_KEY) is required');
-  const title = values.title ?? env.TC_PORTAL_JOB_TITLE ?? jobKey;
+  const title = values.title || env.TC_PORTAL_JOB_TITLE || jobKey;
   const tailLines = Number(values['tail-lines'] ?? 20);
   if (!Number.isInteger(tailLines) || tailLines < 0) throw new UsageError('--tail-lines must be a whole number');
   if (command === 'run' && rest.length === 0) throw new UsageError('run needs the command after --');

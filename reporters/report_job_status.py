@@ -243,8 +243,11 @@ def cli(argv: List[str]) -> int:
     report.add_argument("--message")
     report.add_argument("--run-id", help="the run id `start` printed, so the report closes that run")
     args = parser.parse_args(argv)
-    if not (args.job_key or os.environ.get("TC_PORTAL_JOB_KEY")):
+    args.job_key = args.job_key or os.environ.get("TC_PORTAL_JOB_KEY")
+    if not args.job_key:
         parser.error("--job-key (or TC_PORTAL_JOB_KEY) is required")
+    # Unlike the TC Portal function's "Default Job", a command line names the job after its key.
+    args.title = args.title or os.environ.get("TC_PORTAL_JOB_TITLE") or args.job_key
     if args.command == "run":
         command = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
         if not command:

@@ -152,6 +152,7 @@ describe.each(IMPLEMENTATIONS)('the %s reporter command line against a stand-in 
     const [, first, , second] = monitor.requests.map((request) => request.body);
     expect(first).toMatchObject({ status: 'error', message: expect.stringMatching(/^exit 3 after /) });
     expect(String(second.message).split('\n').slice(1)).toEqual(['--- last 2 lines ---', '4', '5']);
+    expect(second).toMatchObject({ job_key: 'k', title: 'k' }); // no --title, no TC_PORTAL_JOB_TITLE: titled by its key
   });
 
   it('reports a command that cannot be started as an error and exits 127', async () => {
