@@ -1,11 +1,14 @@
+/** Packages published as ES modules only (string-width and its dependencies measure ops' table columns). */
+const ESM_ONLY = ['node-pg-migrate', 'string-width', 'get-east-asian-width', 'strip-ansi', 'ansi-regex'];
+
 /** Jest runs TypeScript through SWC (TypeScript 7 has no ts-jest); `npm run typecheck` checks types. */
 const transform = {
   '^.+\\.tsx?$': [
     '@swc/jest',
     { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
   ],
-  // node-pg-migrate ships ES modules only; jest (CommonJS, Node 20) needs them compiled.
-  '/node_modules/node-pg-migrate/.+\\.js$': [
+  // These ship ES modules only; jest (CommonJS, Node 20) needs them compiled.
+  [`/node_modules/(${ESM_ONLY.join('|')})/.+\\.js$`]: [
     '@swc/jest',
     { jsc: { target: 'es2022', parser: { syntax: 'ecmascript' } }, module: { type: 'commonjs' } },
   ],
@@ -14,7 +17,7 @@ const shared = {
   testEnvironment: 'node',
   transform,
   moduleNameMapper: { '^#shared/(.*)$': '<rootDir>/lambdas/shared/$1' },
-  transformIgnorePatterns: ['/node_modules/(?!node-pg-migrate/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
 };
 
 /**

@@ -84,6 +84,7 @@ async function main() {
       scheduler: { create: async () => {}, update: async () => {}, delete: async () => {} },
       secrets,
       expectations: statusStore.expectations,
+      latestStatus: statusStore,
       runNow: async () => {},
       adminTokens: async () => [TOKEN],
       allowHosts,
@@ -94,6 +95,8 @@ async function main() {
     const job = { schedule_type: 'interval', interval: { minutes: 10 }, target_url: targetUrl, method: 'POST', body };
     const created = await api(event('POST', '/jobs', { ...job, job_id: 'bench-call' }));
     if (created.statusCode !== 201) throw new Error(`create answered ${created.statusCode}: ${created.body}`);
+    // As EventBridge sends it: the event names the job's generation, so its secret is read alongside the row.
+    const generation = (await store.getJob('bench-call'))?.generation;
 
     process.stdout.write = () => true;
     const bare: number[] = [];
@@ -113,7 +116,7 @@ async function main() {
       await response.text();
       const bareMs = performance.now() - t0;
       t0 = performance.now();
-      const run = await callJob(callerDeps, { job_id: 'bench-call', trigger: 'manual' });
+      const run = await callJob(callerDeps, { job_id: 'bench-call', trigger: 'manual', generation });
       const callerMs = performance.now() - t0;
       if (run?.status !== 'success') throw new Error(`run ${index}: ${run?.status} ${run?.error}`);
       if (index < WARMUP) continue;

@@ -24,6 +24,7 @@ import { CSV_COLUMNS } from '../lambdas/youtube-sync/channel-csv';
 import { loadChannelCsv } from '../lambdas/youtube-sync/load-channel';
 import { fileRawCsvStore } from '../lambdas/youtube-sync/raw-store';
 import { defaultPorts, runYoutubeSync } from '../lambdas/youtube-sync/youtube-sync-job';
+import { migrateDatabase } from '../local/migrate';
 import { startPostgres } from '../local/services/postgres';
 import { channelId, FakeYoutube, makeVideos } from '../test/support/fake-youtube';
 
@@ -118,14 +119,12 @@ async function main(): Promise<void> {
     let lastRun = '';
     for (let run = 0; run < RUNS; run++) {
       const databaseUrl = await postgres.createDatabase(`bench_sync_${run}`);
-      const db = new pg.Client({ connectionString: databaseUrl });
-      await db.connect();
-      await applyMigrations(db);
-      await db.end();
+      // The job signs in as its own role, as deployed.
+      const { jobEnv } = await migrateDatabase(databaseUrl);
       const callsBefore = await fake.calls();
       const env = {
         ...process.env,
-        DATABASE_URL: databaseUrl,
+        ...jobEnv,
         ANALYTICS_BUCKET: '',
         YOUTUBE_RAW_DIR: path.join(tempDir, 'raw'),
         YOUTUBE_API_KEY: layout.apiKey,

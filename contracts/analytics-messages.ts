@@ -5,8 +5,11 @@
  * no code and imports nothing, so bundling it into the Lambda or loading it in CDK costs nothing.
  */
 
-/** Bumped whenever a column is added, removed or retyped; written into every `_manifest.json`. */
-export const MESSAGES_SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever a column is added, removed or retyped (or the layout changes); written into every
+ * `_manifest.json`. 2: the `invalid` column, and partitions switched through a symlink file.
+ */
+export const MESSAGES_SCHEMA_VERSION = 2;
 
 /** Logical column types; each side maps them to its own (Parquet physical/logical type, Glue type). */
 export type MessageColumnType = 'string' | 'timestamp' | 'bigint' | 'json';
@@ -28,7 +31,12 @@ export const MESSAGE_COLUMNS: readonly MessageColumn[] = [
   {
     name: 'extra',
     type: 'json',
-    comment: 'JSON text: metadata, attributes not in the schema, and raw values of wrong type under _invalid',
+    comment: 'JSON text: metadata and every other attribute not in the schema, by its own name',
+  },
+  {
+    name: 'invalid',
+    type: 'json',
+    comment: 'JSON text: the raw value of each attribute that did not fit its column, by column name',
   },
 ];
 
@@ -37,10 +45,22 @@ export const MESSAGE_PARTITION_KEYS: readonly MessageColumn[] = [
   { name: 'dt', type: 'string', comment: 'JST date of created_at, YYYY-MM-DD' },
 ];
 
-/** Where the Parquet files live in the analytics bucket: `<prefix>/tenant_id=<t>/dt=<YYYY-MM-DD>/part-NNNNN.parquet`. */
+/** Everything daily-parquet publishes lives under this prefix of the analytics bucket. */
 export const MESSAGES_PREFIX = 'analytics/messages';
-/** Parts of a run in progress, outside the table's location so Athena never reads them. */
+/**
+ * The Glue table's location: one symlink file per partition,
+ * `<prefix>/tenant_id=<t>/dt=<YYYY-MM-DD>/symlink.txt`, listing (one `s3://` URI a line) the
+ * Parquet files of the run that is current for that tenant-day. Replacing it is the one atomic
+ * step that switches readers from one run to the next.
+ */
+export const MESSAGES_CURRENT_PREFIX = `${MESSAGES_PREFIX}/current`;
+export const MESSAGES_SYMLINK_NAME = 'symlink.txt';
+/** Each run's Parquet files and manifest, never overwritten: `<prefix>/tenant_id=<t>/dt=<d>/run=<run id>/`. */
+export const MESSAGES_RUNS_PREFIX = `${MESSAGES_PREFIX}/runs`;
+/** Parts of a run in progress, before publishing; expired by a lifecycle rule if the run dies. */
 export const MESSAGES_STAGING_PREFIX = 'analytics/_staging/messages';
+/** Marks for runs that are no longer (or never became) current, deleted by a later run after a grace period. */
+export const MESSAGES_RETIRED_PREFIX = 'analytics/_retired/messages';
 /** Every object the job writes or deletes starts with this; its IAM grants stop there. */
 export const ANALYTICS_PREFIX = 'analytics';
 /** Earliest `dt` the partition projection enumerates. */

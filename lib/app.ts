@@ -1,7 +1,8 @@
 import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
 import { AlarmFactory } from './constructs/alarm-factory';
-import { functionNameFor, type JobSpec } from './job-spec';
+import { functionNameFor, type JobSpec, validateRegistry } from './job-spec';
+import { ProviderLogGroups } from './provider-log-groups';
 import { RedeployCheck } from './redeploy-check';
 import { ApiStack } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
@@ -24,6 +25,7 @@ export interface NightshiftStacks {
 
 /** All stacks of one stage, split by lifecycle: network · data (stateful) · monitoring · jobs · api. */
 export function buildNightshift(app: App, config: NightshiftConfig, jobs: readonly JobSpec[]): NightshiftStacks {
+  validateRegistry(jobs); // at synth, whatever registry is passed: a bad entry stops it naming the job
   const env = { account: config.account ?? process.env.CDK_DEFAULT_ACCOUNT, region: config.region };
   const prefix = `Nightshift-${config.stage}`;
   const network = new NetworkStack(app, `${prefix}-Network`, { env, config });
@@ -35,12 +37,10 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
     config,
     jobs,
     vpc: network.vpc,
-    database: data.database,
-    databaseClientSecurityGroup: data.databaseClientSecurityGroup,
     alarmTopic: monitoring.alarmTopic,
     alarms,
   });
-  jobsStack.addStackDependency(data, 'the jobs use its table, bucket and database by name');
+  jobsStack.addStackDependency(data, 'the jobs use its table, bucket, database and security group by name');
   const api = new ApiStack(app, `${prefix}-Api`, { env, config, jobs, alarmTopic: monitoring.alarmTopic, alarms });
   // By name, so the dashboard shows every stack's alarms (monitor, API, database) without cross-stack references.
   jobsStack.dashboard.showAlarms(alarms.created.map((alarm) => alarm.fullName));
@@ -56,6 +56,7 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
       })
     : undefined;
   Aspects.of(app).add(new RedeployCheck(config.protectData));
+  Aspects.of(app).add(new ProviderLogGroups(config.logRetentionDays));
   Tags.of(app).add('project', 'nightshift');
   Tags.of(app).add('stage', config.stage);
   return { network, data, monitoring, jobs: jobsStack, api, githubDeploy, alarms };

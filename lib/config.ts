@@ -56,6 +56,14 @@ const createdNetwork = z.object({
     .string()
     .regex(/^ami-[0-9a-f]{8,17}$/, 'an AMI id like ami-0123456789abcdef0')
     .optional(),
+  /**
+   * The two AZs of the created VPC, e.g. ["ap-northeast-1a","ap-northeast-1c"].
+   * @default the region's first two (Fn::GetAZs at deploy): no lookup, no credentials at synth
+   */
+  availabilityZones: z
+    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an AZ like ap-northeast-1a'))
+    .length(2, 'two AZs: the created VPC spans two')
+    .optional(),
   /** @default t4g.nano */
   natInstanceType: z
     .string()

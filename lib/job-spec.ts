@@ -2,6 +2,7 @@
  * The shape of one scheduled job in the registry (lib/jobs.ts).
  * Plain typed data, no aws-cdk-lib import: local mode and the CLI read it without loading CDK.
  */
+import type { TablePrivilege } from '../contracts/database-roles';
 import { cronProblem } from './cron';
 
 /** The secrets a job may read. Each maps to one Secrets Manager secret created or imported by the stacks. */
@@ -36,6 +37,22 @@ export interface JobBackfill {
   readonly unit: 'date' | 'slot';
 }
 
+/**
+ * What a database job's own PostgreSQL role may do (lib/database-roles.ts turns it into the role the
+ * migrations create). The job signs in as that role, never as the database's admin user.
+ */
+export interface JobDatabaseAccess {
+  /** Tables the migrations create, with exactly these privileges. */
+  readonly tables: Readonly<Record<string, readonly TablePrivilege[]>>;
+  /**
+   * Tables the job only reads, named by its settings (`jobSettings.<job>`), e.g. ftp-export's source tables:
+   * granted SELECT when they exist. @default none
+   */
+  readonly settingsTables?: (settings: Readonly<Record<string, unknown>>) => readonly string[];
+  /** May create temporary tables (TEMPORARY on the database). @default false */
+  readonly temporaryTables?: boolean;
+}
+
 export interface JobSpec {
   /** kebab-case id: the one name of the job in code, config, logs, metrics and docs. */
   readonly id: string;
@@ -48,8 +65,10 @@ export interface JobSpec {
   readonly timeoutSeconds: number;
   /** Runs in the VPC's private subnets (needed to reach the database). */
   readonly inVpc: boolean;
-  /** Secrets the job may read; nothing else is granted. @default [] */
+  /** Secrets the job may read; nothing else is granted. 'database' is the job's own role secret. @default [] */
   readonly secrets?: readonly JobSecret[];
+  /** Required with the 'database' secret: what its PostgreSQL role may do. @default none */
+  readonly database?: JobDatabaseAccess;
   /**
    * Access to the job-status table. Every job records its outcome there ('record');
    * the watchdog also reads and marks jobs ('read-write'). @default 'record'
@@ -94,7 +113,17 @@ export function logGroupNameFor(stage: string, jobId: string): string {
 }
 
 /** nightshift functions that are not registry jobs; their names come from functionNameFor too. */
-export const SERVICE_FUNCTION_IDS = { jobMonitor: 'job-monitor', manualTrigger: 'manual-trigger' } as const;
+export const SERVICE_FUNCTION_IDS = {
+  jobMonitor: 'job-monitor',
+  manualTrigger: 'manual-trigger',
+  httpScheduler: 'http-scheduler',
+  databaseMigrations: 'db-migrate',
+  demoMessages: 'demo-messages',
+} as const;
+
+/** EventBridge Scheduler refuses a schedule name over 64 characters, or with other characters than these. */
+export const SCHEDULE_NAME_LIMIT = 64;
+const SCHEDULE_NAME_CHARACTERS = /^[0-9A-Za-z_.-]+$/;
 
 /** EventBridge Scheduler group holding every registry schedule of a stage. */
 export function scheduleGroupNameFor(stage: string): string {
@@ -161,6 +190,17 @@ export function validateRegistry(jobs: readonly JobSpec[]): void {
     for (const schedule of job.schedules) {
       const problem = cronProblem(schedule.cron);
       if (problem) problems.push(`job ${job.id}: schedule ${schedule.name}: ${problem}`);
+      const scheduleName = scheduleNameFor(job.id, schedule.name);
+      if (scheduleName.length > SCHEDULE_NAME_LIMIT) {
+        problems.push(
+          `job ${job.id}: schedule ${schedule.name}: its EventBridge Scheduler name "${scheduleName}" has ${scheduleName.length} characters, over the ${SCHEDULE_NAME_LIMIT} allowed; shorten the schedule name`,
+        );
+      }
+      if (!SCHEDULE_NAME_CHARACTERS.test(scheduleName)) {
+        problems.push(
+          `job ${job.id}: schedule "${schedule.name}": EventBridge Scheduler names allow letters, digits, "-", "_" and "." only`,
+        );
+      }
     }
     if (job.timeoutSeconds < 1 || job.timeoutSeconds > 900) problems.push(`job ${job.id}: timeoutSeconds 1-900`);
     if (job.memoryMb < 128 || job.memoryMb > 10240) problems.push(`job ${job.id}: memoryMb 128-10240`);
@@ -168,8 +208,15 @@ export function validateRegistry(jobs: readonly JobSpec[]): void {
     if (durationSeconds !== undefined && (durationSeconds <= 0 || durationSeconds >= job.timeoutSeconds)) {
       problems.push(`job ${job.id}: alarms.durationSeconds must be above 0 and below timeoutSeconds`);
     }
-    if ((job.secrets ?? []).includes('database') && !job.inVpc) {
+    const usesDatabase = (job.secrets ?? []).includes('database');
+    if (usesDatabase && !job.inVpc) {
       problems.push(`job ${job.id}: reads the database secret, so it must run inVpc`);
+    }
+    if (usesDatabase !== (job.database !== undefined)) {
+      problems.push(`job ${job.id}: the 'database' secret and \`database\` (its role's grants) go together`);
+    }
+    for (const [table, privileges] of Object.entries(job.database?.tables ?? {})) {
+      if (privileges.length === 0) problems.push(`job ${job.id}: database.tables.${table} grants nothing`);
     }
     if ((Object.values(SERVICE_FUNCTION_IDS) as string[]).includes(job.id)) {
       problems.push(`job id "${job.id}" is taken by a nightshift function of the same name`);

@@ -5,6 +5,21 @@
  */
 import { type JobSpec, validateRegistry } from './job-spec';
 
+/**
+ * The tables ftp-export reads, from its settings as lambdas/ftp-export/settings.ts resolves them: each
+ * recipient's `table`, else `defaults.table`, else visitor_counts. Its own role may read these and no other.
+ */
+export function ftpExportSourceTables(settings: Readonly<Record<string, unknown>>): string[] {
+  const tableOf = (entry: unknown) =>
+    typeof entry === 'object' && entry !== null && typeof (entry as { table?: unknown }).table === 'string'
+      ? (entry as { table: string }).table
+      : undefined;
+  const fallback = tableOf(settings.defaults) ?? 'visitor_counts';
+  const recipients = Array.isArray(settings.recipients) ? settings.recipients : [];
+  const tables = recipients.length > 0 ? recipients.map((recipient) => tableOf(recipient) ?? fallback) : [fallback];
+  return [...new Set(tables)];
+}
+
 export const JOBS: readonly JobSpec[] = [
   {
     id: 'job-watchdog',
@@ -27,6 +42,11 @@ export const JOBS: readonly JobSpec[] = [
     timeoutSeconds: 300,
     inVpc: true,
     secrets: ['database', 'ftp'],
+    database: {
+      // Upserted after each verified upload; read for the next range.
+      tables: { nightshift_export_watermarks: ['SELECT', 'INSERT', 'UPDATE'] },
+      settingsTables: ftpExportSourceTables,
+    },
     scheduledTimeInPayload: true,
     defaultPayload: {},
     backfill: { field: 'slot', unit: 'slot' },
@@ -44,7 +64,19 @@ export const JOBS: readonly JobSpec[] = [
     timeoutSeconds: 900,
     inVpc: true,
     secrets: ['database', 'youtube'],
+    database: {
+      // Upserts only; the per-connection staging table is a temporary one.
+      tables: {
+        youtube_channels: ['SELECT', 'INSERT', 'UPDATE'],
+        youtube_channel_handles: ['SELECT', 'INSERT', 'UPDATE'],
+        youtube_videos: ['SELECT', 'INSERT', 'UPDATE'],
+        youtube_video_daily_stats: ['SELECT', 'INSERT', 'UPDATE'],
+      },
+      temporaryTables: true,
+    },
     analyticsBucket: 'read-write',
+    // Its raw CSVs (lambdas/youtube-sync/raw-store.ts); the rest of the bucket belongs to other jobs.
+    analyticsPrefix: 'raw/youtube',
     defaultPayload: {},
     alarms: { durationSeconds: 600 },
   },

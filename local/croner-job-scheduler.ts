@@ -29,20 +29,26 @@ export class CronerJobScheduler implements JobScheduler {
     this.disarm(jobId);
   }
 
-  /** Re-arms every scheduled job of the store; returns how many. */
+  /**
+   * Re-arms every scheduled job of the store; returns how many. A one-shot job whose time passed
+   * while local mode was down fires now with its scheduled time, as EventBridge delivers a late
+   * event: the caller runs it within misfire_grace_sec or records it missed, and either completes it.
+   */
   async restore(store: HttpJobStore): Promise<number> {
+    const now = new Date();
     const jobs = (await store.listJobs()).filter((job) => job.state === 'scheduled');
     for (const job of jobs) {
-      this.arm(
-        {
-          jobId: job.jobId,
-          plan: job.plan,
-          enabled: true,
-          misfireGraceSec: job.definition.misfire_grace_sec,
-          anchorAt: job.anchorAt,
-        },
-        new Date(),
-      );
+      const spec = {
+        jobId: job.jobId,
+        generation: job.generation,
+        plan: job.plan,
+        enabled: true,
+        misfireGraceSec: job.definition.misfire_grace_sec,
+        anchorAt: job.anchorAt,
+      };
+      const overdue = job.plan.oneShot && Date.parse(job.plan.runAt as string) <= now.getTime();
+      if (overdue) this.fire(eventFor(spec, new Date(job.plan.runAt as string)));
+      else this.arm(spec, now);
     }
     return jobs.length;
   }
@@ -72,9 +78,17 @@ export class CronerJobScheduler implements JobScheduler {
         return;
       }
       this.timers.delete(spec.jobId);
-      this.fire({ job_id: spec.jobId, scheduled_time: next.toISOString(), trigger: 'schedule' });
+      this.fire(eventFor(spec, next));
       if (!spec.plan.oneShot) this.arm(spec, next);
     };
     wait();
   }
 }
+
+/** The event EventBridge Scheduler sends (job-scheduler.ts), with the trigger local mode adds. */
+const eventFor = (spec: ScheduleSpec, scheduled: Date): CallEvent => ({
+  job_id: spec.jobId,
+  generation: spec.generation,
+  scheduled_time: scheduled.toISOString(),
+  trigger: 'schedule',
+});

@@ -1,10 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { JobSecrets, JobSecretValue } from '../lambdas/http-scheduler/job-secrets';
+import type { JobSecretRef, JobSecrets, JobSecretValue } from '../lambdas/http-scheduler/job-secrets';
 
 /**
- * Local mode's stand-in for Secrets Manager: every job's secrets in one file, each value
+ * Local mode's stand-in for Secrets Manager: every job generation's secrets in one file, each value
  * AES-256-GCM encrypted with a key kept beside it (mode 0600), so nothing sensitive sits in
  * plain text in the data directory.
  */
@@ -30,15 +30,19 @@ export class EncryptedFileJobSecrets implements JobSecrets {
     renameSync(temporary, this.file);
   }
 
-  async put(jobId: string, value: JobSecretValue): Promise<void> {
+  async put(ref: JobSecretRef, value: JobSecretValue): Promise<void> {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const sealed = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    this.writeAll({ ...this.readAll(), [jobId]: Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64') });
+    // Read and written with no await between: requests of this process never interleave here.
+    this.writeAll({
+      ...this.readAll(),
+      [entry(ref)]: Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64'),
+    });
   }
 
-  async get(jobId: string): Promise<JobSecretValue | undefined> {
-    const stored = this.readAll()[jobId];
+  async get(ref: JobSecretRef): Promise<JobSecretValue | undefined> {
+    const stored = this.readAll()[entry(ref)];
     if (!stored) return undefined;
     const raw = Buffer.from(stored, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
@@ -47,8 +51,19 @@ export class EncryptedFileJobSecrets implements JobSecrets {
     return JSON.parse(plain) as JobSecretValue;
   }
 
-  async delete(jobId: string): Promise<void> {
-    const { [jobId]: _removed, ...rest } = this.readAll();
+  /** Every stored secret (local mode keeps them all in one file): what tests check for leftovers. */
+  list(): JobSecretRef[] {
+    return Object.keys(this.readAll()).map((key) => {
+      const [jobId, generation] = key.split('/');
+      return { jobId, generation };
+    });
+  }
+
+  async delete(ref: JobSecretRef): Promise<void> {
+    const { [entry(ref)]: _removed, ...rest } = this.readAll();
     this.writeAll(rest);
   }
 }
+
+/** `<job id>/<generation>`, as the Secrets Manager name ends. */
+const entry = (ref: JobSecretRef) => `${ref.jobId}/${ref.generation}`;

@@ -13,6 +13,7 @@ import { CronerJobScheduler } from './croner-job-scheduler';
 import { EncryptedFileJobSecrets } from './encrypted-job-secrets';
 import { createHttpJobsTable } from './http-jobs-table';
 import type { HttpApiHandler } from './http-server';
+import { formatJstSecond } from './local-schedules';
 
 /**
  * The HTTP job scheduler in local mode: the deployed API handler on the same local server as the
@@ -61,8 +62,12 @@ export async function startLocalHttpScheduler(
 
   const run = (event: Parameters<typeof callJob>[1]) => {
     callJob(callerDeps, event)
-      .then((outcome) => outcome && log(`[${outcome.finishedAt}] http job ${outcome.jobId}: ${outcome.status}`))
-      .catch((error: Error) => log(`http job ${event.job_id} failed: ${error.message}`));
+      .then(
+        (outcome) =>
+          outcome &&
+          log(`${formatJstSecond(new Date(outcome.finishedAt))} http job ${outcome.jobId}: ${outcome.status}`),
+      )
+      .catch((error: Error) => log(`${formatJstSecond(new Date())} http job ${event.job_id} failed: ${error.message}`));
   };
   const scheduler = new CronerJobScheduler(run);
   const restored = await scheduler.restore(store);
@@ -71,6 +76,7 @@ export async function startLocalHttpScheduler(
     scheduler,
     secrets,
     expectations: statusStore.expectations,
+    latestStatus: statusStore,
     runNow: async (event) => run(event),
     adminTokens: adminTokensFromEnv(env),
     allowHosts,

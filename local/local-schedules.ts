@@ -70,34 +70,44 @@ export class LocalSchedule {
   }
 }
 
-/** Every registry schedule in Asia/Tokyo, as EventBridge Scheduler runs it. */
-export function startLocalSchedules(jobs: readonly JobSpec[], log: (line: string) => void): LocalSchedule[] {
+/** The name `ops pause` and the banner use for a schedule: `<job>/<schedule>`. */
+export const localScheduleName = (spec: Pick<JobSpec, 'id'>, schedule: Pick<JobSchedule, 'name'>): string =>
+  `${spec.id}/${schedule.name}`;
+
+/**
+ * Every registry schedule in Asia/Tokyo, as EventBridge Scheduler runs it. A schedule `isPaused` says
+ * is paused (`ops pause`, local/schedule-pauses.ts) skips its run, as a DISABLED schedule does.
+ */
+export function startLocalSchedules(
+  jobs: readonly JobSpec[],
+  log: (line: string) => void,
+  isPaused: (name: string) => boolean = () => false,
+): LocalSchedule[] {
   return jobs.flatMap((spec) =>
-    spec.schedules.map((schedule) =>
-      new LocalSchedule(`${spec.id}/${schedule.name}`, schedule.cron, async () => {
+    spec.schedules.map((schedule) => {
+      const name = localScheduleName(spec, schedule);
+      return new LocalSchedule(name, schedule.cron, async () => {
+        if (isPaused(name)) {
+          log(`${formatJstSecond(new Date())} ${name}: paused, not run (npm run ops -- resume ${spec.id})`);
+          return;
+        }
         const payload = schedulePayload(spec, schedule, new Date());
         const outcome = await runJobLocally(spec, payload).catch((error: Error) => ({
           status: 'error',
           message: error.message,
         }));
-        log(`[${new Date().toISOString()}] ${spec.id}/${schedule.name}: ${outcome.status} — ${outcome.message}`);
-      }).start(),
-    ),
+        log(`${formatJstSecond(new Date())} ${name}: ${outcome.status} — ${outcome.message}`);
+      }).start();
+    }),
   );
+}
+
+/** `2026-11-24 09:15:03 JST`, like the readable log lines around it. */
+export function formatJstSecond(instant: Date): string {
+  return `${toJstIso(instant).slice(0, 19).replace('T', ' ')} JST`;
 }
 
 /** `2026-11-24 09:15 JST`: the minute in the time zone the schedules are written in. */
 export function formatJstMinute(instant: Date): string {
   return `${toJstIso(instant).slice(0, 16).replace('T', ' ')} JST`;
-}
-
-/** One line per schedule for `npm start`: name, cron pattern, next run in JST. */
-export function scheduleLines(
-  schedules: readonly Pick<LocalSchedule, 'name' | 'getPattern' | 'nextRun'>[],
-  from: Date = new Date(),
-): string[] {
-  return schedules.map((cron) => {
-    const next = cron.nextRun(from);
-    return `${String(cron.name).padEnd(34)} ${cron.getPattern()}   next ${next ? formatJstMinute(next) : 'never'}`;
-  });
 }

@@ -19,12 +19,18 @@ export class ManualTriggerEventError extends Error {}
  * applies the manual-trigger rule's pattern, as the deployed rule does.
  */
 export function parseManualTriggerEvent(text: string): ManualTriggerEvent {
-  let raw: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    raw = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new ManualTriggerEventError(`--event is not valid JSON (${(error as Error).message})`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ManualTriggerEventError(
+      `--event must be a JSON object like {"Source":"${MANUAL_TRIGGER.source}","DetailType":"${MANUAL_TRIGGER.detailType}","Detail":"{...}"}, got ${text.trim()}`,
+    );
+  }
+  const raw = parsed as Record<string, unknown>;
   const source = raw.Source ?? raw.source;
   const detailType = raw.DetailType ?? raw['detail-type'];
   let detail = raw.Detail ?? raw.detail;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { handler as jobMonitorHandler } from '../lambdas/job-monitor/handler';
+import { LOCAL_LOG_DIR_ENV, LOCAL_LOG_FORMAT_ENV } from '../lambdas/shared/local-mode-logger';
 import { builtInExpectations } from '../lib/expectations';
 import { JOBS } from '../lib/jobs';
 import { LOCAL_MESSAGES_TABLE, localTenants, seedDemoMessages } from './daily-parquet-local';
@@ -16,16 +17,25 @@ import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';
 import { combineHandlers, startLocalHttpScheduler } from './http-scheduler-local';
 import { startHttpServer } from './http-server';
 import { createJobStatusTable } from './job-status-table';
-import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES } from './local-env';
-import { scheduleLines, startLocalSchedules } from './local-schedules';
+import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES, localLogDir } from './local-env';
+import { formatJstMinute, startLocalSchedules } from './local-schedules';
 import { migrateDatabase } from './migrate';
+import { readPausedSchedules } from './schedule-pauses';
 import { describeServices, servicesEnv, startLocalServices } from './services';
+import { type BannerRow, renderBanner } from './start-banner';
 import { startLocalYoutube } from './youtube-local';
 
 const secret = () => randomBytes(24).toString('base64url');
 
-async function main(): Promise<void> {
+async function main(argv: readonly string[]): Promise<void> {
+  const json = argv.includes('--json');
+  const unknown = argv.filter((arg) => arg !== '--json');
+  if (unknown.length > 0) {
+    console.error(`npm start: unknown option ${unknown.join(' ')} (usage: npm start [-- --json])`);
+    process.exit(2);
+  }
   mkdirSync(LOCAL_DIR, { recursive: true });
+  const logDir = localLogDir();
   console.log('nightshift local mode: starting embedded services (data in .local/) ...');
   const services = await startLocalServices({ baseDir: path.join(LOCAL_DIR, 'data'), persistent: true });
   const generated: string[] = [];
@@ -46,6 +56,9 @@ async function main(): Promise<void> {
     SCHEDULER_ADMIN_TOKEN: orGenerate('SCHEDULER_ADMIN_TOKEN'),
     POWERTOOLS_METRICS_DISABLED: 'true',
     BUILT_IN_EXPECTATIONS: JSON.stringify(builtInExpectations(JOBS)),
+    // Every log event also goes to .local/logs as JSON lines; the terminal gets readable lines unless --json.
+    [LOCAL_LOG_DIR_ENV]: logDir,
+    ...(json ? { [LOCAL_LOG_FORMAT_ENV]: 'json' } : {}),
   };
   const youtube = await startLocalYoutube();
   Object.assign(env, youtube.env);
@@ -55,35 +68,63 @@ async function main(): Promise<void> {
   const dynamo = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: env.AWS_REGION });
   await createJobStatusTable(dynamo, env.JOB_STATUS_TABLE);
   await createBucketIfMissing(env);
-  await migrateDatabase(env.DATABASE_URL);
+  // The demo source table first, as a source system's table exists before a deploy grants ftp-export on it.
   const demoRows = await seedVisitorCounts(env.DATABASE_URL);
+  // Jobs sign in as their own roles (DATABASE_URL_<JOB>), as deployed; DATABASE_URL stays the admin's.
+  const { jobEnv } = await migrateDatabase(env.DATABASE_URL, { jobSettings: process.env.JOB_SETTINGS });
+  for (const [name, value] of Object.entries(jobEnv)) env[name] = process.env[name] ||= value;
   await seedOutsideJobReports(dynamo, env.JOB_STATUS_TABLE);
   const demoMessages = await seedDemoMessages(dynamo, env.MESSAGES_TABLE, env.TENANT_ID.split(','));
 
   const port = Number(process.env.PORT ?? 3000);
   const httpJobs = await startLocalHttpScheduler(env, LOCAL_DIR, (line) => console.log(line));
   const http = await startHttpServer({ port, handler: combineHandlers(jobMonitorHandler, httpJobs.handler) });
-  writeFileSync(LOCAL_ENV_FILE, JSON.stringify({ pid: process.pid, env }, null, 2), { mode: 0o600 });
+  writeFileSync(LOCAL_ENV_FILE, JSON.stringify({ pid: process.pid, apiUrl: http.url, env }, null, 2), {
+    mode: 0o600,
+  });
 
-  const schedules = startLocalSchedules(JOBS, (line) => console.log(line));
+  const schedules = startLocalSchedules(
+    JOBS,
+    (line) => console.log(line),
+    (name) => readPausedSchedules(LOCAL_DIR).has(name),
+  );
 
-  console.log(`
-  status page    ${http.url}/incidents   (browser login: any user, password = JOB_READ_TOKEN)
-  job report     POST ${http.url}/api/monitor/job-report   (header X-TC-Portal-Webhook-Secret)
-  job list       GET  ${http.url}/api/monitor/jobs          (Authorization: Bearer <JOB_READ_TOKEN>)
-  HTTP jobs      ${http.url}/jobs   (Bearer <SCHEDULER_ADMIN_TOKEN>; ${httpJobs.restored} restored)   API docs ${http.url}/docs
-  PostgreSQL     ${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}   (visitor_counts: ${demoRows} demo rows)
-  DynamoDB       ${env.DYNAMODB_ENDPOINT}   (tables ${env.JOB_STATUS_TABLE}, ${env.MESSAGES_TABLE}: ${demoMessages} demo messages added for ${env.TENANT_ID})
-  S3             ${env.S3_ENDPOINT}   (bucket ${env.ANALYTICS_BUCKET})
-  FTPS           ${env.FTP_HOST}:${env.FTP_PORT}   (user ${env.FTP_USER}, files in .local/data/ftp)
-  YouTube API    ${youtube.description}
-${generated.map((name) => `  ${name.padEnd(14)} ${env[name]}   (generated; set it to keep it fixed)`).join('\n')}
-  schedules (Asia/Tokyo):
-${scheduleLines(schedules)
-  .map((line) => `    ${line}`)
-  .join('\n')}
-  run a job now: npm run invoke -- <job> '<json payload>'      Ctrl-C stops everything.
-`);
+  const cronWidth = Math.max(...schedules.map((cron) => cron.getPattern().length));
+  const rows: BannerRow[] = [
+    ['status page', `${http.url}/incidents   (browser login: any user, password = JOB_READ_TOKEN)`],
+    ['job report', `POST ${http.url}/api/monitor/job-report   (header X-TC-Portal-Webhook-Secret)`],
+    ['job list', `GET  ${http.url}/api/monitor/jobs   (Authorization: Bearer <JOB_READ_TOKEN>)`],
+    [
+      'HTTP jobs',
+      `${http.url}/jobs   (Bearer <SCHEDULER_ADMIN_TOKEN>; ${httpJobs.restored} restored)   API docs ${http.url}/docs`,
+    ],
+    ['PostgreSQL', `${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}   (visitor_counts: ${demoRows} demo rows)`],
+    [
+      'DynamoDB',
+      `${env.DYNAMODB_ENDPOINT}   (tables ${env.JOB_STATUS_TABLE}, ${env.MESSAGES_TABLE}: ${demoMessages} demo messages added for ${env.TENANT_ID})`,
+    ],
+    ['S3', `${env.S3_ENDPOINT}   (bucket ${env.ANALYTICS_BUCKET})`],
+    [
+      'FTPS',
+      `${env.FTP_HOST}:${env.FTP_PORT}   (user ${env.FTP_USER}, files in ${path.join(LOCAL_DIR, 'data', 'ftp')})`,
+    ],
+    ['YouTube API', youtube.description],
+    [
+      'logs',
+      `${logDir}/<service>.jsonl   (npm run ops -- logs <job>; terminal ${json ? 'JSON' : 'readable'}, --json for JSON)`,
+    ],
+    ...generated.map((name): BannerRow => [name, `${env[name]}   (generated; set it to keep it fixed)`]),
+    ['schedules (Asia/Tokyo, pause: npm run ops -- pause <job>):'],
+    ...schedules.map((cron): BannerRow => {
+      const next = cron.nextRun();
+      return [
+        `  ${cron.name}`,
+        `${cron.getPattern().padEnd(cronWidth)}   next ${next ? formatJstMinute(next) : 'never'}`,
+      ];
+    }),
+    ["run a job now: npm run invoke -- <job> '<json payload>'      Ctrl-C stops everything."],
+  ];
+  console.log(`\n${renderBanner(rows)}\n`);
 
   let stopping = false;
   const stop = async () => {
@@ -111,7 +152,9 @@ async function createBucketIfMissing(env: Record<string, string>): Promise<void>
   }
 }
 
-main().catch((error: Error) => {
-  console.error(`npm start failed: ${error.message}`);
+main(process.argv.slice(2)).catch((error: Error) => {
+  // One line per cause: which embedded service failed and why, not only "failed to start".
+  const causes = error instanceof AggregateError ? error.errors.map((cause: Error) => `\n  ${cause.message}`) : [];
+  console.error(`npm start failed: ${error.message}${causes.join('')}`);
   process.exit(1);
 });

@@ -1,11 +1,8 @@
-import { JobStatusStore } from '#shared/job-status-store';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
 import type { JobSpec } from '../lib/job-spec';
-import { jobStatusTableName } from '../lib/resource-names';
 import { planBackfill } from './backfill-plan';
 import type { OpsContext } from './ops-context';
-import { explainAwsError, OpsUsageError } from './ops-errors';
-import { invokeJob } from './rerun';
+import { OpsUsageError } from './ops-errors';
 import { renderTable } from './text-table';
 
 export interface BackfillOptions {
@@ -29,10 +26,9 @@ interface BackfillRow {
 /** Values a successful run already covered: the job echoes its date or slot in the outcome details. */
 async function alreadySucceeded(ctx: OpsContext, job: JobSpec, since: Date): Promise<Set<string>> {
   const field = job.backfill?.field ?? '';
-  const tableName = jobStatusTableName(ctx.target.stage);
-  const store = new JobStatusStore(ctx.clients.dynamo, tableName);
+  const store = ctx.backend.statusStore();
   const runs = await store.listRunsSince(job.id, since.toISOString()).catch((error: unknown) => {
-    throw explainAwsError(error, ctx.target, `job-status table ${tableName}`);
+    throw ctx.backend.explain(error, `job-status table ${ctx.backend.statusTable}`);
   });
   const done = new Set<string>();
   for (const run of runs) {
@@ -75,7 +71,7 @@ export async function backfillJob(ctx: OpsContext, job: JobSpec, options: Backfi
   const done = options.force ? new Set<string>() : await alreadySucceeded(ctx, job, plan.since);
   const report = progressReporter(ctx, plan.values.length);
   ctx.io.err(
-    `backfill ${job.id} (${ctx.target.stage}): ${plan.values.length} ${backfill.unit}s, ${plan.values.filter((v) => done.has(v)).length} already succeeded, concurrency ${options.concurrency}`,
+    `backfill ${job.id} (${ctx.backend.label}): ${plan.values.length} ${backfill.unit}s, ${plan.values.filter((v) => done.has(v)).length} already succeeded, concurrency ${options.concurrency}`,
   );
 
   const rows = await mapWithConcurrency(plan.values, options.concurrency, async (value): Promise<BackfillRow> => {
@@ -85,7 +81,7 @@ export async function backfillJob(ctx: OpsContext, job: JobSpec, options: Backfi
     } else {
       const payload = { ...options.payload, [backfill.field]: value };
       // A refused invocation (throttling, a timeout) fails this value only; the others go on.
-      const run = await invokeJob(ctx.clients, ctx.target, job, payload).catch((error: Error) => ({
+      const run = await ctx.backend.invoke(job, payload).catch((error: Error) => ({
         ok: false,
         outcome: undefined,
         error: error.message,

@@ -1,13 +1,16 @@
 /**
- * `npm run ops -- <command>`: on-call's tool for a deployed stage — status, logs, rerun, pause,
- * resume, backfill, and the post-deploy smoke test. Names (functions, schedules, log groups, the table) come from the registry
+ * `npm run ops -- <command>`: on-call's tool for a deployed stage or a running `npm start` (--stage local) —
+ * status, logs, rerun, pause, resume, backfill, and the post-deploy smoke test. Each command is written
+ * once against OpsBackend (ops-backend.ts); aws-backend.ts and local-backend.ts implement it. Names (functions, schedules, log groups, the table) come from the registry
  * helpers, so the CLI follows every job the registry gains.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { parsePayloadText } from '../lib/job-payload';
 import { type JobSpec, SERVICE_FUNCTION_IDS } from '../lib/job-spec';
 import { JOBS } from '../lib/jobs';
+import { awsBackend } from './aws-backend';
 import { backfillJob } from './backfill';
+import { localBackend } from './local-backend';
 import { showLogs } from './logs';
 import { createClients, type OpsClients, type OpsContext, type OpsIo, requireJob } from './ops-context';
 import { OpsError, OpsUsageError } from './ops-errors';
@@ -50,10 +53,14 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
   const jobs = deps.jobs ?? JOBS;
   let exitCode = 0;
   const program = new Command('npm run ops --')
-    .description('Operate a deployed nightshift stage')
-    .option('--stage <stage>', 'stage (a key of nightshift:stages in cdk.json)', 'dev')
+    .description('Operate a deployed nightshift stage, or local mode (npm start)')
+    .option(
+      '--stage <stage>',
+      'a stage of nightshift:stages in cdk.json, or local (a running npm start); default: local while npm start runs, else dev',
+    )
     .option('--region <region>', "AWS region (default: AWS_REGION, then the stage's region in cdk.json)")
     .option('--json', 'print one JSON document on stdout instead of tables', false)
+    .option('--utc', 'print times in UTC (default: JST, as the status page)', false)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => deps.io.out(text.trimEnd()),
@@ -62,9 +69,15 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
     .showHelpAfterError();
 
   const context = (): OpsContext => {
-    const globals = program.opts<{ stage: string; region?: string; json: boolean }>();
+    const globals = program.opts<{ stage?: string; region?: string; json: boolean; utc: boolean }>();
     const target = resolveTarget(globals, deps.io.env);
-    return { target, io: deps.io, clients: (deps.createClients ?? createClients)(target), jobs, json: globals.json };
+    if (target.local && globals.stage === undefined) {
+      deps.io.err(`ops: using local mode (npm start, pid ${target.local.pid}); pass --stage dev for AWS`);
+    }
+    const backend = target.local
+      ? localBackend(target.local)
+      : awsBackend(target, (deps.createClients ?? createClients)(target));
+    return { target, io: deps.io, backend, jobs, json: globals.json, utc: globals.utc };
   };
   const knownJob = (id: string, usable?: (job: JobSpec) => boolean, what?: string) =>
     requireJob(jobs, id, usable, what);

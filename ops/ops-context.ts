@@ -6,6 +6,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { JobSpec } from '../lib/job-spec';
+import type { OpsBackend } from './ops-backend';
 import { OpsUsageError } from './ops-errors';
 import type { OpsTarget } from './ops-target';
 
@@ -33,11 +34,14 @@ export interface OpsClients {
 export interface OpsContext {
   readonly target: OpsTarget;
   readonly io: OpsIo;
-  readonly clients: OpsClients;
+  /** Where the commands act: AWS or a running local mode. */
+  readonly backend: OpsBackend;
   /** The registry (lib/jobs.ts); tests pass their own. */
   readonly jobs: readonly JobSpec[];
   /** `--json`: one JSON document on stdout instead of tables. */
   readonly json: boolean;
+  /** `--utc`: print times in UTC instead of JST. */
+  readonly utc: boolean;
 }
 
 /** AWS SDK v3 clients for the target region; credentials come from the default chain (profile, SSO, env). */

@@ -1,51 +1,15 @@
-import { GetScheduleCommand, type ScheduleState, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { type JobSpec, scheduleGroupNameFor, scheduleNameFor } from '../lib/job-spec';
+import type { JobSpec } from '../lib/job-spec';
+import type { ScheduleState } from './ops-backend';
 import type { OpsContext } from './ops-context';
-import { explainAwsError } from './ops-errors';
 import { renderTable } from './text-table';
-
-interface ScheduleChange {
-  schedule: string;
-  before: string;
-  after: string;
-}
 
 /**
  * `pause <job>` / `resume <job>`: sets every schedule of the job to DISABLED / ENABLED (the original
- * YouTube sync's emergency step, `disable-rule`, on EventBridge Scheduler). UpdateSchedule replaces the whole
- * schedule, so everything else is copied from GetSchedule unchanged.
+ * YouTube sync's emergency step, `disable-rule`, on EventBridge Scheduler; a pause file in local mode).
  */
 export async function setJobSchedulesState(ctx: OpsContext, job: JobSpec, state: ScheduleState): Promise<number> {
-  const groupName = scheduleGroupNameFor(ctx.target.stage);
-  const changes: ScheduleChange[] = [];
-  for (const { name: scheduleId } of job.schedules) {
-    const name = scheduleNameFor(job.id, scheduleId);
-    try {
-      const current = await ctx.clients.scheduler.send(new GetScheduleCommand({ Name: name, GroupName: groupName }));
-      const before = current.State ?? 'ENABLED';
-      if (before !== state) {
-        await ctx.clients.scheduler.send(
-          new UpdateScheduleCommand({
-            Name: name,
-            GroupName: groupName,
-            ScheduleExpression: current.ScheduleExpression,
-            ScheduleExpressionTimezone: current.ScheduleExpressionTimezone,
-            StartDate: current.StartDate,
-            EndDate: current.EndDate,
-            Description: current.Description,
-            FlexibleTimeWindow: current.FlexibleTimeWindow,
-            Target: current.Target,
-            KmsKeyArn: current.KmsKeyArn,
-            ActionAfterCompletion: current.ActionAfterCompletion,
-            State: state,
-          }),
-        );
-      }
-      changes.push({ schedule: name, before, after: state });
-    } catch (error) {
-      throw explainAwsError(error, ctx.target, `schedule ${groupName}/${name}`);
-    }
-  }
+  const groupName = ctx.backend.scheduleGroup;
+  const changes = await ctx.backend.setSchedulesState(job, state);
   if (ctx.json) {
     ctx.io.out(JSON.stringify({ job: job.id, group: groupName, schedules: changes }, null, 2));
     return 0;
@@ -58,7 +22,7 @@ export async function setJobSchedulesState(ctx: OpsContext, job: JobSpec, state:
   );
   const verb = state === 'DISABLED' ? 'paused' : 'resumed';
   ctx.io.err(
-    `${job.id} ${verb} in ${ctx.target.stage}${state === 'DISABLED' ? ` (resume: npm run ops -- resume ${job.id} --stage ${ctx.target.stage})` : ''}`,
+    `${job.id} ${verb} in ${ctx.backend.label}${state === 'DISABLED' ? ` (resume: npm run ops -- resume ${job.id} --stage ${ctx.backend.stage})` : ''}`,
   );
   return 0;
 }

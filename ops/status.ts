@@ -1,8 +1,6 @@
-import { JobStatusStore } from '#shared/job-status-store';
 import { buildJobViews, countJobs, type JobView } from '../lambdas/job-monitor/job-views';
-import { jobStatusTableName } from '../lib/resource-names';
 import type { OpsContext } from './ops-context';
-import { explainAwsError } from './ops-errors';
+import { formatInstant } from './ops-time';
 import { renderTable } from './text-table';
 
 /** A registry job that has neither reported nor has an expectation stored yet. */
@@ -27,11 +25,10 @@ function neverReported(jobId: string, title: string): JobView {
  * table, in the status page's order (errors first, then late jobs, then the rest).
  */
 export async function showStatus(ctx: OpsContext): Promise<number> {
-  const tableName = jobStatusTableName(ctx.target.stage);
-  const store = new JobStatusStore(ctx.clients.dynamo, tableName);
+  const store = ctx.backend.statusStore();
   const [latest, expectations] = await Promise.all([store.listLatest(), store.expectations.list()]).catch(
     (error: unknown) => {
-      throw explainAwsError(error, ctx.target, `job-status table ${tableName}`);
+      throw ctx.backend.explain(error, `job-status table ${ctx.backend.statusTable}`);
     },
   );
   const views = buildJobViews(latest, expectations);
@@ -47,14 +44,14 @@ export async function showStatus(ctx: OpsContext): Promise<number> {
   const rows = views.map((view) => [
     view.job_key,
     view.status ?? 'never reported',
-    view.late ? `late since ${view.late_since ?? '?'}` : '',
-    view.finished_at ?? '',
+    view.late ? `late since ${view.late_since ? formatInstant(view.late_since, ctx.utc) : '?'}` : '',
+    formatInstant(view.finished_at, ctx.utc),
     registry.has(view.job_key) ? 'registry' : 'reporter',
     view.message ?? '',
   ]);
-  ctx.io.out(renderTable(['job', 'last result', 'late', 'finished (UTC)', 'kind', 'message'], rows));
+  ctx.io.out(renderTable(['job', 'last result', 'late', 'finished', 'kind', 'message'], rows));
   ctx.io.out(
-    `\n${counts.total} jobs in ${ctx.target.stage} (${ctx.target.region}): ${counts.error} error, ${counts.late} late, ${counts.never_reported} never reported`,
+    `\n${counts.total} jobs in ${ctx.backend.label}: ${counts.error} error, ${counts.late} late, ${counts.never_reported} never reported`,
   );
   return 0;
 }

@@ -65,6 +65,18 @@ export class JobReportError extends Error {
   }
 }
 
+/**
+ * fetch says only "fetch failed"; the reason (refused, unknown host, TLS) is in its cause:
+ * "ECONNREFUSED (127.0.0.1:3000): connect ECONNREFUSED 127.0.0.1:3000".
+ */
+function networkReason(error: Error): string {
+  const cause = error.cause as { code?: string; address?: string; port?: number; hostname?: string; message?: string };
+  if (!cause || typeof cause !== 'object') return error.message;
+  const where = cause.address ? `${cause.address}${cause.port ? `:${cause.port}` : ''}` : cause.hostname;
+  if (cause.code && where) return `${cause.code} (${where}): ${cause.message ?? error.message}`;
+  return `${error.message}: ${cause.message ?? String(cause)}`;
+}
+
 export async function reportJob(options: ReportJobOptions): Promise<JobReportAccepted> {
   const finishedAt = options.finished_at ?? new Date();
   return postJson<JobReportAccepted>(options, options.url, 'job report', {
@@ -223,7 +235,7 @@ async function postJson<T>(connection: MonitorConnection, url: string, what: str
     });
   } catch (error) {
     const reason =
-      (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (error as Error).message;
+      (error as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : networkReason(error as Error);
     throw new JobReportError(`${what} to ${url} failed: ${reason}`);
   }
   const text = await response.text();

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { Upload } from '@aws-sdk/lib-storage';
+import { readDynamoNumber } from './dynamo-json';
 import type { AnalyticsSink, DailyParquetPorts, MessageSource } from './ports';
 
 /** The AWS adapters of daily-parquet's ports: DynamoDB Query pages in, S3 (multipart upload) out. */
@@ -24,7 +25,9 @@ export function createClients(env: NodeJS.ProcessEnv = process.env) {
       ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const }
       : {}),
   });
-  return { documents: DynamoDBDocumentClient.from(dynamo), s3 };
+  // Numbers keep every digit DynamoDB holds (dynamo-json.ts); the default throws on 1e22 + 0.5.
+  const documents = DynamoDBDocumentClient.from(dynamo, { unmarshallOptions: { wrapNumbers: readDynamoNumber } });
+  return { documents, s3 };
 }
 
 /** Paginated Query on one tenant's sort-key range; the next page is requested while this one is written. */
@@ -62,6 +65,7 @@ const copySource = (bucket: string, key: string) => encodeURI(`${bucket}/${key}`
 
 export function s3AnalyticsSink(s3: S3Client, bucket: string): AnalyticsSink {
   return {
+    uriOf: (key) => `s3://${bucket}/${key}`,
     openUpload(key, contentType) {
       const stream = new PassThrough({ highWaterMark: 1024 * 1024 });
       const upload = new Upload({

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import type { JobContext, JobDefinition, JobResult } from '#shared/job-runner';
 import { jstDateOffset } from '#shared/jst-time';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
+import { MESSAGES_FIRST_DATE } from '../../contracts/analytics-messages';
 import { parseTargetDate } from './jst-day';
 import type { DailyParquetPorts } from './ports';
+import { sweepRetiredRuns } from './retired-runs';
 import { type DailyParquetSettings, parseSettings } from './settings';
 import { failedTenant, type TenantResult, writeTenantDay } from './write-tenant-day';
 
@@ -19,7 +21,14 @@ const targetDate = z.string().superRefine((value, ctx) => {
     parseTargetDate(value);
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return;
   }
+  // YYYY-MM-DD strings compare as dates; the Glue table's partition projection starts here.
+  if (value < MESSAGES_FIRST_DATE)
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is before ${MESSAGES_FIRST_DATE}, the first day the analytics table shows`,
+    });
 });
 
 export const dailyParquetPayload = z.strictObject({
@@ -79,10 +88,22 @@ export async function runDailyParquet(
       ports,
     ).catch((error: Error) => failedTenant(tenant, error));
     if (result.status === 'failed') context.logger.error('daily-parquet tenant failed', { result });
+    else if (result.cleanupError) context.logger.warn('daily-parquet tenant published, clean-up failed', { result });
     else context.logger.info('daily-parquet tenant done', { result });
     return result;
   });
+  await sweepAfterRun(ports, context);
   return summariseTenants(date, results);
+}
+
+/** Deletes runs retired more than the grace period ago; a failure here fails no tenant, it is retried next run. */
+export async function sweepAfterRun(ports: DailyParquetPorts, context: JobContext): Promise<void> {
+  try {
+    const swept = await sweepRetiredRuns(ports.sink, context.now());
+    if (swept.deletedRuns > 0) context.logger.info('daily-parquet deleted retired runs', { ...swept });
+  } catch (error) {
+    context.logger.warn('daily-parquet could not sweep retired runs', { error: (error as Error).message });
+  }
 }
 
 /**

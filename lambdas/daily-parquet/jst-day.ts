@@ -12,8 +12,11 @@ export function parseTargetDate(value: string): { startMs: number; endMs: number
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!match) throw new Error(`"${value}" is not a date like 2025-08-11`);
   const [, y, m, d] = match.map(Number);
-  const midnightUtc = Date.UTC(y, m - 1, d);
-  if (new Date(midnightUtc).toISOString().slice(0, 10) !== value) throw new Error(`"${value}" is not a calendar date`);
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999, so "0050-01-01" never matched itself.
+  const midnight = new Date(0);
+  midnight.setUTCFullYear(y, m - 1, d);
+  const midnightUtc = midnight.getTime();
+  if (midnight.toISOString().slice(0, 10) !== value) throw new Error(`"${value}" is not a calendar date`);
   const startMs = midnightUtc - JST_OFFSET_MS;
   return { startMs, endMs: startMs + DAY_MS };
 }

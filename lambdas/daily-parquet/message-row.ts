@@ -1,9 +1,11 @@
 import { MESSAGE_COLUMNS, type MessageColumnType } from '../../contracts/analytics-messages';
+import { ExactNumber, toJsonText } from './dynamo-json';
 
 /**
  * One DynamoDB item → one Parquet row of the schema. A value of the wrong type becomes null in
- * its column and keeps its raw value in `extra._invalid`, so nothing is lost and it is counted;
- * `metadata` and every attribute outside the schema go to `extra` as JSON text.
+ * its column (or what the sort key holds, for created_at and message_id), keeps its raw value in
+ * the `invalid` column and is counted; `metadata` and every attribute outside the schema go to
+ * `extra` by their own names. Both are JSON text, so bookkeeping never shares a name with data.
  */
 
 /** Timestamps are epoch milliseconds (UTC). */
@@ -59,46 +61,69 @@ function typedValue(type: MessageColumnType, raw: unknown): string | number | un
     case 'string':
       return typeof raw === 'string' ? raw : undefined;
     case 'bigint':
-      return typeof raw === 'number' && Number.isSafeInteger(raw) ? raw : undefined;
-    case 'timestamp': {
-      if (typeof raw !== 'string') return undefined;
-      const fast = parseCanonicalInstant(raw);
-      if (!Number.isNaN(fast)) return fast;
-      if (!ISO_INSTANT.test(raw)) return undefined;
-      const ms = Date.parse(raw);
-      return Number.isNaN(ms) ? undefined : ms;
-    }
+      if (typeof raw === 'number') return Number.isSafeInteger(raw) ? raw : undefined;
+      // An integer the document client kept as text ("-0", or beyond 2^53, which then stays invalid).
+      if (raw instanceof ExactNumber && /^-?\d+$/.test(raw.text)) {
+        const value = Number(raw.text);
+        return Number.isSafeInteger(value) ? value + 0 : undefined;
+      }
+      return undefined;
+    case 'timestamp':
+      return typeof raw === 'string' ? parseInstant(raw) : undefined;
     default:
       return undefined;
   }
 }
 
-/** JSON for DynamoDB's types: sets become arrays, binary base64. */
-function jsonReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Set) return [...value];
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
-  if (typeof value === 'bigint') return value.toString();
-  return value;
+function parseInstant(text: string): number | undefined {
+  const fast = parseCanonicalInstant(text);
+  if (!Number.isNaN(fast)) return fast;
+  if (!ISO_INSTANT.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Whether a value holds a set, binary or bigint anywhere; only then is the (slow) replacer needed. */
-function needsReplacer(value: unknown): boolean {
-  if (typeof value === 'bigint') return true;
-  if (typeof value !== 'object' || value === null) return false;
-  if (value instanceof Set || value instanceof Uint8Array) return true;
-  if (Array.isArray(value)) {
-    for (const element of value) if (needsReplacer(element)) return true;
-    return false;
+const SORT_KEY_SEPARATOR = 35; // '#'
+
+/**
+ * Fills `created_at` and `message_id` from the sort key `<created_at>#<message_id>` where the item
+ * lacks them (or their value was invalid). Returns whether the key is exactly what the row's
+ * columns spell, so leaving it out of `extra` loses nothing.
+ */
+function recoverFromSortKey(row: ParquetRow, item: Record<string, unknown>, sortKey: unknown): boolean {
+  if (typeof sortKey !== 'string') return sortKey === undefined;
+  const separator = sortKey.indexOf('#');
+  let createdAtText = typeof item.created_at === 'string' && row.created_at !== undefined ? item.created_at : undefined;
+  if (createdAtText === undefined) {
+    const instantText = separator < 0 ? sortKey : sortKey.slice(0, separator);
+    const recovered = parseInstant(instantText);
+    if (recovered !== undefined) {
+      row.created_at = recovered;
+      createdAtText = instantText;
+    }
   }
-  for (const key in value) if (needsReplacer((value as Record<string, unknown>)[key])) return true;
-  return false;
+  if (separator < 0) return false;
+  if (row.message_id === undefined && separator + 1 < sortKey.length) row.message_id = sortKey.slice(separator + 1);
+  const messageId = row.message_id;
+  return (
+    createdAtText !== undefined &&
+    typeof messageId === 'string' &&
+    sortKey.length === createdAtText.length + 1 + messageId.length &&
+    sortKey.charCodeAt(createdAtText.length) === SORT_KEY_SEPARATOR &&
+    sortKey.startsWith(createdAtText) &&
+    sortKey.endsWith(messageId)
+  );
 }
 
-/** `keyAttributes` (partition and sort key) are in the path and in created_at/message_id, so they are left out. */
+/**
+ * `keyAttributes` are [partition key, sort key]. The partition key is the tenant in the path. The
+ * sort key `<created_at>#<message_id>` fills those columns when the item lacks them, and is left
+ * out of `extra` only when the row's columns spell it exactly; any other sort key stays in `extra`.
+ */
 export function toMessageRow(item: Record<string, unknown>, keyAttributes: readonly string[]): ConvertedRow {
   const row: ParquetRow = {};
-  let extra: Record<string, unknown> | undefined;
   let invalidValues: Record<string, unknown> | undefined;
+  let invalidCount = 0;
   for (const column of SCHEMA_COLUMNS) {
     const raw = item[column.name];
     if (raw === undefined || raw === null) continue;
@@ -106,19 +131,20 @@ export function toMessageRow(item: Record<string, unknown>, keyAttributes: reado
     if (value === undefined) {
       invalidValues ??= {};
       invalidValues[column.name] = raw;
+      invalidCount += 1;
     } else {
       row[column.name] = value;
     }
   }
+  const [partitionKey, sortKey] = keyAttributes;
+  const sortKeyRedundant = sortKey === undefined || recoverFromSortKey(row, item, item[sortKey]);
+  let extra: Record<string, unknown> | undefined;
   for (const name in item) {
-    if (SCHEMA_NAMES.has(name) || keyAttributes.includes(name)) continue;
+    if (SCHEMA_NAMES.has(name) || name === partitionKey || (name === sortKey && sortKeyRedundant)) continue;
     extra ??= {};
     extra[name] = item[name];
   }
-  if (invalidValues) {
-    extra ??= {};
-    extra._invalid = invalidValues;
-  }
-  if (extra) row.extra = needsReplacer(extra) ? JSON.stringify(extra, jsonReplacer) : JSON.stringify(extra);
-  return { row, invalid: invalidValues ? Object.keys(invalidValues).length : 0 };
+  if (extra) row.extra = toJsonText(extra);
+  if (invalidValues) row.invalid = toJsonText(invalidValues);
+  return { row, invalid: invalidCount };
 }

@@ -17,8 +17,10 @@ export interface ObjectUpload {
   abort(): Promise<void>;
 }
 
-/** Object storage under one bucket (keys only, never the bucket name). */
+/** Object storage under one bucket (keys only; the bucket appears only in `uriOf`). */
 export interface AnalyticsSink {
+  /** The object's full address as query engines name it (`s3://<bucket>/<key>`). */
+  uriOf(key: string): string;
   openUpload(key: string, contentType: string): ObjectUpload;
   putText(key: string, body: string, contentType: string): Promise<void>;
   /** The object's text, or undefined when it does not exist. */

@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import type { JobContext, JobResult } from '#shared/job-runner';
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
-import { chooseTargetDate, dailyParquetPayload, defineDailyParquetJob, summariseTenants } from './daily-parquet-job';
+import {
+  chooseTargetDate,
+  dailyParquetPayload,
+  defineDailyParquetJob,
+  summariseTenants,
+  sweepAfterRun,
+} from './daily-parquet-job';
 import { sliceRanges } from './jst-day';
 import { sliceResultKey } from './partition-keys';
 import type { DailyParquetPorts } from './ports';
 import { publishPartition } from './publish-partition';
 import { type DailyParquetSettings, parseSettings } from './settings';
 import { type SliceResult, writeSlice } from './write-slice';
-import { failedTenant, type TenantResult } from './write-tenant-day';
+import { failedTenant, publishedTenant, type TenantResult } from './write-tenant-day';
 
 /**
  * The steps of the scale-out state machine (config dailyParquet.scaleOut): `plan` lists the
@@ -119,7 +125,7 @@ async function publishTenant(
     await ports.sink.deleteKeys([...done.flatMap((slice) => slice.parts.map((part) => part.key)), ...resultKeys]);
     return failedTenant(tenant, new Error(failed.error), invalidValues);
   }
-  const manifest = await publishPartition(ports.sink, {
+  const published = await publishPartition(ports.sink, {
     tenant,
     targetDate: step.target_date,
     runId: step.run_id,
@@ -127,8 +133,9 @@ async function publishTenant(
     invalidValues,
     now,
   });
-  await ports.sink.deleteKeys(resultKeys);
-  return { tenant, status: 'success', rows: manifest.rows, files: manifest.files.length, invalidValues };
+  // Staging: a left-over result is expired by the staging lifecycle rule.
+  await ports.sink.deleteKeys(resultKeys).catch(() => undefined);
+  return publishedTenant(tenant, published);
 }
 
 export async function publishRun(
@@ -140,6 +147,7 @@ export async function publishRun(
   const results = await mapWithConcurrency(step.tenants, settings.tenantConcurrency, (tenant) =>
     publishTenant(step, tenant, ports, context.now()).catch((error: Error) => failedTenant(tenant, error)),
   );
+  await sweepAfterRun(ports, context);
   return summariseTenants(step.target_date, results);
 }
 

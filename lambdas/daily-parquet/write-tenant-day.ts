@@ -1,7 +1,7 @@
 import { mapWithConcurrency } from '#shared/map-with-concurrency';
 import { sliceRanges } from './jst-day';
 import type { DailyParquetPorts } from './ports';
-import { publishPartition } from './publish-partition';
+import { type PublishResult, publishPartition } from './publish-partition';
 import type { DailyParquetSettings } from './settings';
 import { writeSlice } from './write-slice';
 
@@ -12,6 +12,8 @@ export interface TenantResult {
   files: number;
   invalidValues: number;
   error?: string;
+  /** Published, but a clean-up step after the switch failed (garbage stays until a later sweep). */
+  cleanupError?: string;
 }
 
 /** A tenant that wrote nothing: its error, and zeros. */
@@ -24,6 +26,16 @@ export const failedTenant = (tenant: string, error: Error, invalidValues = 0): T
   error: error.message,
 });
 
+/** A tenant whose partition now shows this run. */
+export const publishedTenant = (tenant: string, { manifest, cleanupError }: PublishResult): TenantResult => ({
+  tenant,
+  status: 'success',
+  rows: manifest.rows,
+  files: manifest.files.length,
+  invalidValues: manifest.invalid_values,
+  ...(cleanupError ? { cleanupError } : {}),
+});
+
 export interface TenantDayRequest {
   tenant: string;
   targetDate: string;
@@ -32,7 +44,7 @@ export interface TenantDayRequest {
   now: () => Date;
 }
 
-/** A whole tenant-day in this invocation: its time slices in parallel, then one switch of the partition. */
+/** A whole tenant-day in this invocation: its time slices in parallel, then one switch of the partition (publish-partition.ts). */
 export async function writeTenantDay(request: TenantDayRequest, ports: DailyParquetPorts): Promise<TenantResult> {
   const { tenant, targetDate, runId, settings } = request;
   const ranges = sliceRanges(targetDate, settings.slicesPerDay);
@@ -56,17 +68,25 @@ export async function writeTenantDay(request: TenantDayRequest, ports: DailyParq
   const failure = settled.find((slice) => 'error' in slice);
   const slices = settled.flatMap((slice) => ('result' in slice ? [slice.result] : []));
   const invalidValues = slices.reduce((sum, slice) => sum + slice.invalidValues, 0);
+  const staged = slices.flatMap((slice) => slice.parts);
+  // Staging is outside what readers follow; removing it is tidiness (a lifecycle rule backs it up on AWS).
+  const dropStaged = () => ports.sink.deleteKeys(staged.map((part) => part.key)).catch(() => undefined);
   if (failure && 'error' in failure) {
-    await ports.sink.deleteKeys(slices.flatMap((slice) => slice.parts.map((part) => part.key))).catch(() => undefined);
+    await dropStaged();
     return failedTenant(tenant, failure.error, invalidValues);
   }
-  const manifest = await publishPartition(ports.sink, {
-    tenant,
-    targetDate,
-    runId,
-    staged: slices.flatMap((slice) => slice.parts),
-    invalidValues,
-    now: request.now(),
-  });
-  return { tenant, status: 'success', rows: manifest.rows, files: manifest.files.length, invalidValues };
+  try {
+    const published = await publishPartition(ports.sink, {
+      tenant,
+      targetDate,
+      runId,
+      staged,
+      invalidValues,
+      now: request.now(),
+    });
+    return publishedTenant(tenant, published);
+  } catch (error) {
+    await dropStaged();
+    return failedTenant(tenant, error as Error, invalidValues);
+  }
 }

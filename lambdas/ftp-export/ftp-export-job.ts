@@ -44,7 +44,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): FtpExportPor
     env,
     async connectDatabase() {
       const client = new pg.Client({
-        ...(await databaseConfigFromEnv(env)),
+        ...(await databaseConfigFromEnv(env, 'DATABASE_URL_FTP_EXPORT')),
         application_name: 'nightshift-ftp-export',
       });
       await client.connect();

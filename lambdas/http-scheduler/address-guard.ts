@@ -1,53 +1,45 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
 /**
- * The outbound guard: HTTP jobs may call the internet, not the network they run in. Loopback,
- * private, shared, link-local (cloud metadata at 169.254.169.254 and fd00:ec2::254), multicast and
- * reserved ranges are refused unless the host is allow-listed (HTTP_JOBS_ALLOW_HOSTS).
+ * The outbound guard: HTTP jobs may call the internet, not the network they run in. An address
+ * passes only when ipaddr.js (which follows the IANA special-purpose registries) calls it plain
+ * `unicast`; every special-purpose range is refused: loopback, private, shared, link-local (cloud
+ * metadata at 169.254.169.254 and fd00:ec2::254), documentation, benchmarking, multicast, reserved,
+ * anycast service addresses. IPv6 must also lie in 2000::/3, the only space IANA allocates as
+ * global unicast (so IPv4-compatible ::/96, site-local fec0::/10 and other unallocated space are
+ * refused). IPv4 carried in IPv6 (mapped, NAT64 64:ff9b::/96, 6to4 2002::/16) is judged as the
+ * IPv4 address it reaches. Allow-listed hosts (HTTP_JOBS_ALLOW_HOSTS) are exempt.
  */
-const blocked = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
+/** RFC 6052's well-known prefix; its sibling 64:ff9b:1::/48 is for local use and stays refused. */
+const NAT64_WELL_KNOWN = ipaddr.parseCIDR('64:ff9b::/96');
+
+function isGlobalIpv4(address: ipaddr.IPv4): boolean {
+  return address.range() === 'unicast';
 }
 
-/** IPv4 carried inside IPv6 (`::ffff:127.0.0.1`, NAT64 `64:ff9b::7f00:1`) is judged as the IPv4 it is. */
-function embeddedIpv4(address: string): string | undefined {
-  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (dotted) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return undefined;
-  const [high, low] = [Number.parseInt(hex[1], 16), Number.parseInt(hex[2], 16)];
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+/** The IPv4 address an IPv6 address hands the packet to, for the forms that embed one. */
+function embeddedIpv4(address: ipaddr.IPv6): ipaddr.IPv4 | undefined {
+  const parts = address.parts;
+  const fromWords = (high: number, low: number) => new ipaddr.IPv4([high >> 8, high & 255, low >> 8, low & 255]);
+  const range = address.range();
+  if (range === 'ipv4Mapped') return address.toIPv4Address();
+  if (range === 'rfc6052' && address.match(NAT64_WELL_KNOWN)) return fromWords(parts[6], parts[7]);
+  if (range === '6to4') return fromWords(parts[1], parts[2]);
+  return undefined;
 }
 
+/** True when the text is an IP address literal that jobs may not call. Host names are judged after DNS. */
 export function isForbiddenAddress(address: string): boolean {
   const bare = address.replace(/^\[|\]$/g, '');
-  const version = isIP(bare);
-  if (version === 4) return blocked.check(bare, 'ipv4');
-  if (version !== 6) return false;
-  const inner = embeddedIpv4(bare);
-  return inner ? blocked.check(inner, 'ipv4') : blocked.check(bare, 'ipv6');
+  if (isIP(bare) === 0) return false;
+  const parsed = ipaddr.parse(bare);
+  if (parsed.kind() === 'ipv4') return !isGlobalIpv4(parsed as ipaddr.IPv4);
+  const v6 = parsed as ipaddr.IPv6;
+  const inner = embeddedIpv4(v6);
+  if (inner) return !isGlobalIpv4(inner);
+  return !(v6.range() === 'unicast' && v6.match(GLOBAL_UNICAST_V6));
 }
 
 /** HTTP_JOBS_ALLOW_HOSTS, a comma list of host names or addresses, lower-cased. */
@@ -69,7 +61,8 @@ export function isAllowListed(hostname: string, allowHosts: ReadonlySet<string>)
   return allowHosts.has(hostname.toLowerCase().replace(/^\[|\]$/g, ''));
 }
 
-export const FORBIDDEN_ADDRESS = 'points to a loopback, private, link-local or metadata address';
+export const FORBIDDEN_ADDRESS =
+  'points to a loopback, private, link-local or metadata address, or another special-purpose range (not global unicast)';
 
 /** At creation: only what the URL itself says (an address literal), never DNS, which can change before the run. */
 export function literalAddressProblem(

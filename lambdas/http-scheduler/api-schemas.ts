@@ -24,12 +24,27 @@ export const jobViewSchema = z.object({
     .meta({ description: "ISO 8601 in the job's time zone; null when paused or done" }),
   trigger: z.string().meta({ example: "cron[hour='10', minute='30']" }),
   schedule_type: z.enum(['cron', 'interval', 'date']),
-  cron: z.record(z.string(), z.string()).optional(),
-  interval: z.record(z.string(), z.number()).optional(),
+  cron: z
+    .object({
+      minute: z.string(),
+      hour: z.string(),
+      day: z.string(),
+      month: z.string(),
+      day_of_week: z.string(),
+    })
+    .partial()
+    .optional(),
+  interval: z
+    .object({ weeks: z.number(), days: z.number(), hours: z.number(), minutes: z.number() })
+    .partial()
+    .optional(),
   run_at: z.string().optional(),
   target_url: z.string(),
   method: z.string(),
-  headers: z.record(z.string(), z.string()).meta({ description: 'Sensitive values are masked' }),
+  headers: z
+    .record(z.string(), z.string())
+    .meta({ description: 'Values of credential-like names and of secret_headers are masked as ********' }),
+  secret_headers: z.array(z.string()).optional(),
   body: z.unknown().optional(),
   timeout_sec: z.number(),
   max_retries: z.number(),
@@ -73,7 +88,18 @@ export const runsQuerySchema = z.object({
 });
 
 const error = (description: string) => ({ description, schema: errorSchema });
-const common = { 401: error('Missing or wrong admin token'), 404: error('No job with this id') };
+/** API Gateway's own answer (and local mode's) to a request body over 10 MB: not the API's error shape. */
+const tooLarge = {
+  description: 'Request body over 10 MB, refused before the API sees it',
+  schema: z.object({ message: z.literal('Request Entity Too Large') }),
+};
+const common = {
+  401: error('Missing or wrong admin token'),
+  404: error('No job with this id'),
+  500: error('Unexpected failure (logged with the request id); bad input never answers 500'),
+};
+const scheduleFailed = error('EventBridge Scheduler refused or failed the schedule change; the job is unchanged');
+const changedMeanwhile = error('Another request changed this job meanwhile; nothing was changed (read it and retry)');
 const docs = (summary: string, rest: Omit<RouteDocs, 'summary' | 'tag' | 'security'>): RouteDocs => ({
   summary,
   tag: 'HTTP job scheduler',
@@ -86,28 +112,39 @@ export const SCHEDULER_DOCS = {
     body: jobRequestSchema,
     responses: {
       201: { description: 'Scheduled', schema: createdSchema },
-      400: error('Bad input; the message names the field'),
+      400: error(
+        'Bad input: the message names the field (`cron.hour: ...`), an unknown field, or `request body` for the body as a whole',
+      ),
       401: common[401],
-      409: error('job_id exists and replace_existing is not true'),
+      409: error('job_id exists and replace_existing is not true, or another request changed it meanwhile'),
+      413: tooLarge,
+      500: common[500],
+      502: error('EventBridge Scheduler refused or failed the schedule; nothing was stored (or the job is unchanged)'),
     },
   }),
   list: docs('Every job with its next run time', {
-    responses: { 200: { description: 'Jobs', schema: jobListSchema }, 401: common[401] },
+    responses: { 200: { description: 'Jobs', schema: jobListSchema }, 401: common[401], 500: common[500] },
   }),
   get: docs('One job', {
     params: idParams,
     responses: { 200: { description: 'The job', schema: jobViewSchema }, ...common },
   }),
-  delete: docs('Delete a job and its schedule', {
+  delete: docs('Delete a job, its schedule, its secret and its status', {
     params: idParams,
-    responses: { 200: { description: 'Deleted', schema: statusSchema('deleted') }, ...common },
+    responses: {
+      200: { description: 'Deleted', schema: statusSchema('deleted') },
+      ...common,
+      409: changedMeanwhile,
+      502: scheduleFailed,
+    },
   }),
   pause: docs('Pause a job (its schedule is disabled)', {
     params: idParams,
     responses: {
       200: { description: 'Paused', schema: statusSchema('paused') },
       ...common,
-      409: error('Already paused, or completed'),
+      409: error('Already paused, or completed, or changed by another request meanwhile'),
+      502: scheduleFailed,
     },
   }),
   resume: docs('Resume a paused job', {
@@ -115,12 +152,17 @@ export const SCHEDULER_DOCS = {
     responses: {
       200: { description: 'Resumed', schema: statusSchema('resumed') },
       ...common,
-      409: error('Not paused'),
+      409: error('Not paused, or changed by another request meanwhile'),
+      502: scheduleFailed,
     },
   }),
   run: docs('Run a job now, outside its schedule', {
     params: idParams,
-    responses: { 202: { description: 'Started; see its runs', schema: runStartedSchema }, ...common },
+    responses: {
+      202: { description: 'Started; see its runs', schema: runStartedSchema },
+      ...common,
+      502: error('The caller could not be invoked; no run was started'),
+    },
   }),
   runs: docs("A job's run history, newest first", {
     params: idParams,

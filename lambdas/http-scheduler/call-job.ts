@@ -23,6 +23,8 @@ import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature';
  */
 export interface CallEvent {
   job_id: string;
+  /** The job generation the schedule (or run-now) was written for: its secret is read alongside the row. */
+  generation?: string;
   /** When the schedule fired (EventBridge's `<aws.scheduler.scheduled-time>`); absent for a manual run. */
   scheduled_time?: string;
   trigger?: 'schedule' | 'manual';
@@ -120,6 +122,7 @@ async function callWithRetries(
         url: definition.target_url,
         method: definition.method,
         headers,
+        originBoundHeaders: Object.keys(secrets.headers),
         body,
         timeoutMs: definition.timeout_sec * 1000,
         allowHosts: deps.allowHosts,
@@ -174,9 +177,9 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
   const started = deps.now();
   const runId = event.run_id ?? randomUUID();
   // Job, secrets and lease do not depend on each other: one round trip for the three.
-  const [job, secrets, leased] = await Promise.all([
+  const [job, eventSecrets, leased] = await Promise.all([
     deps.store.getJob(event.job_id),
-    deps.secrets.get(event.job_id),
+    event.generation ? deps.secrets.get({ jobId: event.job_id, generation: event.generation }) : undefined,
     deps.store.acquireLease(event.job_id, runId, started, LEASE_MS),
   ]);
   const release = async () => {
@@ -187,8 +190,19 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
     deps.logger.warn('http job no longer exists', { job_id: event.job_id });
     return undefined;
   }
+  // A schedule written for an earlier generation (replaced since) fires the current one, with its secret.
+  const secrets =
+    job.generation === event.generation
+      ? eventSecrets
+      : await deps.secrets.get({ jobId: job.jobId, generation: job.generation });
   const trigger = event.trigger ?? 'schedule';
   const scheduledTime = event.scheduled_time ?? started.toISOString();
+  // A one-shot job's scheduled run, whatever its outcome (missed and skipped too), is its last.
+  const completes = trigger === 'schedule' && job.plan.oneShot;
+  const complete = async () => {
+    if (completes)
+      await deps.store.transition(job.jobId, job.generation, { from: 'scheduled', to: 'completed', now: deps.now() });
+  };
   const base = { runId, jobId: job.jobId, trigger, scheduledTime };
   const ended = (fields: Partial<RunRecord> & Pick<RunRecord, 'status'>): RunRecord => {
     const finished = deps.now();
@@ -207,11 +221,13 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
   const lateMs = started.getTime() - Date.parse(scheduledTime);
   if (trigger === 'schedule' && lateMs > job.definition.misfire_grace_sec * 1000) {
     const error = `fired ${Math.round(lateMs / 1000)} s after ${scheduledTime}, beyond misfire_grace_sec ${job.definition.misfire_grace_sec}`;
-    const [missed] = await Promise.all([finish(deps, job, ended({ status: 'missed', error })), release()]);
+    const [missed] = await Promise.all([finish(deps, job, ended({ status: 'missed', error })), release(), complete()]);
     return missed;
   }
   if (!leased) {
-    return finish(deps, job, ended({ status: 'skipped', error: 'another run of this job was still in progress' }));
+    const skipped = ended({ status: 'skipped', error: 'another run of this job was still in progress' });
+    const [recorded] = await Promise.all([finish(deps, job, skipped), complete()]);
+    return recorded;
   }
   let attempted: Attempted;
   try {
@@ -227,11 +243,6 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
     error: attempted.error ?? null,
     responseSnippet: attempted.response?.snippet ?? null,
   });
-  const completes = trigger === 'schedule' && job.plan.oneShot;
-  const [recorded] = await Promise.all([
-    finish(deps, job, run),
-    release(),
-    completes && deps.store.transition(job.jobId, 'scheduled', 'completed', deps.now()),
-  ]);
+  const [recorded] = await Promise.all([finish(deps, job, run), release(), complete()]);
   return recorded;
 }

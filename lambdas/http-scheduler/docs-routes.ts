@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { errorResponse, type HttpResponse, htmlResponse, jsonResponse } from '#shared/http/messages';
+import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from '#shared/http/messages';
 import { MONITOR_ROUTE_DOCS } from '#shared/http/monitor-route-docs';
 import { buildOpenApiDocument, type DocumentedRoute } from '#shared/http/openapi';
 
@@ -58,7 +58,14 @@ const INITIALIZER = `window.ui = SwaggerUIBundle({
   layout: 'StandaloneLayout',
 });`;
 
-export function showDocsPage(): HttpResponse {
+/**
+ * `/docs/` would resolve the page's relative URLs under `/docs/docs/`: it is sent to `/docs` by a
+ * relative redirect, which keeps any base path in front.
+ */
+export function showDocsPage(request: HttpRequest): HttpResponse {
+  if (request.rawPath.endsWith('/')) {
+    return { statusCode: 308, headers: { location: '../docs', 'cache-control': 'no-store' }, body: '' };
+  }
   return htmlResponse(200, PAGE, { 'content-security-policy': DOCS_CSP });
 }
 

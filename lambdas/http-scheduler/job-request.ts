@@ -20,73 +20,101 @@ export const JOB_LIMITS = {
   retryBackoffSec: 300,
   bodyBytes: 64 * 1024,
   misfireGraceSec: 86_400,
+  /** EventBridge's rate() documents no ceiling; a period over a year is a date or cron job, and stays far from Date's range. */
+  intervalMinutes: 365 * 24 * 60,
+  /** EventBridge's calendar ends where its cron year field does (1970-2199). */
+  runAtBefore: '2200-01-01T00:00:00Z',
+  /** Headers the job sends, secret ones included: what common HTTP servers accept (Apache: 100 fields, 8 KiB a line; nginx: 8 KiB a line; Node: 16 KiB in all, the caller's own headers included). */
+  headerCount: 50,
+  headerBytes: 8 * 1024,
+  /** EventBridge Scheduler: ScheduleExpression at most 256 characters, Description (the trigger text) at most 512. */
+  expressionChars: 256,
+  triggerChars: 512,
 } as const;
 
 export const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-/** Their values go to the secret store, never to the table or a response. */
-export const SENSITIVE_HEADERS = ['authorization', 'cookie', 'x-api-key', 'proxy-authorization'];
-/** Set by the caller itself. */
-const RESERVED_HEADER = /^(host|content-length|transfer-encoding|connection|x-nightshift-.*)$/i;
+/** Set by the caller itself, or connection control that a job cannot carry over (Expect: makes servers answer 417). */
+const RESERVED_HEADER =
+  /^(host|content-length|transfer-encoding|connection|keep-alive|proxy-connection|te|trailer|upgrade|expect|x-nightshift-.*)$/i;
 
-const cronField = z.union([z.string(), z.number().int()]).transform(String);
-const EXPRESSIBLE_CRON_FIELDS = ['minute', 'hour', 'day', 'month', 'day_of_week'];
+/** In `u` mode a well-formed pair is one code point, so only an unpaired half matches. */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** Strings DynamoDB, Secrets Manager and JSON all store as given: no unpaired UTF-16 surrogate. */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => !LONE_SURROGATE.test(value), 'contains an unpaired surrogate (not valid Unicode)');
+
+const cronField = z
+  .union([text(64), z.number().int().min(0).max(9999)])
+  .transform(String)
+  .meta({ description: 'APScheduler syntax: `*`, `*/5`, `1-5`, `1-30/10`, lists, names (`mon-fri`, `jan`), `last`' });
+/** APScheduler fields EventBridge Scheduler has no counterpart for. */
+const INEXPRESSIBLE_CRON_FIELDS = ['second', 'year', 'week', 'start_date', 'end_date', 'jitter'];
 
 export const cronSchema = z
-  .record(z.string(), z.unknown())
-  .superRefine((fields, ctx) => {
-    for (const key of Object.keys(fields)) {
-      if (!EXPRESSIBLE_CRON_FIELDS.includes(key)) {
-        const reason = ['second', 'year', 'week', 'start_date', 'end_date', 'jitter'].includes(key)
-          ? 'EventBridge Scheduler cannot express this APScheduler field'
-          : 'is not a cron field (use minute, hour, day, month, day_of_week)';
-        ctx.addIssue({ code: 'custom', path: [key], message: reason });
-      }
-    }
+  .strictObject({
+    minute: cronField.optional(),
+    hour: cronField.optional(),
+    day: cronField.optional(),
+    month: cronField.optional(),
+    day_of_week: cronField.optional(),
   })
-  .pipe(
-    z.object({
-      minute: cronField.optional(),
-      hour: cronField.optional(),
-      day: cronField.optional(),
-      month: cronField.optional(),
-      day_of_week: cronField.optional(),
-    }),
-  )
   .meta({ description: 'APScheduler cron fields; omitted ones default as APScheduler does' });
 
-const intervalUnit = z.number().int().min(0);
+/** Seconds to the millisecond: 2.0 and 1.5 are, 5e-324 is not (nor can DynamoDB store it, below 1e-130). */
+const seconds = (min: number, max: number) =>
+  z
+    .number()
+    .min(min)
+    .max(max)
+    .refine(
+      (value) => Math.abs(value * 1000 - Math.round(value * 1000)) < 1e-6,
+      'must be whole milliseconds (3 decimals)',
+    );
+
+const intervalUnit = (max: number) => z.number().int().min(0).max(max);
 export const intervalSchema = z
   .strictObject({
-    weeks: intervalUnit.optional(),
-    days: intervalUnit.optional(),
-    hours: intervalUnit.optional(),
-    minutes: intervalUnit.optional(),
+    weeks: intervalUnit(52).optional(),
+    days: intervalUnit(365).optional(),
+    hours: intervalUnit(JOB_LIMITS.intervalMinutes / 60).optional(),
+    minutes: intervalUnit(JOB_LIMITS.intervalMinutes).optional(),
   })
-  .meta({ description: 'Summed; at least 1 minute' });
+  .meta({ description: 'Summed; at least 1 minute, at most 365 days' });
+
+const headerName = text(256).meta({ description: 'An HTTP header name' });
 
 export const jobRequestSchema = z
-  .object({
+  .strictObject({
     job_id: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, "-" or "_"')
       .optional(),
     replace_existing: z.boolean().default(false),
-    name: z.string().max(200).optional(),
+    name: text(200).optional(),
     schedule_type: z.enum(['cron', 'interval', 'date']),
     cron: cronSchema.optional(),
     interval: intervalSchema.optional(),
-    run_at: z.iso.datetime({ offset: true, message: 'must be ISO 8601 with an offset' }).optional(),
-    target_url: z.string().max(2048),
+    run_at: z.iso
+      .datetime({ offset: true, message: 'must be ISO 8601 with an offset' })
+      .optional()
+      .meta({ description: 'date jobs: ISO 8601 with an offset, in the future, before 2200' }),
+    target_url: text(2048),
     method: z.enum(METHODS).default('GET'),
-    headers: z.record(z.string(), z.string()).default({}),
-    /** Further header names whose values are secret (besides Authorization, Cookie, X-Api-Key). */
-    secret_headers: z.array(z.string()).default([]),
+    headers: z
+      .record(headerName, text(JOB_LIMITS.headerBytes))
+      .default({})
+      .meta({ description: 'At most 50 headers, 8 KiB in all (names and values)' }),
+    /** Further header names whose values are secret (besides the credential-like names, which always are). */
+    secret_headers: z.array(headerName).max(JOB_LIMITS.headerCount).default([]),
     body: z.unknown().optional().meta({ description: 'Any JSON value; a string is sent as is, anything else as JSON' }),
-    timeout_sec: z.number().positive().max(JOB_LIMITS.timeoutSec).default(10),
+    timeout_sec: seconds(0.001, JOB_LIMITS.timeoutSec).default(10),
     max_retries: z.number().int().min(0).max(JOB_LIMITS.maxRetries).default(3),
-    retry_backoff_sec: z.number().min(0).max(JOB_LIMITS.retryBackoffSec).default(2),
+    retry_backoff_sec: seconds(0, JOB_LIMITS.retryBackoffSec).default(2),
     misfire_grace_sec: z.number().int().min(1).max(JOB_LIMITS.misfireGraceSec).default(60),
-    timezone: z.string().default('Asia/Tokyo'),
+    timezone: text(64).default('Asia/Tokyo'),
   })
   .meta({ description: 'A job: when (schedule_type + cron | interval | run_at) and what to call' });
 
@@ -106,8 +134,10 @@ function urlProblem(raw: string, allowHosts: ReadonlySet<string>): string | unde
   return literalAddressProblem(url.hostname, allowHosts);
 }
 
-function headerProblems(headers: Record<string, string>): Problem[] {
+function headerProblems(headers: Record<string, string>, secretHeaders: readonly string[]): Problem[] {
   const problems: Problem[] = [];
+  const seen = new Set<string>();
+  let bytes = 0;
   for (const [name, value] of Object.entries(headers)) {
     const path = `headers.${name}`;
     try {
@@ -118,23 +148,60 @@ function headerProblems(headers: Record<string, string>): Problem[] {
       continue;
     }
     if (RESERVED_HEADER.test(name)) problems.push({ path, message: 'is set by the caller and cannot be overridden' });
+    if (seen.has(name.toLowerCase())) problems.push({ path, message: 'is given twice (header names ignore case)' });
+    seen.add(name.toLowerCase());
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  const count = Object.keys(headers).length;
+  if (count > JOB_LIMITS.headerCount) {
+    problems.push({ path: 'headers', message: `has ${count} headers; at most ${JOB_LIMITS.headerCount}` });
+  }
+  if (bytes > JOB_LIMITS.headerBytes) {
+    problems.push({
+      path: 'headers',
+      message: `names and values are ${bytes} bytes in all; at most ${JOB_LIMITS.headerBytes}, what HTTP servers accept`,
+    });
+  }
+  for (const [index, name] of secretHeaders.entries()) {
+    try {
+      validateHeaderName(name);
+    } catch {
+      problems.push({ path: `secret_headers.${index}`, message: `"${name}" is not a valid HTTP header name` });
+    }
   }
   return problems;
+}
+
+/** A schedule field that belongs to another schedule_type: refused, so a stored job never carries a schedule it ignores. */
+function foreignScheduleFields(job: JobRequest): Problem[] {
+  const owner = { cron: 'cron', interval: 'interval', run_at: 'date' } as const;
+  return (Object.keys(owner) as (keyof typeof owner)[])
+    .filter((field) => job[field] !== undefined && owner[field] !== job.schedule_type)
+    .map((field) => ({
+      path: field,
+      message: `belongs to schedule_type "${owner[field]}", not "${job.schedule_type}"; leave it out`,
+    }));
 }
 
 function scheduleProblems(job: JobRequest, now: Date): Problem[] {
   if (job.schedule_type === 'cron') {
     if (!job.cron) return [{ path: 'cron', message: 'is required when schedule_type is "cron"' }];
-    let croner: string;
+    let translated: ReturnType<typeof translateApsCron>;
     try {
-      croner = translateApsCron(job.cron as ApsCronFields).croner;
+      translated = translateApsCron(job.cron as ApsCronFields);
     } catch (error) {
       if (error instanceof CronFieldError)
         return [{ path: error.field, message: error.message.slice(error.field.length + 2) }];
       throw error;
     }
+    if (
+      translated.eventBridge.length > JOB_LIMITS.expressionChars ||
+      translated.trigger.length > JOB_LIMITS.triggerChars
+    ) {
+      return [{ path: 'cron', message: 'is too long for EventBridge Scheduler (256 characters of expression)' }];
+    }
     // The job monitor's check for expectations: a cron that never fires ({"month": "2", "day": "30"}) is refused.
-    if (isTimeZone(job.timezone) && cronScheduleProblem(croner, job.timezone, now)) {
+    if (isTimeZone(job.timezone) && cronScheduleProblem(translated.croner, job.timezone, now)) {
       return [
         { path: 'cron', message: `has no run within the next year (in ${job.timezone}): it would never be called` },
       ];
@@ -143,11 +210,18 @@ function scheduleProblems(job: JobRequest, now: Date): Problem[] {
   }
   if (job.schedule_type === 'interval') {
     if (!job.interval) return [{ path: 'interval', message: 'is required when schedule_type is "interval"' }];
-    if (intervalMinutes(job.interval) < 1) return [{ path: 'interval', message: 'must be at least 1 minute' }];
+    const minutes = intervalMinutes(job.interval);
+    if (minutes < 1) return [{ path: 'interval', message: 'must be at least 1 minute' }];
+    if (minutes > JOB_LIMITS.intervalMinutes) {
+      return [{ path: 'interval', message: `is ${minutes} minutes; at most 365 days (use a cron or date job)` }];
+    }
     return [];
   }
   if (!job.run_at) return [{ path: 'run_at', message: 'is required when schedule_type is "date"' }];
   if (Date.parse(job.run_at) <= now.getTime()) return [{ path: 'run_at', message: 'is in the past' }];
+  if (Date.parse(job.run_at) >= Date.parse(JOB_LIMITS.runAtBefore)) {
+    return [{ path: 'run_at', message: "must be before 2200 (the end of EventBridge Scheduler's calendar)" }];
+  }
   return [];
 }
 
@@ -170,6 +244,31 @@ export function worstCaseRunSec(job: Pick<JobRequest, 'timeout_sec' | 'max_retri
 
 export type JobValidation = { ok: true; job: JobRequest } | { ok: false; error: string };
 
+/** The request body as a whole is named `request body`, never `body` (a field of the job). */
+const WHOLE_REQUEST = 'request body';
+
+/** A zod issue in the API's words: unknown fields are named one by one. */
+function describeIssue(issue: z.core.$ZodIssue): Problem {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const field = [...path, issue.keys[0]].join('.');
+    const isCron = path.length === 1 && path[0] === 'cron';
+    const message =
+      isCron && INEXPRESSIBLE_CRON_FIELDS.includes(issue.keys[0])
+        ? 'EventBridge Scheduler cannot express this APScheduler field'
+        : isCron
+          ? 'is not a cron field (use minute, hour, day, month, day_of_week)'
+          : path.length === 0
+            ? 'is not a field of a job (see POST /jobs in /openapi.json)'
+            : 'is not a field here';
+    return { path: field, message };
+  }
+  if (path.length === 0 && issue.code === 'invalid_type') {
+    return { path: WHOLE_REQUEST, message: 'must be a JSON object (a job)' };
+  }
+  return { path: path.join('.') || WHOLE_REQUEST, message: issue.message };
+}
+
 /** Every problem of a request, the first one named by its field: `cron.hour: 25 is out of range 0-23`. */
 export function validateJobRequest(
   input: unknown,
@@ -178,21 +277,21 @@ export function validateJobRequest(
 ): JobValidation {
   const parsed = jobRequestSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path.join('.') || 'body';
-    return { ok: false, error: `${path}: ${issue.message}` };
+    const problem = describeIssue(parsed.error.issues[0]);
+    return { ok: false, error: `${problem.path}: ${problem.message}` };
   }
   const job = parsed.data;
   const timezone = canonicalTimeZone(job.timezone);
   // Stored and sent to EventBridge as the time-zone database spells it: "asia/tokyo" becomes "Asia/Tokyo".
   if (timezone) job.timezone = timezone;
   const problems: Problem[] = [
+    ...foreignScheduleFields(job),
     ...scheduleProblems(job, now),
     ...(timezone ? [] : [{ path: 'timezone', message: `"${job.timezone}" is not an IANA time zone` }]),
     ...[urlProblem(job.target_url, allowHosts)]
       .filter(Boolean)
       .map((message) => ({ path: 'target_url', message: message! })),
-    ...headerProblems(job.headers),
+    ...headerProblems(job.headers, job.secret_headers),
   ];
   const worstCase = worstCaseRunSec(job);
   if (worstCase > JOB_LIMITS.runSec) {

@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { InvalidCursorError } from '#shared/page-cursor';
 import { runsQuerySchema } from './api-schemas';
+import { statusJobKey } from './call-job';
+import type { ScheduleSpec } from './job-scheduler';
 import type { JobRecord } from './job-store';
 import { toJobView, toRunView } from './job-views';
+import { NOTHING_WRITTEN, putSchedule, scheduleFor, settleSchedule } from './schedule-sync';
 import { denyWithoutAdminToken, type SchedulerApiDeps } from './scheduler-deps';
 import { deleteExpectation, putExpectation } from './status-expectation';
 
@@ -41,19 +44,50 @@ export async function getJob(deps: SchedulerApiDeps, request: HttpRequest, param
   return isResponse(job) ? job : jsonResponse(200, toJobView(job, deps.now()));
 }
 
-/** `DELETE /jobs/{job_id}`: the schedule first, so nothing fires for a job that is gone. */
+/**
+ * `DELETE /jobs/{job_id}`: the schedule first, so nothing fires for a job that is gone; then the row,
+ * only if it is still the generation read (a job replaced meanwhile stays, with its schedule
+ * settled back); then its secret, its status on /incidents and its expectation.
+ */
 export async function deleteJob(deps: SchedulerApiDeps, request: HttpRequest, params: Params): Promise<HttpResponse> {
   const job = await loadJob(deps, request, params);
   if (isResponse(job)) return job;
-  await deps.scheduler.delete(job.jobId);
-  await deps.store.deleteJob(job.jobId);
-  await deps.secrets.delete(job.jobId);
+  try {
+    await deps.scheduler.delete(job.jobId);
+  } catch (error) {
+    deps.logger.error('schedule could not be deleted', { job_id: job.jobId, error: error as Error });
+    return scheduleFailed(error, 'deleted', 'the job is unchanged');
+  }
+  const deleted = await deps.store.deleteJob(job.jobId, job.generation);
+  await settleSchedule(deps, job.jobId, NOTHING_WRITTEN);
+  if (!deleted) {
+    const now = await deps.store.getJob(job.jobId);
+    return now ? changedMeanwhile(job.jobId, 'nothing was deleted') : notFound(job.jobId);
+  }
+  const cleanups: [string, () => Promise<unknown>][] = [
+    ['secret', () => deps.secrets.delete({ jobId: job.jobId, generation: job.generation })],
+    ['status', () => deps.latestStatus.deleteLatest(statusJobKey(job.jobId))],
+  ];
+  for (const [what, cleanup] of cleanups) {
+    await cleanup().catch((error: Error) =>
+      deps.logger.error(`deleted job's ${what} left behind`, { job_id: job.jobId, error }),
+    );
+  }
   await deleteExpectation(deps, job.jobId);
   deps.logger.info('http job deleted', { job_id: job.jobId });
   return jsonResponse(200, { job_id: job.jobId, status: 'deleted' });
 }
 
-/** Pause and resume: the row changes state first (conditionally), then the schedule; a failed schedule update puts the row back. */
+const changedMeanwhile = (jobId: string, outcome: string) =>
+  errorResponse(409, `job_id: job "${jobId}" was changed by another request meanwhile; ${outcome}`);
+
+const scheduleFailed = (error: unknown, verb: string, outcome: string) =>
+  errorResponse(502, `the schedule could not be ${verb} (${(error as Error).message}); ${outcome}`);
+
+/**
+ * Pause and resume: the row changes state first (conditionally, on the generation read), then the
+ * schedule; a failed schedule update puts the row back.
+ */
 async function switchState(
   deps: SchedulerApiDeps,
   request: HttpRequest,
@@ -65,24 +99,26 @@ async function switchState(
   const from = to === 'paused' ? 'scheduled' : 'paused';
   const now = deps.now();
   const anchorAt = to === 'scheduled' ? now.toISOString() : undefined;
-  if (!(await deps.store.transition(job.jobId, from, to, now, anchorAt))) {
+  if (!(await deps.store.transition(job.jobId, job.generation, { from, to, now, anchorAt }))) {
+    if (job.state === from) return changedMeanwhile(job.jobId, 'nothing was changed');
     return errorResponse(409, `job_id: job "${job.jobId}" is ${job.state}, not ${from}`);
   }
-  const spec = {
-    jobId: job.jobId,
-    plan: job.plan,
-    enabled: to === 'scheduled',
-    misfireGraceSec: job.definition.misfire_grace_sec,
-    anchorAt: anchorAt ?? job.anchorAt,
-  };
+  const changed: JobRecord = { ...job, state: to, anchorAt: anchorAt ?? job.anchorAt };
+  let written: string;
   try {
-    await deps.scheduler.update(spec);
+    written = await putSchedule(deps, scheduleFor(changed) as ScheduleSpec, true);
   } catch (error) {
-    await deps.store.transition(job.jobId, to, from, now, to === 'scheduled' ? job.anchorAt : undefined);
-    throw error;
+    deps.logger.error('schedule could not be updated; job state put back', {
+      job_id: job.jobId,
+      error: error as Error,
+    });
+    await deps.store.transition(job.jobId, job.generation, { from: to, to: from, now, anchorAt: job.anchorAt });
+    await settleSchedule(deps, job.jobId, undefined);
+    return scheduleFailed(error, 'updated', 'the job is unchanged');
   }
+  await settleSchedule(deps, job.jobId, written);
   if (to === 'paused') await deleteExpectation(deps, job.jobId);
-  else await putExpectation(deps, { ...job, state: to });
+  else await putExpectation(deps, changed);
   deps.logger.info(`http job ${to === 'paused' ? 'paused' : 'resumed'}`, { job_id: job.jobId });
   return jsonResponse(200, { job_id: job.jobId, status: to === 'paused' ? 'paused' : 'resumed' });
 }
@@ -97,7 +133,12 @@ export async function runJobNow(deps: SchedulerApiDeps, request: HttpRequest, pa
   const job = await loadJob(deps, request, params);
   if (isResponse(job)) return job;
   const runId = randomUUID();
-  await deps.runNow({ job_id: job.jobId, trigger: 'manual', run_id: runId });
+  try {
+    await deps.runNow({ job_id: job.jobId, generation: job.generation, trigger: 'manual', run_id: runId });
+  } catch (error) {
+    deps.logger.error('run could not be started', { job_id: job.jobId, error: error as Error });
+    return errorResponse(502, `the run could not be started (${(error as Error).message}); try again`);
+  }
   return jsonResponse(202, { job_id: job.jobId, run_id: runId, status: 'started' });
 }
 
@@ -111,7 +152,7 @@ export async function listRuns(deps: SchedulerApiDeps, request: HttpRequest, par
     return errorResponse(400, `${issue.path.join('.')}: ${issue.message}`);
   }
   try {
-    const page = await deps.store.listRuns(job.jobId, query.data);
+    const page = await deps.store.listRuns(job.jobId, { ...query.data, since: job.createdAt });
     return jsonResponse(200, {
       job_id: job.jobId,
       runs: page.runs.map(toRunView),

@@ -13,6 +13,8 @@ import { nextRunAfter, type SchedulePlan } from './schedule-plan';
  */
 export interface ScheduleSpec {
   jobId: string;
+  /** The job row's generation: in the event, so the caller reads that generation's secret while it reads the row. */
+  generation: string;
   plan: SchedulePlan;
   enabled: boolean;
   /** Runs later than this are recorded as missed; EventBridge stops retrying delivery then too. */
@@ -71,7 +73,11 @@ export class EventBridgeJobScheduler implements JobScheduler {
         Arn: this.settings.targetArn,
         RoleArn: this.settings.roleArn,
         // The caller compares the scheduled time with its own clock for misfire_grace_sec.
-        Input: JSON.stringify({ job_id: spec.jobId, scheduled_time: '<aws.scheduler.scheduled-time>' }),
+        Input: JSON.stringify({
+          job_id: spec.jobId,
+          generation: spec.generation,
+          scheduled_time: '<aws.scheduler.scheduled-time>',
+        }),
         RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: Math.max(60, spec.misfireGraceSec) },
         DeadLetterConfig: { Arn: this.settings.deadLetterArn },
       },

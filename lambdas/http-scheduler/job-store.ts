@@ -23,11 +23,17 @@ export type JobDefinition = Omit<JobRequest, 'replace_existing' | 'job_id'>;
 
 export interface JobRecord {
   jobId: string;
+  /**
+   * New on every create and replace: names the job's secret (job-secrets.ts) and guards every
+   * later write, so a request only changes or removes the generation it read.
+   */
+  generation: string;
   definition: JobDefinition;
   plan: SchedulePlan;
   state: JobState;
   /** Header names whose values are in the secret store. */
   secretHeaderNames: string[];
+  /** When this job id was created (kept on replace): runs started before it belong to a deleted job of the same id. */
   createdAt: string;
   updatedAt: string;
   /** When an interval job started counting (creation or last resume). */
@@ -53,6 +59,7 @@ export interface RunRecord {
   responseSnippet: string | null;
 }
 
+/** The row is not what the request read: another request created, replaced or deleted the job meanwhile. */
 export class JobExistsError extends Error {
   override name = 'JobExistsError';
 }
@@ -75,39 +82,79 @@ export class HttpJobStore {
     return result.Item ? toJob(result.Item) : undefined;
   }
 
-  /** Writes the job row; unless `replace`, an existing job with this id is a JobExistsError. */
-  async putJob(job: JobRecord, options: { replace: boolean }): Promise<void> {
+  /**
+   * Writes the job row only over what the request read: no row (`replacing` undefined) or the row of
+   * generation `replacing`. Anything else is a JobExistsError and nothing is written.
+   */
+  async putJob(job: JobRecord, options: { replacing?: string }): Promise<void> {
+    const { definition, ...rest } = job;
+    // The body as JSON text: any JSON value fits, whatever its depth or numbers (DynamoDB maps nest 32 deep).
+    const { body, ...stored } = definition;
+    const condition =
+      options.replacing === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : { ConditionExpression: 'generation = :seen', ExpressionAttributeValues: { ':seen': options.replacing } };
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: partition(job.jobId), sk: 'JOB', kind: JOB_KIND, ...job },
-          ...(options.replace ? {} : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          Item: {
+            pk: partition(job.jobId),
+            sk: 'JOB',
+            kind: JOB_KIND,
+            ...rest,
+            definition: stored,
+            ...(body === undefined ? {} : { bodyJson: JSON.stringify(body) }),
+          },
+          ...condition,
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new JobExistsError(`job_id "${job.jobId}" exists`);
+      if (error instanceof ConditionalCheckFailedException) throw new JobExistsError(`job_id "${job.jobId}" changed`);
       throw error;
     }
   }
 
-  async deleteJob(jobId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: partition(jobId), sk: 'JOB' } }));
+  /** Deletes the row if it is still of this generation; false when another request changed or deleted it. */
+  async deleteJob(jobId: string, generation: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: partition(jobId), sk: 'JOB' },
+          ConditionExpression: 'generation = :generation',
+          ExpressionAttributeValues: { ':generation': generation },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
-  /** Moves a job from one state to another; false when it is not in `from` (or gone). */
-  async transition(jobId: string, from: JobState, to: JobState, now: Date, anchorAt?: string): Promise<boolean> {
+  /**
+   * Moves a job of this generation from one state to another; false when it is not in `from`, or is
+   * another generation (replaced meanwhile), or gone.
+   */
+  async transition(
+    jobId: string,
+    generation: string,
+    change: { from: JobState; to: JobState; now: Date; anchorAt?: string },
+  ): Promise<boolean> {
+    const { from, to, now, anchorAt } = change;
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: partition(jobId), sk: 'JOB' },
           UpdateExpression: `SET #state = :to, updatedAt = :now${anchorAt ? ', anchorAt = :anchor' : ''}`,
-          ConditionExpression: '#state = :from',
+          ConditionExpression: '#state = :from AND generation = :generation',
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: {
             ':to': to,
             ':from': from,
+            ':generation': generation,
             ':now': now.toISOString(),
             ...(anchorAt ? { ':anchor': anchorAt } : {}),
           },
@@ -145,13 +192,20 @@ export class HttpJobStore {
     );
   }
 
-  /** Newest first; pass `nextCursor` back for the next page. */
-  async listRuns(jobId: string, page: { limit: number; cursor?: string }) {
+  /**
+   * Newest first; pass `nextCursor` back for the next page. Only runs started at or after `since`
+   * (the job's createdAt): a deleted job's history, still expiring, is not the new job's.
+   */
+  async listRuns(jobId: string, page: { limit: number; cursor?: string; since: string }) {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': partition(jobId), ':prefix': RUN_PREFIX },
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': partition(jobId),
+          ':from': `${RUN_PREFIX}${new Date(page.since).toISOString()}`,
+          ':to': `${RUN_PREFIX}\uffff`,
+        },
         ScanIndexForward: false,
         Limit: page.limit,
         ExclusiveStartKey: page.cursor ? decodeRunsCursor(page.cursor, jobId) : undefined,
@@ -212,6 +266,7 @@ function decodeRunsCursor(cursor: string, jobId: string): Record<string, string>
 }
 
 function toJob(item: Record<string, unknown>): JobRecord {
-  const { pk: _pk, sk: _sk, kind: _kind, ...job } = item;
-  return job as unknown as JobRecord;
+  const { pk: _pk, sk: _sk, kind: _kind, bodyJson, definition, ...job } = item;
+  const body = typeof bodyJson === 'string' ? { body: JSON.parse(bodyJson) as unknown } : {};
+  return { ...job, definition: { ...(definition as JobDefinition), ...body } } as unknown as JobRecord;
 }

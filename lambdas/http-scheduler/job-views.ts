@@ -1,3 +1,4 @@
+import { looksLikeCredential } from '#shared/credential-names';
 import type { JobRecord, RunRecord } from './job-store';
 import { isoInZone, nextRunAfter } from './schedule-plan';
 
@@ -7,7 +8,10 @@ export const MASK = '********';
 export function toJobView(job: JobRecord, now: Date) {
   const { definition, plan } = job;
   const next = job.state === 'scheduled' ? nextRunAfter(plan, new Date(job.anchorAt), now) : null;
-  const headers: Record<string, string> = { ...definition.headers };
+  const headers: Record<string, string> = {};
+  // Plain headers hold no credential-like name (creation moves those to the secret); masked anyway, by the one rule.
+  for (const [name, value] of Object.entries(definition.headers))
+    headers[name] = looksLikeCredential(name) ? MASK : value;
   for (const name of job.secretHeaderNames) headers[name] = MASK;
   return {
     job_id: job.jobId,
@@ -22,6 +26,7 @@ export function toJobView(job: JobRecord, now: Date) {
     target_url: definition.target_url,
     method: definition.method,
     headers,
+    secret_headers: definition.secret_headers ?? [],
     ...(definition.body !== undefined ? { body: definition.body } : {}),
     timeout_sec: definition.timeout_sec,
     max_retries: definition.max_retries,

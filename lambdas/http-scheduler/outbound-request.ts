@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { looksLikeCredential } from '#shared/credential-names';
 import { FORBIDDEN_ADDRESS, isAllowListed, isForbiddenAddress } from './address-guard';
 
 /**
@@ -13,6 +14,8 @@ export interface OutboundRequest {
   url: string;
   method: string;
   headers: Record<string, string>;
+  /** Header names (the job's secret ones) dropped, with every credential-like name, when a redirect leaves the origin. */
+  originBoundHeaders?: readonly string[];
   body?: string;
   timeoutMs: number;
   allowHosts: ReadonlySet<string>;
@@ -40,8 +43,6 @@ export type OutboundCall = (request: OutboundRequest) => Promise<OutboundRespons
 const MAX_REDIRECTS = 5;
 const SNIPPET_BYTES = 1024;
 const REDIRECT = new Set([301, 302, 303, 307, 308]);
-/** Dropped when a redirect leaves the origin, as browsers do. */
-const ORIGIN_BOUND_HEADERS = /^(authorization|cookie|proxy-authorization|x-api-key)$/i;
 const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
 
 const guardedLookup: LookupFunction = (hostname, options, callback) => {
@@ -123,7 +124,11 @@ export const guardedFetch: OutboundCall = async (request) => {
       body = undefined;
     }
     if (next.origin !== url.origin) {
-      headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !ORIGIN_BOUND_HEADERS.test(name)));
+      // As browsers drop Authorization: no credential of the target follows it to another origin.
+      const bound = new Set((request.originBoundHeaders ?? []).map((name) => name.toLowerCase()));
+      headers = Object.fromEntries(
+        Object.entries(headers).filter(([name]) => !bound.has(name.toLowerCase()) && !looksLikeCredential(name)),
+      );
     }
     url = next;
   }

@@ -50,6 +50,7 @@ export function schedulerApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): S
       deadLetterArn: requireEnv('SCHEDULER_DLQ_ARN', env),
     }),
     expectations: statusStore.expectations,
+    latestStatus: statusStore,
     runNow: async (event) => {
       await lambda.send(
         new InvokeCommand({ FunctionName: callerArn, InvocationType: 'Event', Payload: JSON.stringify(event) }),

@@ -29,7 +29,7 @@ export function createSchedulerApi(deps: SchedulerApiDeps): SchedulerApiHandler 
   const routes: Route[] = [
     ...jobRoutes,
     { method: 'GET', path: '/openapi.json', handle: async () => serveOpenApi(document) },
-    { method: 'GET', path: '/docs', handle: async () => showDocsPage() },
+    { method: 'GET', path: '/docs', handle: async (request) => showDocsPage(request) },
     { method: 'GET', path: '/docs/{file}', handle: async (_r, params) => serveDocsAsset(params.file) },
   ];
   return serveRoutes(routes, deps.logger);

@@ -10,14 +10,20 @@ interface DatabaseSecret {
 }
 
 /**
- * PostgreSQL connection settings. DATABASE_URL wins (local mode, tests); on AWS the RDS-shaped
- * secret named by DB_SECRET_ARN plus DB_HOST/DB_PORT/DB_NAME, over TLS verified against the
- * Lambda runtime's CA bundle (NODE_EXTRA_CA_CERTS includes the RDS CAs).
+ * PostgreSQL connection settings. The URL in `urlVariable` wins (local mode, tests): DATABASE_URL for the
+ * migrations; for a job its own, `DATABASE_URL_<JOB>`, which signs in as the job's role (jobs share one
+ * process locally, so each needs a variable of its own; local/migrate.ts sets them). On AWS the RDS-shaped secret named by DB_SECRET_ARN (the
+ * job's own role, or the admin user for the migrations) plus DB_HOST/DB_PORT/DB_NAME, over TLS verified
+ * against the Lambda runtime's CA bundle (NODE_EXTRA_CA_CERTS includes the RDS CAs).
  */
-export async function databaseConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ClientConfig> {
-  if (env.DATABASE_URL) return { connectionString: env.DATABASE_URL };
+export async function databaseConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  urlVariable = 'DATABASE_URL',
+): Promise<ClientConfig> {
+  const url = env[urlVariable];
+  if (url) return { connectionString: url };
   const secretArn = env.DB_SECRET_ARN;
-  if (!secretArn) throw new Error('neither DATABASE_URL nor DB_SECRET_ARN is set');
+  if (!secretArn) throw new Error(`neither ${urlVariable} nor DB_SECRET_ARN is set`);
   const secret = await readJsonSecret<DatabaseSecret>(secretArn);
   const host = env.DB_HOST || secret.host;
   if (!host) throw new Error('database host is not set (DB_HOST or the secret host)');

@@ -69,6 +69,9 @@ export class PayloadError extends Error {
   override name = 'PayloadError';
 }
 
+/** How an outcome's message starts when the payload was refused before the job ran (PayloadError). */
+export const INVALID_PAYLOAD_PREFIX = 'invalid payload: ';
+
 /** `payload.target_date: Invalid ISO date` — one line per problem, naming the field. */
 export function formatIssues(error: z.ZodError, root = 'payload'): string {
   return error.issues.map((issue) => `${[root, ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; ');
@@ -76,7 +79,7 @@ export function formatIssues(error: z.ZodError, root = 'payload'): string {
 
 export function parsePayload<Payload>(schema: z.ZodType<Payload>, raw: unknown): Payload {
   const result = schema.safeParse(raw ?? {});
-  if (!result.success) throw new PayloadError(`invalid payload: ${formatIssues(result.error)}`);
+  if (!result.success) throw new PayloadError(`${INVALID_PAYLOAD_PREFIX}${formatIssues(result.error)}`);
   return result.data;
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -223,6 +224,16 @@ export class JobStatusStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /**
+   * Removes a job's latest status (the job was deleted), so /incidents no longer lists it and a new
+   * job of the same key starts without it. Its history rows expire with their TTL.
+   */
+  async deleteLatest(jobKey: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: jobPartitionKey(jobKey), sk: LATEST } }),
+    );
   }
 
   /** Every job's latest status, most recent report first. */

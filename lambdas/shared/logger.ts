@@ -1,11 +1,10 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { looksLikeCredential } from './credential-names';
+import { NightshiftLogger } from './local-mode-logger';
 
-/** Keys whose values never reach a log line, at any depth. */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential|private[-_]?key/i;
-
-/** JSON replacer for Powertools Logger: redacts secret-looking keys and passwords inside URLs. */
+/** JSON replacer for Powertools Logger: redacts values under credential-like keys (at any depth) and passwords inside URLs. */
 export function redactSecrets(key: string, value: unknown): unknown {
-  if (key && SECRET_KEY.test(key) && value !== null && value !== undefined && value !== '') return '[REDACTED]';
+  if (key && looksLikeCredential(key) && value !== null && value !== undefined && value !== '') return '[REDACTED]';
   if (typeof value === 'string' && /:\/\/[^/\s:@]+:[^@\s]+@/.test(value)) {
     return value.replace(/(:\/\/[^/\s:@]+:)[^@\s]+@/g, '$1[REDACTED]@');
   }
@@ -13,6 +12,7 @@ export function redactSecrets(key: string, value: unknown): unknown {
   return value;
 }
 
+/** Powertools JSON on Lambda; in local mode also a JSON lines file and a readable terminal line (local-mode-logger.ts). */
 export function createLogger(serviceName: string, persistentKeys: Record<string, string> = {}): Logger {
-  return new Logger({ serviceName, persistentKeys, jsonReplacerFn: redactSecrets });
+  return new NightshiftLogger({ serviceName, persistentKeys, jsonReplacerFn: redactSecrets });
 }

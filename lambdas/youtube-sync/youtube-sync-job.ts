@@ -56,7 +56,7 @@ export function defaultPorts(env: NodeJS.ProcessEnv = process.env): YoutubeSyncP
     },
     async connectDatabase() {
       const client = new pg.Client({
-        ...(await databaseConfigFromEnv(env)),
+        ...(await databaseConfigFromEnv(env, 'DATABASE_URL_YOUTUBE_SYNC')),
         application_name: 'nightshift-youtube-sync',
       });
       await client.connect();

@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -139,13 +139,17 @@ export class DailyParquetScaleOut extends Construct {
       'IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
     );
-    const stack = Stack.of(this);
-    const logicalId = stack.getLogicalId(this.stateMachine.node.defaultChild as CfnElement);
-    const executions = `arn:<AWS::Partition>:states:${stack.region}:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId}"}]}]}`;
+    // The ARN Step Functions grants the Distributed Map for its child executions, built as CDK builds it.
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: Arn.split(this.stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     for (const suffix of [':*', '/*:*']) {
-      acknowledge(
+      acknowledgeWildcardResource(
         this.stateMachine,
-        `IAM5[Resource::${executions}${suffix}]`,
+        `${executions}${suffix}`,
         'Distributed Map starts and stops child executions of this state machine only',
       );
     }

@@ -75,6 +75,8 @@ export class HttpScheduler extends Construct {
     this.adminTokenSecretName = props.retain ? fixedName : this.adminToken.secretArn;
 
     this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', { name: groupName });
+    // Its schedules are made at run time by the API, not by CloudFormation: deleting the group deletes every HTTP job's schedule.
+    this.scheduleGroup.applyRemovalPolicy(removalPolicy);
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       queueName: `nightshift-${stage}-http-jobs-dlq`,
       retentionPeriod: Duration.days(14),
@@ -178,14 +180,10 @@ export class HttpScheduler extends Construct {
     this.caller.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [jobSecretsArn] }),
     );
+    // Each job generation gets a secret of its own, created once and never overwritten (job-secrets.ts).
     this.api.fn.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: [
-          'secretsmanager:CreateSecret',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:DeleteSecret',
-        ],
+        actions: ['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'],
         resources: [jobSecretsArn],
       }),
     );

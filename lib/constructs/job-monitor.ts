@@ -234,7 +234,7 @@ export class JobMonitor extends Construct {
     alarm(
       'JobLate',
       [
-        `A job missed its expected report (late), or the job-watchdog stopped running (${stage}). Late jobs: ${statusPage}`,
+        `A job missed its expected report (late) (${stage}). Late jobs: ${statusPage}`,
         ...(this.props.watchdogJobId
           ? [
               `Watchdog logs: aws logs tail /aws/lambda/${functionNameFor(stage, this.props.watchdogJobId)} --since 2h --format short`,
@@ -245,9 +245,10 @@ export class JobMonitor extends Construct {
         metric: metric('LateJobs', 'Maximum', Duration.minutes(10)),
         threshold: 1,
         missingData: {
-          treat: cloudwatch.TreatMissingData.BREACHING,
+          // Not BREACHING: that paged on every first deploy, where the alarm exists minutes before the watchdog's first run.
+          treat: cloudwatch.TreatMissingData.MISSING,
           reason:
-            'the watchdog publishes LateJobs on every run (every 5 minutes); ten minutes without it means the watchdog itself stopped',
+            'LateJobs comes only from watchdog runs (every 5 minutes): before the first run, as on every first deploy, there is nothing to judge, so the alarm waits in INSUFFICIENT_DATA instead of paging; a watchdog that fails, is throttled or cannot be invoked pages through its own errors, throttles and undelivered alarms, and one whose schedule was paused shows INSUFFICIENT_DATA (grey on the dashboard)',
         },
       },
     );

@@ -6,8 +6,8 @@ import { Construct } from 'constructs';
 import {
   MESSAGE_COLUMNS,
   MESSAGE_PARTITION_KEYS,
+  MESSAGES_CURRENT_PREFIX,
   MESSAGES_FIRST_DATE,
-  MESSAGES_PREFIX,
   type MessageColumnType,
 } from '../../contracts/analytics-messages';
 
@@ -24,7 +24,7 @@ export const glueColumns = (columns: typeof MESSAGE_COLUMNS) =>
 
 export interface MessagesAnalyticsProps {
   readonly stage: string;
-  /** Where daily-parquet writes `analytics/messages/tenant_id=<t>/dt=<d>/part-NNNNN.parquet`. */
+  /** Where daily-parquet writes its runs and the symlink file of each partition (`analytics/messages/`). */
   readonly bucket: s3.IBucket;
   readonly accessLogsBucket: s3.IBucket;
   /** @default RemovalPolicy.DESTROY */
@@ -34,7 +34,12 @@ export interface MessagesAnalyticsProps {
 /**
  * Athena over daily-parquet's output: a Glue database and table whose columns come from the
  * writer's own schema, partition projection on tenant_id (injected) and dt (dates), so a new
- * partition is queryable the moment its files land, and a workgroup with encrypted results.
+ * partition is queryable the moment it is published, and a workgroup with encrypted results.
+ *
+ * The table is a symlink table (SymlinkTextInputFormat over Parquet, as Athena reads S3 Inventory
+ * and Delta Lake manifests): each partition location holds one `symlink.txt` listing the Parquet
+ * files of the run that is current, so replacing that one object switches a whole partition from
+ * one run to the next, and a query never sees parts of two runs.
  */
 export class MessagesAnalytics extends Construct {
   public readonly database: glue.CfnDatabase;
@@ -52,7 +57,7 @@ export class MessagesAnalytics extends Construct {
       catalogId: account,
       databaseInput: { name: this.databaseName, description: `nightshift ${props.stage} analytics` },
     });
-    const location = `s3://${props.bucket.bucketName}/${MESSAGES_PREFIX}/`;
+    const location = `s3://${props.bucket.bucketName}/${MESSAGES_CURRENT_PREFIX}/`;
     this.table = new glue.CfnTable(this, 'MessagesTable', {
       catalogId: account,
       databaseName: this.databaseName,
@@ -77,8 +82,9 @@ export class MessagesAnalytics extends Construct {
         storageDescriptor: {
           location,
           columns: glueColumns(MESSAGE_COLUMNS),
-          inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-          outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+          // Each file at the location lists the data files (Parquet, read by the SerDe below).
+          inputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+          outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
           serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
         },
       },

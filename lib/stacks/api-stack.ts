@@ -49,6 +49,7 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'ApiDocsUrl', { value: this.httpScheduler.docsUrl });
     new CfnOutput(this, 'SchedulerAdminTokenSecret', { value: this.httpScheduler.adminTokenSecretName });
     Tags.of(this.jobMonitor).add('component', SERVICE_FUNCTION_IDS.jobMonitor);
+    Tags.of(this.httpScheduler).add('component', SERVICE_FUNCTION_IDS.httpScheduler);
     Tags.of(this.jobMonitor.readToken).add(READ_TOKEN_TAG.key, READ_TOKEN_TAG.value);
     new CfnOutput(this, 'JobReportUrl', { value: this.jobMonitor.reportUrl });
     new CfnOutput(this, 'StatusPageUrl', { value: this.jobMonitor.statusPageUrl });

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,6 +12,7 @@ import type { AlarmFactory } from '../constructs/alarm-factory';
 import { DatabaseAlarms } from '../constructs/database-alarms';
 import { DemoMessages } from '../constructs/demo-messages';
 import { MessagesAnalytics } from '../constructs/messages-analytics';
+import { SERVICE_FUNCTION_IDS } from '../job-spec';
 import {
   analyticsBucketName,
   demoMessagesFunctionName,
@@ -20,22 +21,13 @@ import {
   messagesTableName,
 } from '../resource-names';
 import { HTTP_JOBS_TABLE, JOB_STATUS_TABLE } from '../tables';
+import { type DatabaseEndpoint, publishDatabaseLink } from './database-link';
 
 export interface DataStackProps extends StackProps {
   readonly config: NightshiftConfig;
   readonly vpc: ec2.IVpc;
   /** Builds the database alarms; without it the created database has none. */
   readonly alarms?: AlarmFactory;
-}
-
-/** Where the jobs connect: host, port, database name and the secret holding username/password. */
-export interface DatabaseEndpoint {
-  readonly host: string;
-  readonly port: string;
-  readonly databaseName: string;
-  readonly secret: secretsmanager.ISecret;
-  /** The secret's customer-managed key, when it has one: readers also need kms:Decrypt on it. */
-  readonly secretKmsKeyArn?: string;
 }
 
 /**
@@ -49,6 +41,7 @@ export class DataStack extends Stack {
   /** HTTP jobs, their runs and run leases (the HTTP job scheduler). */
   public readonly httpJobsTable: dynamodb.TableV2;
   public readonly analyticsBucket: s3.Bucket;
+  /** For this stack's own use; the jobs stack reaches it through database-link.ts, never by export. */
   public readonly database: DatabaseEndpoint;
   /** Jobs that talk to the database run in this group; the database admits it. */
   public readonly databaseClientSecurityGroup: ec2.SecurityGroup;
@@ -139,13 +132,14 @@ export class DataStack extends Stack {
       });
     }
     if (this.messagesTable && props.config.dailyParquet.demoMessages) {
-      new DemoMessages(this, 'DemoMessages', {
+      const demo = new DemoMessages(this, 'DemoMessages', {
         functionName: demoMessagesFunctionName(props.config.stage),
         table: this.messagesTable,
         tenants: props.config.tenants,
         logRetentionDays: props.config.logRetentionDays,
         retainLogs: protect,
       });
+      Tags.of(demo).add('component', SERVICE_FUNCTION_IDS.demoMessages);
     }
     this.messagesAnalytics = new MessagesAnalytics(this, 'MessagesAnalytics', {
       stage: props.config.stage,
@@ -160,6 +154,12 @@ export class DataStack extends Stack {
       allowAllOutbound: true, // jobs also reach FTP servers and public APIs
     });
     this.database = this.createOrImportDatabase(props, removalPolicy);
+    publishDatabaseLink(
+      this,
+      props.config.stage,
+      this.databaseClientSecurityGroup,
+      props.config.database.mode === 'create' ? this.database : undefined,
+    );
 
     this.ftpSecret = secretsmanager.Secret.fromSecretNameV2(this, 'FtpSecret', props.config.ftpSecretName);
   }
@@ -173,12 +173,12 @@ export class DataStack extends Stack {
         });
         dbGroup.addIngressRule(this.databaseClientSecurityGroup, ec2.Port.tcp(database.port), 'nightshift jobs');
       }
+      // The jobs stack imports the secret itself, with its customer key (database-link.ts).
       return {
         host: database.host,
         port: String(database.port),
         databaseName: database.databaseName,
         secret: secretsmanager.Secret.fromSecretCompleteArn(this, 'ImportedDatabaseSecret', database.secretArn),
-        secretKmsKeyArn: database.secretKmsKeyArn,
       };
     }
     const dbGroup = new ec2.SecurityGroup(this, 'DatabaseGroup', {

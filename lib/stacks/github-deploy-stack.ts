@@ -2,10 +2,27 @@ import { Arn, ArnFormat, Aws, CfnOutput, Duration, Stack, type StackProps } from
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
-import { acknowledge } from '../nag-acknowledgements';
+import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { READ_TOKEN_TAG } from '../resource-names';
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
+
+/** The only branch that deploys. */
+export const DEPLOY_BRANCH = 'main';
+/** The reusable workflow whose job assumes the deploy role (deploy.yml calls it once per stage). */
+export const DEPLOY_WORKFLOW = '.github/workflows/deploy-stage.yml';
+/**
+ * Claims the repository's OIDC subject template must include (set once, docs/deploy.md). AWS can
+ * check only the `sub` claim of a GitHub token, and its default for a job with an environment,
+ * `repo:<owner>/<repo>:environment:<name>`, names no branch: any branch's run in that environment
+ * would do. With `job_workflow_ref` the subject also names the workflow file and its ref.
+ */
+export const OIDC_SUBJECT_CLAIMS = ['repo', 'context', 'job_workflow_ref'] as const;
+
+/** The `sub` of a token GitHub issues to deploy-stage.yml of main in the given environment, with OIDC_SUBJECT_CLAIMS. */
+export function deploySubject(repository: string, environment: string): string {
+  return `repo:${repository}:environment:${environment}:job_workflow_ref:${repository}/${DEPLOY_WORKFLOW}@refs/heads/${DEPLOY_BRANCH}`;
+}
 
 export interface GitHubDeployStackProps extends StackProps {
   readonly config: NightshiftConfig;
@@ -22,7 +39,7 @@ export const DEPLOY_SESSION = Duration.hours(3);
 
 /**
  * The role GitHub Actions assumes through OIDC to run `cdk deploy` (.github/workflows/deploy.yml):
- * no stored keys, only workflow runs of one repository in one GitHub environment, and no
+ * no stored keys, only deploy-stage.yml of main in one repository and one GitHub environment, and no
  * permission of its own beyond assuming the CDK bootstrap roles of this account and region and
  * what the smoke test after a deploy reads (stack outputs, the read token, alarm states, the watchdog).
  */
@@ -42,20 +59,20 @@ export class GitHubDeployStack extends Stack {
 
     this.role = new iam.Role(this, 'DeployRole', {
       roleName: `nightshift-${props.config.stage}-github-deploy`,
-      description: `cdk deploy of nightshift ${props.config.stage} from ${repository} (environment ${environment})`,
+      description: `cdk deploy of nightshift ${props.config.stage} from ${repository} ${DEPLOY_BRANCH} (environment ${environment})`,
       maxSessionDuration: DEPLOY_SESSION,
       assumedBy: new iam.WebIdentityPrincipal(providerArn, {
         StringEquals: {
           [`${GITHUB_ISSUER}:aud`]: 'sts.amazonaws.com',
-          [`${GITHUB_ISSUER}:sub`]: `repo:${repository}:environment:${environment}`,
+          [`${GITHUB_ISSUER}:sub`]: deploySubject(repository, environment),
         },
       }),
     });
     const bootstrapRoles = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-hnb659fds-*-${Aws.ACCOUNT_ID}-${this.region}`;
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [bootstrapRoles] }));
-    acknowledge(
+    acknowledgeWildcardResource(
       this.role,
-      `IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-hnb659fds-*-<AWS::AccountId>-${this.region}]`,
+      bootstrapRoles,
       'The CDK bootstrap roles (deploy, file publishing, lookup) of this account and region; CDK picks one per step',
     );
     this.allowSmokeTest(props);
@@ -97,21 +114,19 @@ export class GitHubDeployStack extends Stack {
         }),
       );
     }
-    const region = this.region;
-    const flat = (resource: string) => `IAM5[Resource::${resource}]`;
-    acknowledge(
+    acknowledgeWildcardResource(
       this.role,
-      flat(`arn:<AWS::Partition>:cloudformation:${region}:<AWS::AccountId>:stack/Nightshift-${stage}-*/*`),
+      stacks,
       "Describing this stage's stacks (outputs for the smoke test and the kept alarm e-mail); stack ids end in a random suffix",
     );
-    acknowledge(
+    acknowledgeWildcardResource(
       this.role,
-      flat(`arn:<AWS::Partition>:secretsmanager:${region}:<AWS::AccountId>:secret:*`),
+      secrets,
       "Only secrets tagged as this stage's job read token (condition on the project, stage and secret tags)",
     );
-    acknowledge(
+    acknowledgeWildcardResource(
       this.role,
-      flat(`arn:<AWS::Partition>:cloudwatch:${region}:<AWS::AccountId>:alarm:nightshift-${stage}-*`),
+      alarms,
       "Reading the state of this stage's alarms, named nightshift-<stage>-*",
     );
   }

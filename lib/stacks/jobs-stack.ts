@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,19 +16,18 @@ import { JobsDashboard } from '../constructs/jobs-dashboard';
 import { ManualTrigger } from '../constructs/manual-trigger';
 import { ScheduledJob } from '../constructs/scheduled-job';
 import { UnhealthyAlarm } from '../constructs/unhealthy-alarm';
+import { databaseRolePrefix, jobDatabaseRoles } from '../database-roles';
 import { builtInExpectations } from '../expectations';
-import { functionNameFor, type JobSpec, scheduleGroupNameFor } from '../job-spec';
+import { functionNameFor, type JobSpec, SERVICE_FUNCTION_IDS, scheduleGroupNameFor } from '../job-spec';
 import { acknowledgeWildcardResource } from '../nag-acknowledgements';
 import { analyticsBucketName, jobStatusTableName, messagesTableName } from '../resource-names';
-import type { DatabaseEndpoint } from './data-stack';
+import { type DatabaseEndpoint, databaseClientGroupIn, databaseEndpointIn } from './database-link';
 
 export interface JobsStackProps extends StackProps {
   readonly config: NightshiftConfig;
   /** The registry (lib/jobs.ts); tests pass their own. */
   readonly jobs: readonly JobSpec[];
   readonly vpc: ec2.IVpc;
-  readonly database: DatabaseEndpoint;
-  readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
   readonly alarmTopic: sns.ITopic;
   /** @default a factory for the stage and alarmTopic */
   readonly alarms?: AlarmFactory;
@@ -48,6 +47,9 @@ export class JobsStack extends Stack {
   /** Only when config.dailyParquet.scaleOut.enabled. */
   public dailyParquetScaleOut?: DailyParquetScaleOut;
   private readonly jobStatusTable: dynamodb.ITableV2;
+  /** Read from config or the data stack's SSM parameters, never through an export (database-link.ts). */
+  private readonly database: DatabaseEndpoint;
+  private readonly databaseClientSecurityGroup: ec2.ISecurityGroup;
   private readonly analyticsBucket: s3.IBucket;
 
   constructor(
@@ -57,6 +59,8 @@ export class JobsStack extends Stack {
   ) {
     super(scope, id, props);
     const { config } = props;
+    this.database = databaseEndpointIn(this, config);
+    this.databaseClientSecurityGroup = databaseClientGroupIn(this, config);
     this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: scheduleGroupNameFor(config.stage),
       // Holds nothing the registry cannot recreate; kept, its fixed name would block the next deploy.
@@ -69,23 +73,29 @@ export class JobsStack extends Stack {
       'AnalyticsBucket',
       analyticsBucketName(config.stage, config.region),
     );
-    for (const spec of props.jobs) this.jobs.set(spec.id, this.addJob(spec));
     const databaseJobs = props.jobs.filter((spec) => (spec.secrets ?? []).includes('database'));
     if (databaseJobs.length > 0) {
       this.migrations = new DatabaseMigrations(this, 'DatabaseMigrations', {
-        functionName: functionNameFor(config.stage, 'db-migrate'),
+        functionName: functionNameFor(config.stage, SERVICE_FUNCTION_IDS.databaseMigrations),
         vpc: props.vpc,
-        securityGroups: [props.databaseClientSecurityGroup],
-        host: props.database.host,
-        port: props.database.port,
-        databaseName: props.database.databaseName,
-        secret: props.database.secret,
+        securityGroups: [this.databaseClientSecurityGroup],
+        host: this.database.host,
+        port: this.database.port,
+        databaseName: this.database.databaseName,
+        // Imported with its customer key (database-link.ts): grantRead covers kms:Decrypt too.
+        secret: this.database.secret,
+        roles: jobDatabaseRoles(databaseJobs, {
+          rolePrefix: databaseRolePrefix(config.stage),
+          settingsOf: (jobId) => config.jobSettings[jobId] ?? {},
+        }),
         logRetentionDays: config.logRetentionDays,
         retainLogs: config.protectData,
       });
-      // A job never runs against a schema older than its code.
-      this.migrations.runBefore(...databaseJobs.map((spec) => this.jobs.get(spec.id) as ScheduledJob));
+      Tags.of(this.migrations).add('component', SERVICE_FUNCTION_IDS.databaseMigrations);
     }
+    for (const spec of props.jobs) this.jobs.set(spec.id, this.addJob(spec));
+    // A job never runs against a schema, or with a role, older than its code and settings.
+    this.migrations?.runBefore(...databaseJobs.map((spec) => this.jobs.get(spec.id) as ScheduledJob));
     this.manualTrigger = new ManualTrigger(this, 'ManualTrigger', {
       stage: config.stage,
       jobs: [...this.jobs.values()],
@@ -124,7 +134,7 @@ export class JobsStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       retainLogs: config.protectData,
       vpc: this.props.vpc,
-      securityGroups: [this.props.databaseClientSecurityGroup],
+      securityGroups: [this.databaseClientSecurityGroup],
       scheduleTarget: this.scaleOutTarget(spec),
       environment: {
         JOB_SETTINGS: JSON.stringify(config.jobSettings[spec.id] ?? {}),
@@ -179,18 +189,12 @@ export class JobsStack extends Stack {
     };
   }
 
+  /** The job's own role secret (created with the migrations), never the admin user's; host, port and name. */
   private bindDatabase(job: ScheduledJob): void {
-    const { database } = this.props;
-    job.bindSecret(database.secret, 'DB_SECRET_ARN');
-    if (database.secretKmsKeyArn) {
-      job.fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [database.secretKmsKeyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
-        }),
-      );
-    }
+    const { database } = this;
+    const secret = this.migrations?.roleSecrets.get(job.jobId);
+    if (!secret) throw new Error(`job ${job.jobId} reads the database but has no role secret`);
+    job.bindSecret(secret, 'DB_SECRET_ARN');
     job.fn.addEnvironment('DB_HOST', database.host);
     job.fn.addEnvironment('DB_PORT', database.port);
     job.fn.addEnvironment('DB_NAME', database.databaseName);

@@ -1,4 +1,4 @@
-import { ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -33,6 +33,10 @@ export class MonitoringStack extends Stack {
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: `nightshift ${props.config.stage} alarm topic`,
       enableKeyRotation: true,
+      // Like the stage's data: kept where data is protected; elsewhere scheduled for deletion with
+      // the stack (no charge while pending), so destroy-and-deploy does not pile up $1/month keys.
+      removalPolicy: props.config.protectData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     // Only this stage's alarms in this account: a service principal alone would admit any account's alarms.
     const fromThisStagesAlarms = {

@@ -1,4 +1,4 @@
-import { Annotations, CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnParameter, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -6,6 +6,12 @@ import { FckNatInstanceProvider } from 'cdk-fck-nat';
 import type { Construct } from 'constructs';
 import type { NetworkConfig, NightshiftConfig } from '../config';
 import { acknowledge } from '../nag-acknowledgements';
+
+/**
+ * The deploy parameter that names the fck-nat image when config pins none; deploy-stage.yml fills it
+ * from the GitHub environment variable NAT_INSTANCE_AMI_ID.
+ */
+export const NAT_IMAGE_PARAMETER = 'NatInstanceAmiId';
 
 export interface NetworkStackProps extends StackProps {
   readonly config: NightshiftConfig;
@@ -28,14 +34,27 @@ export class NetworkStack extends Stack {
    * works (CI, review) and a deploy must name the image once; CloudFormation keeps it afterwards.
    */
   private natImageParameter(): CfnParameter {
-    return new CfnParameter(this, 'NatInstanceAmiId', {
+    return new CfnParameter(this, NAT_IMAGE_PARAMETER, {
       type: 'AWS::EC2::Image::Id',
       description: `fck-nat image (${FckNatInstanceProvider.AMI_NAME}, owner ${FckNatInstanceProvider.AMI_OWNER}); better: pin network.natInstanceAmiId in cdk.json`,
     });
   }
 
+  /**
+   * With a concrete account and region CDK would look the AZs up (credentials at synth, a
+   * cdk.context.json to commit): they come from config, or from Fn::GetAZs at deploy.
+   */
+  override get availabilityZones(): string[] {
+    const { network } = this.config;
+    if (network.mode === 'create' && network.availabilityZones) return [...network.availabilityZones];
+    return [0, 1].map((index) => Fn.select(index, Fn.getAzs()));
+  }
+
+  private readonly config: NightshiftConfig;
+
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
+    this.config = props.config;
     const { network } = props.config;
     if (network.mode === 'import') {
       this.vpc = importVpc(this, network);

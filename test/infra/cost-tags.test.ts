@@ -49,6 +49,25 @@ describe('cost-allocation tags', () => {
     expect(taggable.filter((resource) => jobOf(resource) === 'sample-job').length).toBeGreaterThan(3);
   });
 
+  it('name the job or the component on every nightshift function, the database migrations included', () => {
+    const functions = taggable.filter(
+      (resource) =>
+        resource.cfnResourceType === 'AWS::Lambda::Function' &&
+        String(Stack.of(resource).resolve((resource as unknown as { functionName?: string }).functionName)).startsWith(
+          'nightshift-',
+        ),
+    );
+    const untagged = functions
+      .filter((fn) => !tagsOf(fn).job && !tagsOf(fn).component)
+      .map((fn) => Stack.of(fn).resolve((fn as unknown as { functionName: string }).functionName));
+    expect(functions.length).toBeGreaterThan(5);
+    expect(untagged).toEqual([]);
+    Template.fromStack(stacks.jobs).hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'nightshift-prod-db-migrate',
+      Tags: Match.arrayWith([{ Key: 'component', Value: 'db-migrate' }]),
+    });
+  });
+
   it('show up in the template, e.g. on a job function', () => {
     Template.fromStack(stacks.jobs).hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'nightshift-prod-sample-job',

@@ -42,7 +42,7 @@ describe('daily-parquet as deployed', () => {
             Comment: column.comment,
           })),
           SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-          Location: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/analytics/messages/'])] }),
+          Location: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/analytics/messages/current/'])] }),
         }),
         Parameters: Match.objectLike({
           'projection.enabled': 'true',
@@ -52,8 +52,22 @@ describe('daily-parquet as deployed', () => {
           'projection.dt.range': '2024-01-01,NOW',
           'storage.location.template': Match.objectLike({
             // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's projection placeholders, not JavaScript's
-            'Fn::Join': ['', Match.arrayWith(['/analytics/messages/tenant_id=${tenant_id}/dt=${dt}/'])],
+            'Fn::Join': ['', Match.arrayWith(['/analytics/messages/current/tenant_id=${tenant_id}/dt=${dt}/'])],
           }),
+        }),
+      }),
+    });
+  });
+
+  it('reads each partition through its symlink file, so one PUT switches a whole partition to the new run', () => {
+    data.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: 'messages',
+        StorageDescriptor: Match.objectLike({
+          // The partition location lists data files; the files are Parquet (the SerDe reads them).
+          InputFormat: 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat',
+          OutputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+          SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
         }),
       }),
     });

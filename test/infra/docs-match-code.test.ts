@@ -33,9 +33,60 @@ describe('the README and the runbooks match the code', () => {
     expect(OnCallAlarm.all(created.app)).toHaveLength(12 + 5 * JOBS.length);
     expect(OnCallAlarm.all(imported.app)).toHaveLength(9 + 5 * JOBS.length);
     expect(readme).toContain('Each further job adds five alarms');
-    // The cost table's counts are today's.
-    expect(readme).toContain(`${OnCallAlarm.all(created.app).length} alarms $`);
-    expect(readme).toContain(`same, ${OnCallAlarm.all(imported.app).length} alarms $`);
+    // The cost table's counts are today's: three columns with a created database, one imported.
+    const alarmCost = (count: number) => `${count} alarms $${(count * 0.1).toFixed(2)}`;
+    const monitoring = costTable().rows.monitoring;
+    expect(monitoring.slice(0, 3).every((cell) => cell.includes(alarmCost(OnCallAlarm.all(created.app).length)))).toBe(
+      true,
+    );
+    expect(monitoring[3]).toContain(alarmCost(OnCallAlarm.all(imported.app).length));
     expect(readme).toContain(`(${JOBS.length} jobs today)`);
   });
+
+  it('adds up every column of the cost table to the total it shows (rounded to whole dollars)', () => {
+    const { rows, totals } = costTable();
+    const sums = totals.map((_, column) =>
+      Object.values(rows).reduce(
+        (sum, cells) => {
+          const [low, high] = amountsIn(cells[column]);
+          return [sum[0] + low, sum[1] + high];
+        },
+        [0, 0],
+      ),
+    );
+
+    expect(sums.map(([low, high]) => `≈ $${Math.round(low)}-${Math.round(high)}`)).toEqual(totals);
+    expect(Object.keys(rows)).toEqual(['egress', 'database', 'monitoring']);
+  });
 });
+
+/** The README's idle-cost table: the cells of each row by column, and the totals row. */
+function costTable(): { rows: Record<string, string[]>; totals: string[] } {
+  const section = readme.slice(readme.indexOf('### What a stage costs idle')).split('\n');
+  const first = section.findIndex((line) => line.startsWith('|'));
+  const end = section.findIndex((line, index) => index > first && !line.startsWith('|'));
+  const lines = section.slice(first, end);
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim());
+  const body = lines.slice(2).map(cells);
+  const totalsRow = body.find(([label]) => label === '**total**');
+  if (!totalsRow) throw new Error('the cost table has no **total** row');
+  return {
+    rows: Object.fromEntries(body.filter((row) => row !== totalsRow).map(([label, ...rest]) => [label, rest])),
+    totals: totalsRow.slice(1).map((cell) => cell.replace(/\*\*/g, '')),
+  };
+}
+
+/** The lowest and highest monthly amount a cell adds: `$3.65` is 3.65-3.65, `$0-3` is 0-3, `≤ $0.77` is 0-0.77. */
+function amountsIn(cell: string): [number, number] {
+  let low = 0;
+  let high = 0;
+  for (const [, atMost, from, to] of cell.matchAll(/(≤ )?\$(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?/g)) {
+    low += atMost ? 0 : Number(from);
+    high += Number(to ?? from);
+  }
+  return [low, high];
+}

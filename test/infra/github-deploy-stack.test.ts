@@ -10,7 +10,7 @@ describe('GitHub Actions deploy role', () => {
   const { app, stacks } = buildTestApp({ context: { stage: 'prod', github: '{"repository":"acme/nightshift"}' } });
   const template = Template.fromStack(stacks.githubDeploy!);
 
-  it('trusts only OIDC tokens of that repository in the GitHub environment named after the stage', () => {
+  it('trusts only OIDC tokens of deploy-stage.yml on main, in that repository and the GitHub environment named after the stage', () => {
     template.hasResourceProperties('AWS::IAM::OIDCProvider', {
       Url: 'https://token.actions.githubusercontent.com',
       ClientIdList: ['sts.amazonaws.com'],
@@ -26,7 +26,9 @@ describe('GitHub Actions deploy role', () => {
             Condition: {
               StringEquals: {
                 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-                'token.actions.githubusercontent.com:sub': 'repo:acme/nightshift:environment:prod',
+                // An exact match: a run of another branch, or another workflow, has another subject.
+                'token.actions.githubusercontent.com:sub':
+                  'repo:acme/nightshift:environment:prod:job_workflow_ref:acme/nightshift/.github/workflows/deploy-stage.yml@refs/heads/main',
               },
             },
           },

@@ -134,10 +134,11 @@ describe('JobMonitor', () => {
     expect(alarm.description).toContain('/incidents');
   });
 
-  it('alarms when any job is late, and when the watchdog stops reporting at all', () => {
+  it("alarms when any job is late, and waits for the watchdog's first run instead of paging a first deploy", () => {
     const alarm = alarmOn('LateJobs');
 
-    expect(alarm).toMatchObject({ Statistic: 'Maximum', Threshold: 1, TreatMissingData: 'breaching' });
+    // No LateJobs data yet (the watchdog has not run): INSUFFICIENT_DATA, not ALARM.
+    expect(alarm).toMatchObject({ Statistic: 'Maximum', Threshold: 1, TreatMissingData: 'missing' });
     expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
     expect(alarm.description).toContain('aws logs tail /aws/lambda/nightshift-dev-job-watchdog');
   });

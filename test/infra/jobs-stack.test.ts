@@ -128,12 +128,14 @@ describe('jobs stack built from the registry', () => {
     expect(JSON.stringify(record?.Resource)).toMatch(/:table\/nightshift-dev-job-status"\]\]\}$/);
   });
 
-  it('lets a VPC job read its database secret, the FTP secret and the per-recipient FTP secrets only', () => {
+  it("lets a VPC job read its own database role's secret, the FTP secret and the per-recipient FTP secrets only", () => {
     const secrets = statementsOfJob('Jobsamplejob').find((statement) =>
       [statement.Action].flat().includes('secretsmanager:GetSecretValue'),
     );
     const resources = JSON.stringify(secrets?.Resource);
-    expect(resources).toContain('DatabaseSecret');
+    // Its own role secret, never the admin secret the data stack published (database-link.ts).
+    expect(resources).toContain('DatabaseMigrationsRoleSecretsamplejob');
+    expect(resources).not.toContain('SsmParameterValuenightshiftdevdatabasesecretarn');
     expect(resources).toContain(':secret:nightshift/dev/ftp-??????');
     expect(resources).toContain(':secret:nightshift/dev/ftp/*');
     expect(JSON.stringify(statementsOfJob('Jobsampleoutside'))).not.toContain('secretsmanager');

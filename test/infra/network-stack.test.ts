@@ -1,4 +1,5 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { NAT_IMAGE_PARAMETER } from '../../lib/stacks/network-stack';
 import { buildTestApp } from '../support/build-test-app';
 
 const networkOf = (context: Record<string, unknown>) => buildTestApp({ context }).stacks.network;
@@ -10,6 +11,19 @@ const privateCidrs = (template: Template) =>
 
 describe('network stack (created VPC)', () => {
   const instance = Template.fromStack(networkOf({ natMode: 'instance' }));
+
+  it("spans the AZs config names, or the region's first two at deploy (Fn::GetAZs), never looked up", () => {
+    const zonesOf = (template: Template) =>
+      Object.entries(template.findResources('AWS::EC2::Subnet'))
+        .filter(([logicalId]) => logicalId.includes('private'))
+        .map(([, subnet]) => subnet.Properties.AvailabilityZone);
+    const named = networkOf({
+      account: '123456789012',
+      network: '{"mode":"create","availabilityZones":["ap-northeast-1a","ap-northeast-1d"]}',
+    });
+    expect(zonesOf(Template.fromStack(named))).toEqual(['ap-northeast-1a', 'ap-northeast-1d']);
+    expect(zonesOf(instance)).toEqual([0, 1].map((index) => ({ 'Fn::Select': [index, { 'Fn::GetAZs': '' }] })));
+  });
   const gateway = Template.fromStack(networkOf({ natMode: 'gateway' }));
   const none = Template.fromStack(networkOf({ natMode: 'none' }));
 
@@ -60,9 +74,9 @@ describe('network stack (created VPC)', () => {
       Template.fromStack(pinned.stacks.network).findResources('AWS::EC2::LaunchTemplate'),
     );
     expect(template.Properties.LaunchTemplateData.ImageId).toBe('ami-0123456789abcdef0');
-    const lookups = (pinned.app.synth().manifest.missing ?? []).map((missing) => missing.provider);
-    expect(lookups).not.toContain('ami');
-    instance.hasParameter('NatInstanceAmiId', { Type: 'AWS::EC2::Image::Id' });
+    // With a concrete account nothing is looked up either (no AMI, no availability zones).
+    expect(pinned.app.synth().manifest.missing).toBeUndefined();
+    instance.hasParameter(NAT_IMAGE_PARAMETER, { Type: 'AWS::EC2::Image::Id' });
     // The image may change only through that pin; an update must not replace the running instance.
     const [group] = Object.values(instance.findResources('AWS::AutoScaling::AutoScalingGroup'));
     expect(group.UpdatePolicy ?? {}).not.toHaveProperty('AutoScalingRollingUpdate');

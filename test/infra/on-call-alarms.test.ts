@@ -1,4 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { ALARM_DESCRIPTION_LIMIT, measure, OnCallAlarm } from '../../lib/constructs/alarm-factory';
 import { ScheduledJob } from '../../lib/constructs/scheduled-job';
 import { buildTestApp } from '../support/build-test-app';
@@ -27,6 +28,19 @@ describe('on-call alarms of a stage', () => {
     const templates = [stacks.jobs, stacks.api, stacks.data].map((stack) => Template.fromStack(stack));
     const count = templates.reduce((sum, t) => sum + Object.keys(t.findResources('AWS::CloudWatch::Alarm')).length, 0);
     expect(count).toBe(all.length);
+  });
+
+  it('page no one on a first deploy, before any metric exists: no alarm treats missing data as breaching', () => {
+    const breaching = OnCallAlarm.all(app)
+      .filter((alarm) => alarm.spec.missingData.treat === cloudwatch.TreatMissingData.BREACHING)
+      .map((alarm) => alarm.fullName);
+    expect(breaching).toEqual([]);
+    const templates = [stacks.jobs, stacks.api, stacks.data].map((stack) => Template.fromStack(stack));
+    for (const template of templates) {
+      expect(
+        template.findResources('AWS::CloudWatch::Alarm', { Properties: { TreatMissingData: 'breaching' } }),
+      ).toEqual({});
+    }
   });
 
   it('keep a failing job in ALARM between its runs: no data (no run) leaves the Errors state as it is', () => {

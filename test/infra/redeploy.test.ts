@@ -33,4 +33,25 @@ describe('destroy, then deploy the same stage again', () => {
       Properties: Match.objectLike({ Name: 'nightshift/prod/job-report-secret' }),
     });
   });
+
+  it('deletes everything with its stacks where data is not protected, but the on-call e-mail subscription', () => {
+    const { app } = buildTestApp({ context: { alarmEmail: 'oncall@example.com' } });
+    const kept = app.synth().stacks.flatMap((stack) =>
+      Object.entries(stack.template.Resources as Record<string, { Type: string; DeletionPolicy?: string }>)
+        .filter(([, resource]) => resource.DeletionPolicy !== undefined && resource.DeletionPolicy !== 'Delete')
+        .map(([id, resource]) => `${stack.stackName}/${id} ${resource.Type}`),
+    );
+    // Kept on purpose: a deploy without alarmEmail must not unsubscribe on-call (nothing billed, no name to collide).
+    expect(kept).toEqual([expect.stringMatching(/^Nightshift-dev-Monitoring\/AlarmTopic\w+ AWS::SNS::Subscription$/)]);
+  });
+
+  it("keeps the alarm topic's key and the HTTP jobs' schedule group where data is protected", () => {
+    const { stacks } = buildTestApp({ context: { stage: 'prod' } });
+    Template.fromStack(stacks.monitoring).hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+    // The API creates each HTTP job's schedule in it at run time; deleting the group would delete them all.
+    Template.fromStack(stacks.api).hasResource('AWS::Scheduler::ScheduleGroup', {
+      DeletionPolicy: 'Retain',
+      Properties: { Name: 'nightshift-prod-http-jobs' },
+    });
+  });
 });

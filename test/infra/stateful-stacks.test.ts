@@ -126,29 +126,7 @@ describe('data stack with an imported database', () => {
     data.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: 'sg-0123abcd', FromPort: 5432 });
   });
 
-  it('passes the imported host and secret to jobs that read the database', () => {
-    Template.fromStack(stacks.jobs).hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({ DB_HOST: 'db.internal', DB_NAME: 'visitors', DB_SECRET_ARN: secretArn }),
-      },
-    });
-  });
-
-  it("lets the database jobs decrypt the secret's customer key, through Secrets Manager only", () => {
-    const policies = JSON.stringify(Template.fromStack(stacks.jobs).findResources('AWS::IAM::Policy'));
-    expect(policies).toContain(secretKmsKeyArn);
-    Template.fromStack(stacks.jobs).hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: 'kms:Decrypt',
-            Resource: secretKmsKeyArn,
-            Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.ap-northeast-1.amazonaws.com' } },
-          }),
-        ]),
-      },
-    });
-  });
+  // Who may read its secret and decrypt its key: test/infra/database-roles.test.ts.
 });
 
 describe('monitoring stack', () => {

@@ -170,6 +170,17 @@ describe('npm run invoke --event (the manual-trigger rule, locally)', () => {
     );
   });
 
+  it('refuses an event that is not a JSON object in one line, exit 2', async () => {
+    for (const event of ['null', '[]', '"nightshift"', '5']) {
+      const { code, stdout, stderr } = await invoke(['--event', event]);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim()).toBe(
+        `invoke: --event must be a JSON object like {"Source":"nightshift","DetailType":"manual-trigger","Detail":"{...}"}, got ${event}`,
+      );
+    }
+  });
+
   it('refuses an event the rule would not match', async () => {
     const { code, stderr } = await invoke(['--event', entry({ job: 'job-watchdog' }, 'batch-scheduler')]);
     expect(code).toBe(2);

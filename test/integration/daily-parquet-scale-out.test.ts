@@ -61,12 +61,14 @@ describe('daily-parquet scale-out steps', () => {
     });
     expect(outcome).toMatchObject({ status: 'success', rows: 4 });
     expect(await world.keys()).toEqual([
-      'analytics/messages/tenant_id=a/dt=2025-08-11/_manifest.json',
-      'analytics/messages/tenant_id=a/dt=2025-08-11/part-00000.parquet',
-      'analytics/messages/tenant_id=a/dt=2025-08-11/part-00001.parquet',
-      'analytics/messages/tenant_id=a/dt=2025-08-11/part-00002.parquet',
-      'analytics/messages/tenant_id=b/dt=2025-08-11/_manifest.json',
-      'analytics/messages/tenant_id=b/dt=2025-08-11/part-00000.parquet',
+      'analytics/messages/current/tenant_id=a/dt=2025-08-11/symlink.txt',
+      'analytics/messages/current/tenant_id=b/dt=2025-08-11/symlink.txt',
+      'analytics/messages/runs/tenant_id=a/dt=2025-08-11/run=exec-1/_manifest.json',
+      'analytics/messages/runs/tenant_id=a/dt=2025-08-11/run=exec-1/part-00000.parquet',
+      'analytics/messages/runs/tenant_id=a/dt=2025-08-11/run=exec-1/part-00001.parquet',
+      'analytics/messages/runs/tenant_id=a/dt=2025-08-11/run=exec-1/part-00002.parquet',
+      'analytics/messages/runs/tenant_id=b/dt=2025-08-11/run=exec-1/_manifest.json',
+      'analytics/messages/runs/tenant_id=b/dt=2025-08-11/run=exec-1/part-00000.parquet',
     ]);
     expect(
       await world.query(
@@ -98,8 +100,9 @@ describe('daily-parquet scale-out steps', () => {
     expect(items.filter((item) => item.status === 'rejected')).toHaveLength(1);
     expect(outcome).toMatchObject({ status: 'error', message: expect.stringContaining('b: throttled') });
     expect(await world.keys()).toEqual([
-      'analytics/messages/tenant_id=a/dt=2025-08-11/_manifest.json',
-      'analytics/messages/tenant_id=a/dt=2025-08-11/part-00000.parquet',
+      'analytics/messages/current/tenant_id=a/dt=2025-08-11/symlink.txt',
+      'analytics/messages/runs/tenant_id=a/dt=2025-08-11/run=exec-1/_manifest.json',
+      'analytics/messages/runs/tenant_id=a/dt=2025-08-11/run=exec-1/part-00000.parquet',
     ]);
   });
 });

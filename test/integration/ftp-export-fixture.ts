@@ -9,11 +9,13 @@ import type { FtpExportPorts } from '../../lambdas/ftp-export/export-recipient';
 import { type FtpExportPayload, runFtpExport } from '../../lambdas/ftp-export/ftp-export-job';
 import type { JobContext, JobResult } from '../../lambdas/shared/job-runner';
 import { createLogger } from '../../lambdas/shared/logger';
+import { migrateDatabase } from '../../local/migrate';
 import { createTestDatabase, ftpTestDir, testServices, uniqueName } from '../support/services';
 
 /**
  * One ftp-export test's world: its own database with a visitor_counts table, its own directory on the
- * shared FTPS server, secrets in a map, and sleeps recorded instead of waited.
+ * shared FTPS server, secrets in a map, and sleeps recorded instead of waited. The job signs in as its own
+ * role, granted (as a deploy does when the settings change) for the settings of each run.
  */
 
 export const FTP_SECRET_NAME = 'nightshift/ftp';
@@ -63,8 +65,9 @@ export interface RunOptions {
 }
 
 export interface ExportFixture {
+  /** The admin's URL (the job's is its role's). */
   databaseUrl: string;
-  /** For arranging rows and reading the watermark table. */
+  /** The admin's connection, for arranging rows and reading the watermark table. */
   db: pg.Client;
   /** The FTP user's path of this test's directory, and where it is on disk. */
   ftpDir: { relativePath: string; absolutePath: string };
@@ -112,30 +115,30 @@ export async function exportFixture(prefix: string): Promise<ExportFixture> {
   const logger = createLogger('test-ftp-export');
   logger.setLogLevel('SILENT');
 
-  const ports = (options: RunOptions = {}): FtpExportPorts => ({
-    env: {
-      DATABASE_URL: databaseUrl,
-      FTP_SECRET_NAME,
-      JOB_SETTINGS: JSON.stringify(options.jobSettings ?? {}),
-      ...options.env,
-    },
-    async connectDatabase() {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      return client;
-    },
-    createFtpClient: sandboxSafeFtpClient,
-    async readSecret(name) {
-      if (!secrets.has(name)) throw new Error(`secret "${name}" does not exist`);
-      return secrets.get(name);
-    },
-    async sleep(ms) {
-      sleeps.push(ms);
-    },
-    random: () => 1,
-    dryRunDir,
-    ...options.ports,
-  });
+  const ports = (options: RunOptions = {}): FtpExportPorts => {
+    const jobSettings = JSON.stringify(options.jobSettings ?? {});
+    let roleUrl: Promise<string> | undefined;
+    return {
+      env: { FTP_SECRET_NAME, JOB_SETTINGS: jobSettings, ...options.env },
+      async connectDatabase() {
+        roleUrl ??= migrateDatabase(databaseUrl, { jobSettings }).then(({ jobEnv }) => jobEnv.DATABASE_URL_FTP_EXPORT);
+        const client = new pg.Client({ connectionString: await roleUrl });
+        await client.connect();
+        return client;
+      },
+      createFtpClient: sandboxSafeFtpClient,
+      async readSecret(name) {
+        if (!secrets.has(name)) throw new Error(`secret "${name}" does not exist`);
+        return secrets.get(name);
+      },
+      async sleep(ms) {
+        sleeps.push(ms);
+      },
+      random: () => 1,
+      dryRunDir,
+      ...options.ports,
+    };
+  };
 
   return {
     databaseUrl,

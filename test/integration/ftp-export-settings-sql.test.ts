@@ -106,6 +106,8 @@ describe('ftp-export: statements built from settings run read-only', () => {
 
   it.each(['full', 'incremental'] as const)('refuses a where condition that writes, in %s mode', async (mode) => {
     await fixture.db.query('CREATE SEQUENCE probe_seq');
+    // Even where the job's role may write (here through PUBLIC), the read-only transaction refuses it.
+    await fixture.db.query('GRANT USAGE, UPDATE ON SEQUENCE probe_seq TO PUBLIC');
     await fixture.insertVisits([visit('S001'), visit('S002')]);
 
     const result = await fixture.run(SLOT, { jobSettings: probeSettings(mode) });
@@ -118,5 +120,17 @@ describe('ftp-export: statements built from settings run read-only', () => {
     );
     expect(await probeValue()).toEqual({ last_value: '1', is_called: false });
     expect(await fixture.uploadedNames()).toEqual([]);
+  });
+
+  it("refuses a where condition that writes with the job's own role alone", async () => {
+    await fixture.db.query('CREATE SEQUENCE probe_seq');
+    await fixture.insertVisits([visit('S001')]);
+
+    const result = await fixture.run(SLOT, { jobSettings: probeSettings('full') });
+
+    expect(recipientsOf(result)[0]).toEqual(
+      expect.objectContaining({ status: 'failed', error: expect.stringContaining('permission denied for sequence') }),
+    );
+    expect(await probeValue()).toEqual({ last_value: '1', is_called: false });
   });
 });

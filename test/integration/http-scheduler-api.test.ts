@@ -102,11 +102,38 @@ describe('HTTP job scheduler API', () => {
     for (const file of readdirSync(fixture.secretsDir)) {
       expect(readFileSync(path.join(fixture.secretsDir, file), 'utf8')).not.toMatch(/Bearer XXX|p-value|nss_/);
     }
-    expect(await fixture.secrets.get('report')).toEqual({
+    expect(await fixture.secretsOf('report')).toEqual({
       signingSecret: created.json.signing_secret,
       headers: { Authorization: 'Bearer XXX', 'X-Private': 'p-value' },
     });
     expect(fixture.logLines.join('\n')).not.toMatch(/Bearer XXX|p-value|nss_/);
+  });
+
+  it('treats every credential-like header as secret: stored in the secret, masked in every response', async () => {
+    const credentials = {
+      'X-Auth-Token': 'auth-token-value',
+      'Api-Key': 'api-key-value',
+      'X-Amz-Security-Token': 'amz-token-value',
+      'Private-Token': 'private-token-value',
+      Cookie: 'session=cookie-value',
+    };
+    await call(
+      'POST',
+      '/jobs',
+      {},
+      { ...SEED_INTERVAL, job_id: 'tokens', headers: { ...credentials, 'X-Tenant': 't1' } },
+    );
+
+    const masked = Object.fromEntries(Object.keys(credentials).map((name) => [name, '********']));
+    expect((await call('GET', '/jobs/{job_id}', { job_id: 'tokens' })).json.headers).toEqual({
+      ...masked,
+      'X-Tenant': 't1',
+    });
+    const listed = (await call('GET', '/jobs')).json.jobs.find((job: { job_id: string }) => job.job_id === 'tokens');
+    expect(listed.headers).toEqual({ ...masked, 'X-Tenant': 't1' });
+    expect((await fixture.secretsOf('tokens'))?.headers).toEqual(credentials);
+    const rows = await fixture.db.send(new ScanCommand({ TableName: fixture.tableName }));
+    expect(JSON.stringify(rows.Items)).not.toMatch(/-value/);
   });
 
   it('answers 401 without the admin token or with a wrong one', async () => {
@@ -184,7 +211,7 @@ describe('HTTP job scheduler API', () => {
     });
     expect(fixture.scheduler.calls.at(-1)).toMatchObject({ action: 'delete', jobId: 'report' });
     expect((await call('GET', '/jobs/{job_id}', { job_id: 'report' })).status).toBe(404);
-    expect(await fixture.secrets.get('report')).toBeUndefined();
+    expect(fixture.secrets.list()).toEqual([]);
   });
 
   it('leaves nothing behind when the schedule cannot be created, and puts a replaced job back', async () => {
@@ -192,10 +219,11 @@ describe('HTTP job scheduler API', () => {
     const failed = await fixture.request('POST', '/jobs', { ...SEED_CRON, job_id: 'report' });
     expect(failed.status).toBe(502);
     expect(await fixture.store.getJob('report')).toBeUndefined();
-    expect(await fixture.secrets.get('report')).toBeUndefined();
+    expect(fixture.secrets.list()).toEqual([]);
+    expect(fixture.scheduler.schedules.size).toBe(0);
 
     await call('POST', '/jobs', {}, { ...SEED_CRON, job_id: 'report' });
-    const before = await fixture.secrets.get('report');
+    const before = await fixture.secretsOf('report');
     fixture.scheduler.failNext = new Error('Throttled');
     const replace = await fixture.request('POST', '/jobs', {
       ...SEED_INTERVAL,
@@ -204,7 +232,9 @@ describe('HTTP job scheduler API', () => {
     });
     expect(replace.status).toBe(502);
     expect((await fixture.store.getJob('report'))?.plan.trigger).toBe("cron[hour='10', minute='30']");
-    expect(await fixture.secrets.get('report')).toEqual(before);
+    expect(await fixture.secretsOf('report')).toEqual(before);
+    expect(fixture.secrets.list()).toHaveLength(1);
+    expect(fixture.scheduler.schedules.get('report')?.plan.trigger).toBe("cron[hour='10', minute='30']");
   });
 
   it('watches cron and interval jobs for lateness through the job-status store', async () => {
@@ -246,7 +276,11 @@ describe('HTTP job scheduler API', () => {
       { schedule_type: 'interval', interval: { minutes: 0 } },
       /^interval: must be at least 1 minute$/,
     ],
-    ['interval seconds', { schedule_type: 'interval', interval: { seconds: 30 } }, /^interval: /],
+    [
+      'interval seconds',
+      { schedule_type: 'interval', interval: { seconds: 30 } },
+      /^interval\.seconds: is not a field here$/,
+    ],
     ['run_at in the past', { schedule_type: 'date', run_at: '2025-08-31T23:00:00+09:00' }, /^run_at: is in the past$/],
     [
       'run_at without an offset',
@@ -287,19 +321,94 @@ describe('HTTP job scheduler API', () => {
       /^headers\.X-Nightshift-Job-Id: is set by the caller/,
     ],
     ['a job_id EventBridge cannot name', { job_id: 'has space' }, /^job_id: /],
+    ['an unknown field (a typo)', { max_retry: 5 }, /^max_retry: is not a field of a job/],
+    [
+      'a date job carrying an invalid cron',
+      { schedule_type: 'date', run_at: '2025-09-20T15:00:00+09:00', cron: { hour: '99' } },
+      /^cron: belongs to schedule_type "cron", not "date"/,
+    ],
+    [
+      'interval weeks beyond any Date',
+      { schedule_type: 'interval', interval: { weeks: 9007199254740991 } },
+      /^interval\.weeks: /,
+    ],
+    [
+      'interval weeks of 20000000',
+      { schedule_type: 'interval', interval: { weeks: 20_000_000 } },
+      /^interval\.weeks: /,
+    ],
+    [
+      'an interval over a year',
+      { schedule_type: 'interval', interval: { days: 300, hours: 2000 } },
+      /^interval: is 552000 minutes; at most 365 days/,
+    ],
+    [
+      'run_at beyond EventBridge Scheduler',
+      { schedule_type: 'date', run_at: '2300-01-01T00:00:00+09:00' },
+      /^run_at: must be before 2200/,
+    ],
+    [
+      'a cron field longer than any schedule',
+      { schedule_type: 'cron', cron: { minute: '1,'.repeat(40) } },
+      /^cron\.minute: /,
+    ],
+    [
+      '450 KB of plain headers',
+      { headers: Object.fromEntries(Array.from({ length: 45 }, (_, index) => [`X-H${index}`, 'v'.repeat(8000)])) },
+      /^headers: names and values are \d+ bytes in all; at most 8192/,
+    ],
+    ['a 200 KB header value', { headers: { 'X-Big': 'v'.repeat(200_000) } }, /^headers\.X-Big: /],
+    [
+      'more headers than servers accept',
+      { headers: Object.fromEntries(Array.from({ length: 51 }, (_, index) => [`X-H${index}`, 'v'])) },
+      /^headers: has 51 headers; at most 50$/,
+    ],
+    ['one header name twice', { headers: { 'X-Tenant': 'a', 'x-tenant': 'b' } }, /^headers\.x-tenant: is given twice/],
+    ['a secret_headers name that is no header name', { secret_headers: ['bad name'] }, /^secret_headers\.0: /],
+    ['a name that is not valid Unicode', { name: 'bad \ud800 name' }, /^name: contains an unpaired surrogate/],
   ];
 
   it.each(badInputs)('answers 400 naming the field for %s, and creates nothing', async (_what, overrides, message) => {
-    const response = await call('POST', '/jobs', {}, { ...SEED_INTERVAL, ...overrides });
+    // A job of another schedule_type carries no interval: that alone would be refused (naming `interval`).
+    const { interval: _interval, ...base } = SEED_INTERVAL;
+    const body = { ...(overrides.schedule_type === undefined ? SEED_INTERVAL : base), ...overrides };
+    const response = await call('POST', '/jobs', {}, body);
     expect(response.status).toBe(400);
     expect(response.json.error).toMatch(message);
     expect(fixture.scheduler.calls).toEqual([]);
     expect(await fixture.store.listJobs()).toEqual([]);
   });
 
+  it.each([
+    ['an array', [SEED_INTERVAL]],
+    ['a string', 'a job'],
+    ['null', null],
+  ])('names the request body as a whole, not the body field, when it is %s', async (_what, body) => {
+    const response = await call('POST', '/jobs', {}, JSON.stringify(body));
+    expect(response.status).toBe(400);
+    expect(response.json.error).toBe('request body: must be a JSON object (a job)');
+  });
+
+  it("keeps accepting every field of the original scheduler's request model", async () => {
+    const everyField = {
+      job_id: 'all-fields',
+      replace_existing: false,
+      schedule_type: 'cron',
+      cron: { minute: '30', hour: '10', day: '*', month: '*', day_of_week: '*' },
+      target_url: 'https://example.com/api/run-report',
+      method: 'POST',
+      headers: { Authorization: 'Bearer XXX', 'X-Tenant': 't1' },
+      body: { report: 'daily', projectId: 123 },
+      timeout_sec: 10,
+      max_retries: 2,
+      retry_backoff_sec: 2.0,
+    };
+    expect((await call('POST', '/jobs', {}, everyField)).status).toBe(201);
+  });
+
   it('answers 400 for a body that is not JSON', async () => {
     const response = await fixture.request('POST', '/jobs', '{"schedule_type":');
-    expect(response).toEqual({ status: 400, json: { error: 'body: is not valid JSON' } });
+    expect(response).toEqual({ status: 400, json: { error: 'request body: is not valid JSON' } });
   });
 
   it('serves one OpenAPI 3.1 document covering the scheduler and the job monitor, and Swagger UI at /docs', async () => {
@@ -322,5 +431,17 @@ describe('HTTP job scheduler API', () => {
       expect((await response.text()).length).toBeGreaterThan(100);
     }
     expect((await fetch(`${fixture.url}/docs/..%2Fpackage.json`)).status).toBe(404);
+  });
+
+  it('serves Swagger UI at /docs/ too: the trailing slash redirects, so every asset and the document load', async () => {
+    const page = await fetch(`${fixture.url}/docs/`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((match) => new URL(match[1], page.url));
+    expect(assets).toHaveLength(4);
+    // What the initializer script asks for, from the page's own address.
+    for (const url of [...assets, new URL('openapi.json', page.url)]) {
+      expect([url.pathname, (await fetch(url)).status]).toEqual([url.pathname, 200]);
+    }
   });
 });

@@ -65,11 +65,8 @@ describe('HTTP job caller', () => {
   }
 
   async function createJob(body: Record<string, unknown>) {
-    const response = await fixture.request('POST', '/jobs', {
-      schedule_type: 'interval',
-      interval: { minutes: 10 },
-      ...body,
-    });
+    const schedule = body.schedule_type ? {} : { schedule_type: 'interval', interval: { minutes: 10 } };
+    const response = await fixture.request('POST', '/jobs', { ...schedule, ...body });
     if (response.status !== 201) throw new Error(JSON.stringify(response.json));
     return response.json as { job_id: string; signing_secret: string };
   }
@@ -209,6 +206,35 @@ describe('HTTP job caller', () => {
     expect(final.received[0]).toMatchObject({ method: 'POST', url: '/next', body: 'raw text' });
   });
 
+  it('drops secret and credential-like headers when a redirect leaves the origin, and keeps them on the same origin', async () => {
+    const elsewhere = await target([{ status: 200 }]);
+    const redirecting = await target([
+      { status: 307, location: '/same-origin' },
+      { status: 307, location: `${elsewhere.url}/other-origin` },
+    ]);
+    const headers = {
+      Authorization: 'Bearer XXX',
+      'X-Auth-Token': 'auth-token-value',
+      'Api-Key': 'api-key-value',
+      'X-Amz-Security-Token': 'amz-token-value',
+      'X-Private': 'declared-secret',
+      'X-Tenant': 't1',
+    };
+    const job = await createJob({ target_url: redirecting.url, headers, secret_headers: ['X-Private'] });
+
+    expect(await run(job.job_id)).toMatchObject({ status: 'success' });
+
+    const sameOrigin = redirecting.received[1];
+    expect(sameOrigin.url).toBe('/same-origin');
+    expect(sameOrigin.headers).toMatchObject({ 'x-auth-token': 'auth-token-value', 'x-private': 'declared-secret' });
+    const [other] = elsewhere.received;
+    expect(other.url).toBe('/other-origin');
+    expect(other.headers['x-tenant']).toBe('t1');
+    for (const name of ['authorization', 'x-auth-token', 'api-key', 'x-amz-security-token', 'x-private']) {
+      expect([name, other.headers[name]]).toEqual([name, undefined]);
+    }
+  });
+
   it('records a run fired later than misfire_grace_sec as missed, without calling', async () => {
     const server = await target([{ status: 200 }]);
     const job = await createJob({ target_url: server.url, misfire_grace_sec: 60 });
@@ -243,12 +269,51 @@ describe('HTTP job caller', () => {
     expect(shown.json).toMatchObject({ status: 'completed', next_run_time: null });
   });
 
+  it('completes a one-shot job whose scheduled run was missed or skipped: it has no other run coming', async () => {
+    const server = await target([{ status: 200, delayMs: 300 }]);
+    const runAt = new Date(Date.now() + 3_600_000).toISOString();
+    const missed = await createJob({ schedule_type: 'date', run_at: runAt, target_url: server.url });
+    const skipped = await createJob({ schedule_type: 'date', run_at: runAt, target_url: server.url });
+
+    expect(await run(missed.job_id, {}, new Date(Date.now() - 600_000).toISOString())).toMatchObject({
+      status: 'missed',
+    });
+    const manual = callJob(fixture.callerDeps, { job_id: skipped.job_id, trigger: 'manual' });
+    while (server.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await run(skipped.job_id)).toMatchObject({ status: 'skipped' });
+    await manual;
+
+    for (const job of [missed, skipped]) {
+      expect((await fixture.request('GET', `/jobs/${job.job_id}`)).json).toMatchObject({
+        status: 'completed',
+        next_run_time: null,
+      });
+    }
+  });
+
+  it('gives a job created again under a deleted id neither the old run history nor its status', async () => {
+    const server = await target([{ status: 500 }]);
+    const job = await createJob({ job_id: 'reborn', target_url: server.url, max_retries: 0 });
+    await run(job.job_id);
+    expect((await fixture.request('GET', '/jobs/reborn/runs')).json.runs).toHaveLength(1);
+    expect(await fixture.statusStore.getLatest('http-job:reborn')).toMatchObject({ lastStatus: 'error' });
+
+    expect((await fixture.request('DELETE', '/jobs/reborn')).status).toBe(200);
+    expect(await fixture.statusStore.getLatest('http-job:reborn')).toBeUndefined();
+    fixture.clock.now = new Date(Date.now() + 1000);
+    await createJob({ job_id: 'reborn', target_url: server.url, max_retries: 0 });
+
+    expect((await fixture.request('GET', '/jobs/reborn/runs')).json.runs).toEqual([]);
+    expect(await fixture.statusStore.getLatest('http-job:reborn')).toBeUndefined();
+  });
+
   it('runs a job now through the API and pages its history newest first', async () => {
     const server = await target([{ status: 200 }]);
     const job = await createJob({ target_url: server.url });
     const started = await fixture.request('POST', `/jobs/${job.job_id}/run`);
     expect(started).toMatchObject({ status: 202, json: { status: 'started' } });
-    while ((await fixture.store.listRuns(job.job_id, { limit: 1 })).runs.length === 0) {
+    const since = new Date(0).toISOString();
+    while ((await fixture.store.listRuns(job.job_id, { limit: 1, since })).runs.length === 0) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await run(job.job_id);

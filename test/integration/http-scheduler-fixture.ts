@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseAllowHosts } from '../../lambdas/http-scheduler/address-guard';
 import { type CallerDeps, callerDepsOver, callJob } from '../../lambdas/http-scheduler/call-job';
 import type { JobScheduler, ScheduleSpec } from '../../lambdas/http-scheduler/job-scheduler';
+import type { JobSecretValue } from '../../lambdas/http-scheduler/job-secrets';
 import { HttpJobStore } from '../../lambdas/http-scheduler/job-store';
 import { createSchedulerApi } from '../../lambdas/http-scheduler/scheduler-api';
 import type { SchedulerApiDeps } from '../../lambdas/http-scheduler/scheduler-deps';
@@ -25,13 +26,19 @@ import { dynamoClient, uniqueName } from '../support/services';
  */
 export class RecordingScheduler implements JobScheduler {
   readonly calls: { action: 'create' | 'update' | 'delete'; jobId: string; spec?: ScheduleSpec }[] = [];
+  /** The schedules as EventBridge would hold them: create refuses an existing name, update a missing one. */
+  readonly schedules = new Map<string, ScheduleSpec>();
   failNext?: Error;
 
   private record(action: 'create' | 'update' | 'delete', jobId: string, spec?: ScheduleSpec): Promise<void> {
     const failure = this.failNext;
     this.failNext = undefined;
     if (failure) return Promise.reject(failure);
+    if (action === 'create' && this.schedules.has(jobId)) return Promise.reject(named('ConflictException'));
+    if (action === 'update' && !this.schedules.has(jobId)) return Promise.reject(named('ResourceNotFoundException'));
     this.calls.push({ action, jobId, spec });
+    if (spec) this.schedules.set(jobId, spec);
+    else this.schedules.delete(jobId);
     return Promise.resolve();
   }
   create(spec: ScheduleSpec) {
@@ -43,6 +50,13 @@ export class RecordingScheduler implements JobScheduler {
   delete(jobId: string) {
     return this.record('delete', jobId);
   }
+}
+
+/** An error named as the AWS SDK names EventBridge Scheduler's. */
+function named(name: string): Error {
+  const error = new Error(name);
+  error.name = name;
+  return error;
 }
 
 /** A parsed response body, read loosely by the tests (the OpenAPI check is what types it). */
@@ -61,9 +75,13 @@ export interface SchedulerFixture {
   tableName: string;
   clock: { now: Date };
   callerDeps: CallerDeps;
+  /** The API's ports, for tests that build their own handler over them. */
+  apiDeps: SchedulerApiDeps;
   /** job keys the caller counted in the JobReportedError metric. */
   reportedErrors: string[];
   logLines: string[];
+  /** The secret of the job's current generation (undefined when the job or its secret is gone). */
+  secretsOf(jobId: string): Promise<JobSecretValue | undefined>;
   /** Admin-authorised request; objects are sent as JSON. */
   request(
     method: string,
@@ -109,11 +127,12 @@ export async function startSchedulerFixture(
   };
 
   const token = `admin-${uniqueName('token')}`;
-  const handler = createSchedulerApi({
+  const apiDeps: SchedulerApiDeps = {
     store,
     scheduler: options.jobScheduler ?? scheduler,
     secrets,
     expectations: statusStore.expectations,
+    latestStatus: statusStore,
     runNow: async (event) => {
       void callJob(callerDeps, event);
     },
@@ -121,7 +140,8 @@ export async function startSchedulerFixture(
     allowHosts,
     logger,
     now,
-  });
+  };
+  const handler = createSchedulerApi(apiDeps);
   const server: HttpServer = await startHttpServer({ port: 0, handler });
   return {
     url: server.url,
@@ -135,8 +155,13 @@ export async function startSchedulerFixture(
     tableName,
     clock,
     callerDeps,
+    apiDeps,
     reportedErrors,
     logLines,
+    async secretsOf(jobId) {
+      const job = await store.getJob(jobId);
+      return job ? secrets.get({ jobId, generation: job.generation }) : undefined;
+    },
     async request(method, requestPath, body, headers = { authorization: `Bearer ${token}` }) {
       const response = await fetch(`${server.url}${requestPath}`, {
         method,

@@ -11,11 +11,15 @@ import { LOCAL_HTTP_JOBS_TABLE, startLocalHttpScheduler } from '../../local/http
 import { startHttpServer } from '../../local/http-server';
 import { createJobStatusTable } from '../../local/job-status-table';
 import { dynamoClient, testServices, uniqueName } from '../support/services';
+import type { Json } from './http-scheduler-fixture';
+
+const GENERATION = 'a0b1c2d3-0000-4000-8000-000000000001';
 
 function specOf(jobId: string, body: Record<string, unknown>, now: Date) {
   const validation = validateJobRequest({ target_url: 'https://example.com/', ...body }, now);
   if (!validation.ok) throw new Error(validation.error);
-  return { jobId, plan: planSchedule(validation.job), enabled: true, misfireGraceSec: 60, anchorAt: now.toISOString() };
+  const plan = planSchedule(validation.job);
+  return { jobId, generation: GENERATION, plan, enabled: true, misfireGraceSec: 60, anchorAt: now.toISOString() };
 }
 
 describe('local croner scheduler (the scheduling port in npm start)', () => {
@@ -38,7 +42,14 @@ describe('local croner scheduler (the scheduling port in npm start)', () => {
     await jest.advanceTimersByTimeAsync(60_000);
     expect(fired).toEqual([]);
     await jest.advanceTimersByTimeAsync(30_000);
-    expect(fired).toEqual([{ job_id: 'every-10', scheduled_time: '2025-09-01T01:00:00.000Z', trigger: 'schedule' }]);
+    expect(fired).toEqual([
+      {
+        job_id: 'every-10',
+        generation: GENERATION,
+        scheduled_time: '2025-09-01T01:00:00.000Z',
+        trigger: 'schedule',
+      },
+    ]);
     await jest.advanceTimersByTimeAsync(20 * 60_000);
     expect(fired.map((event) => event.scheduled_time)).toEqual([
       '2025-09-01T01:00:00.000Z',
@@ -52,7 +63,9 @@ describe('local croner scheduler (the scheduling port in npm start)', () => {
 
     await jest.advanceTimersByTimeAsync(3 * 3_600_000);
 
-    expect(fired).toEqual([{ job_id: 'once', scheduled_time: '2025-09-01T01:30:00.000Z', trigger: 'schedule' }]);
+    expect(fired).toEqual([
+      { job_id: 'once', generation: GENERATION, scheduled_time: '2025-09-01T01:30:00.000Z', trigger: 'schedule' },
+    ]);
     expect(scheduler.armed()).toEqual([]);
   });
 
@@ -70,6 +83,63 @@ describe('local croner scheduler (the scheduling port in npm start)', () => {
 });
 
 describe('local mode HTTP scheduler', () => {
+  it('records a date job whose time passed while npm start was down as missed, and completes it', async () => {
+    const client = dynamoClient();
+    const statusTable = uniqueName('job-status');
+    await createJobStatusTable(client, statusTable);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'local-http-jobs-'));
+    const env = {
+      DYNAMODB_ENDPOINT: testServices().dynamodb.endpoint,
+      AWS_REGION: process.env.AWS_REGION as string,
+      JOB_STATUS_TABLE: statusTable,
+      SCHEDULER_ADMIN_TOKEN: 'local-admin',
+    };
+    const jobId = uniqueName('overdue');
+    const auth = { authorization: 'Bearer local-admin', 'content-type': 'application/json' };
+    const runAt = new Date(Date.now() + 1500);
+    try {
+      const first = await startLocalHttpScheduler(env, dataDir, () => {});
+      const server = await startHttpServer({ port: 0, handler: first.handler });
+      const created = await fetch(`${server.url}/jobs`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          job_id: jobId,
+          schedule_type: 'date',
+          run_at: runAt.toISOString(),
+          misfire_grace_sec: 1,
+          target_url: 'https://example.com/',
+        }),
+      });
+      expect(created.status).toBe(201);
+      await server.close();
+      first.stop();
+      await new Promise((resolve) => setTimeout(resolve, runAt.getTime() + 2000 - Date.now()));
+
+      const second = await startLocalHttpScheduler(env, dataDir, () => {});
+      const again = await startHttpServer({ port: 0, handler: second.handler });
+      const read = async (suffix = '') =>
+        (await (await fetch(`${again.url}/jobs/${jobId}${suffix}`, { headers: auth })).json()) as Json;
+      for (let wait = 0; wait < 50 && (await read()).status !== 'completed'; wait += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const shown = await read();
+      const runs = await read('/runs');
+      await again.close();
+      second.stop();
+
+      expect(shown).toMatchObject({ status: 'completed', next_run_time: null });
+      expect(runs.runs).toEqual([
+        expect.objectContaining({ status: 'missed', trigger: 'schedule', scheduled_time: runAt.toISOString() }),
+      ]);
+      const store = new HttpJobStore(DynamoDBDocumentClient.from(client), LOCAL_HTTP_JOBS_TABLE);
+      await store.deleteJob(jobId, (await store.getJob(jobId))?.generation ?? '');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      client.destroy();
+    }
+  });
+
   it('keeps jobs across a restart of npm start and re-arms them', async () => {
     const client = dynamoClient();
     const statusTable = uniqueName('job-status');
@@ -108,7 +178,8 @@ describe('local mode HTTP scheduler', () => {
 
       expect(second.restored).toBeGreaterThanOrEqual(1);
       expect(await shown.json()).toMatchObject({ job_id: jobId, status: 'scheduled', trigger: "cron[hour='3']" });
-      await new HttpJobStore(DynamoDBDocumentClient.from(client), LOCAL_HTTP_JOBS_TABLE).deleteJob(jobId);
+      const store = new HttpJobStore(DynamoDBDocumentClient.from(client), LOCAL_HTTP_JOBS_TABLE);
+      await store.deleteJob(jobId, (await store.getJob(jobId))?.generation ?? '');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
       client.destroy();

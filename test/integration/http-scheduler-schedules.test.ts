@@ -21,7 +21,11 @@ describe('HTTP jobs on EventBridge Scheduler', () => {
     roleArn: 'arn:aws:iam::123456789012:role/scheduler',
     deadLetterArn: 'arn:aws:sqs:ap-northeast-1:123456789012:nightshift-dev-http-jobs-dlq',
   };
-  const expectedInput = (state: 'ENABLED' | 'DISABLED', startDate: string): CreateScheduleCommandInput => ({
+  const expectedInput = (
+    state: 'ENABLED' | 'DISABLED',
+    startDate: string,
+    generation: string,
+  ): CreateScheduleCommandInput => ({
     Name: 'health',
     GroupName: settings.groupName,
     ScheduleExpression: 'rate(10 minutes)',
@@ -34,7 +38,7 @@ describe('HTTP jobs on EventBridge Scheduler', () => {
     Target: {
       Arn: settings.targetArn,
       RoleArn: settings.roleArn,
-      Input: JSON.stringify({ job_id: 'health', scheduled_time: '<aws.scheduler.scheduled-time>' }),
+      Input: JSON.stringify({ job_id: 'health', generation, scheduled_time: '<aws.scheduler.scheduled-time>' }),
       RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
       DeadLetterConfig: { Arn: settings.deadLetterArn },
     },
@@ -61,8 +65,9 @@ describe('HTTP jobs on EventBridge Scheduler', () => {
       target_url: 'https://example.com/health',
     });
     expect(created.json.next_run_time).toBe('2025-09-01T09:10:00+09:00');
+    const generation = (await fixture.store.getJob('health'))?.generation as string;
     expect(schedulerClient.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input)).toEqual([
-      expectedInput('ENABLED', '2025-09-01T00:10:00Z'),
+      expectedInput('ENABLED', '2025-09-01T00:10:00Z', generation),
     ]);
 
     fixture.clock.now = new Date('2025-09-01T03:07:00Z');
@@ -74,9 +79,9 @@ describe('HTTP jobs on EventBridge Scheduler', () => {
     expect(shown.json.next_run_time).toBe('2025-09-02T14:31:30+09:00');
     expect(schedulerClient.commandCalls(UpdateScheduleCommand).map((call) => call.args[0].input)).toEqual([
       // Paused: the next run on the old grid, so the StartDate is never in the past (EventBridge refuses that).
-      expectedInput('DISABLED', '2025-09-01T03:10:00Z'),
+      expectedInput('DISABLED', '2025-09-01T03:10:00Z', generation),
       // Resumed: counting starts again from the resume.
-      expectedInput('ENABLED', '2025-09-02T05:31:30Z'),
+      expectedInput('ENABLED', '2025-09-02T05:31:30Z', generation),
     ]);
   });
 

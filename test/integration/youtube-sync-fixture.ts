@@ -1,18 +1,19 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { applyMigrations } from '../../lambdas/db-migrate/migrate';
 import type { JobContext, JobResult } from '../../lambdas/shared/job-runner';
 import { createLogger } from '../../lambdas/shared/logger';
 import { s3RawCsvStore } from '../../lambdas/youtube-sync/raw-store';
 import type { YoutubeSyncPayload } from '../../lambdas/youtube-sync/settings';
 import { defaultPorts, runYoutubeSync, type YoutubeSyncPorts } from '../../lambdas/youtube-sync/youtube-sync-job';
+import { migrateDatabase } from '../../local/migrate';
 import { FakeYoutube } from '../support/fake-youtube';
 import { createTestDatabase, s3Client, uniqueName } from '../support/services';
 
 /**
  * One youtube-sync test's world: its own migrated database and bucket, a fake YouTube API on its own
- * port, the real ports (official client, pg, S3) with sleeps recorded instead of waited.
+ * port, the real ports (official client, pg, S3) with sleeps recorded instead of waited. The job signs in
+ * as its own role.
  */
 
 export const DEFAULT_NOW = new Date('2025-08-11T03:00:00Z'); // 12:00 JST
@@ -42,9 +43,9 @@ export interface SyncFixture {
 
 export async function syncFixture(prefix: string): Promise<SyncFixture> {
   const databaseUrl = await createTestDatabase(prefix);
+  const { jobEnv } = await migrateDatabase(databaseUrl);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  await applyMigrations(db);
   const bucket = uniqueName(prefix);
   const s3 = s3Client();
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -58,7 +59,7 @@ export async function syncFixture(prefix: string): Promise<SyncFixture> {
 
   const env = (options: SyncRunOptions = {}) => ({
     ...(process.env as Record<string, string>),
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL_YOUTUBE_SYNC: jobEnv.DATABASE_URL_YOUTUBE_SYNC,
     ANALYTICS_BUCKET: bucket,
     YOUTUBE_API_KEY: youtube.apiKey,
     YOUTUBE_API_BASE_URL: youtube.url,

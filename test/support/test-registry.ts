@@ -14,6 +14,7 @@ export const TEST_JOBS: readonly JobSpec[] = [
     timeoutSeconds: 120,
     inVpc: true,
     secrets: ['database', 'ftp'],
+    database: { tables: { sample_rows: ['SELECT', 'INSERT'] } },
     analyticsBucket: 'read-write',
     defaultPayload: { rows: 3 },
   },

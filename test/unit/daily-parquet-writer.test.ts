@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import fc from 'fast-check';
 import { MESSAGE_COLUMNS } from '../../contracts/analytics-messages';
+import { dailyParquetPayload } from '../../lambdas/daily-parquet/daily-parquet-job';
 import { parseTargetDate, sliceRanges } from '../../lambdas/daily-parquet/jst-day';
 import { toMessageRow } from '../../lambdas/daily-parquet/message-row';
 import { type CellValue, ParquetFileWriter } from '../../lambdas/daily-parquet/parquet-file-writer';
@@ -111,25 +112,6 @@ describe('the daily-parquet Parquet writer', () => {
   });
 });
 
-describe('a message item as a row', () => {
-  it('keeps schema attributes in their columns and the rest as JSON in extra, without the key attributes', () => {
-    const { row, invalid } = toMessageRow(
-      { tenant_id: 't', sk: 'x#1', message_id: '1', tokens: 3, metadata: { a: new Set(['x']) }, lang: 'ja' },
-      ['tenant_id', 'sk'],
-    );
-
-    expect(invalid).toBe(0);
-    expect(row).toEqual({ message_id: '1', tokens: 3, extra: '{"metadata":{"a":["x"]},"lang":"ja"}' });
-  });
-
-  it('nulls a value of the wrong type, keeps it raw under extra._invalid and counts it', () => {
-    const { row, invalid } = toMessageRow({ message_id: 7, created_at: '2025-13-45', tokens: 2.5 }, []);
-
-    expect(invalid).toBe(3);
-    expect(row).toEqual({ extra: '{"_invalid":{"message_id":7,"created_at":"2025-13-45","tokens":2.5}}' });
-  });
-});
-
 describe('a created_at string as epoch milliseconds', () => {
   const createdAt = (raw: string) => toMessageRow({ created_at: raw }, []).row.created_at;
 
@@ -170,6 +152,24 @@ describe('a JST day as sort-key ranges', () => {
 
   it('refuses dates that are not on the calendar', () => {
     expect(() => parseTargetDate('2025-02-29')).toThrow('"2025-02-29" is not a calendar date');
+    expect(() => parseTargetDate('0099-02-29')).toThrow('"0099-02-29" is not a calendar date');
     expect(() => parseTargetDate('20250811')).toThrow('is not a date like 2025-08-11');
+  });
+
+  it('reads years 0000-0099 as themselves, not as 1900-1999', () => {
+    expect(new Date(parseTargetDate('0050-01-01').startMs + 9 * 3_600_000).toISOString()).toBe(
+      '0050-01-01T00:00:00.000Z',
+    );
+    expect(() => parseTargetDate('0096-02-29')).not.toThrow();
+  });
+
+  it('refuses a target_date before the first day the analytics table shows, saying so', () => {
+    const result = dailyParquetPayload.safeParse({ target_date: '0025-08-11' });
+
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.message)).toEqual([
+      '"0025-08-11" is before 2024-01-01, the first day the analytics table shows',
+    ]);
+    expect(dailyParquetPayload.safeParse({ target_date: '2024-01-01' }).success).toBe(true);
   });
 });

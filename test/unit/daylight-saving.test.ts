@@ -133,6 +133,7 @@ describe('local mode (npm start) across a daylight-saving transition', () => {
     const plan = planOf({ minute: '*/30' }, 'America/New_York');
     await scheduler.create({
       jobId: 'half-hourly',
+      generation: 'a0b1c2d3-0000-4000-8000-000000000001',
       plan,
       enabled: true,
       misfireGraceSec: 60,

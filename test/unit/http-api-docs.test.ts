@@ -37,4 +37,39 @@ describe('the one OpenAPI document of the HTTP API', () => {
     expect(properties.timeout_sec).toMatchObject({ maximum: 60 });
     expect(JSON.stringify(document)).not.toContain('$defs');
   });
+
+  it('types the cron and interval objects field by field, and refuses unknown fields in them and in the job', () => {
+    const document = openApiDocument(scheduler);
+    const create = document.paths['/jobs'].post as {
+      requestBody: { content: Record<string, { schema: Record<string, unknown> }> };
+    };
+    const job = create.requestBody.content['application/json'].schema as {
+      additionalProperties: unknown;
+      properties: Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }>;
+    };
+    expect(job.additionalProperties).toBe(false);
+    expect(Object.keys(job.properties.cron.properties ?? {})).toEqual([
+      'minute',
+      'hour',
+      'day',
+      'month',
+      'day_of_week',
+    ]);
+    expect(job.properties.cron.additionalProperties).toBe(false);
+    expect(job.properties.cron.properties?.hour).toMatchObject({ anyOf: [{ type: 'string' }, { type: 'integer' }] });
+    expect(Object.keys(job.properties.interval.properties ?? {})).toEqual(['weeks', 'days', 'hours', 'minutes']);
+  });
+
+  it('documents the 500 every route may answer, and the 413 and 502 of POST /jobs', () => {
+    const document = openApiDocument(scheduler);
+    for (const [path, operations] of Object.entries(document.paths).filter(([path]) => path.startsWith('/jobs'))) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const responses = (operation as { responses: Record<string, unknown> }).responses;
+        expect([method, path, Object.keys(responses)]).toEqual([method, path, expect.arrayContaining(['500'])]);
+      }
+    }
+    const create = document.paths['/jobs'].post as { responses: Record<string, { content?: unknown }> };
+    expect(create.responses['413'].content).toBeDefined();
+    expect(create.responses['502'].content).toBeDefined();
+  });
 });

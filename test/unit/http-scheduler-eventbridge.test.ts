@@ -17,6 +17,7 @@ const settings = {
   deadLetterArn: 'arn:aws:sqs:ap-northeast-1:123456789012:nightshift-dev-http-jobs-dlq',
 };
 const now = new Date('2025-09-01T00:00:00Z');
+const GENERATION = '6f1c2b0e-8d7a-4c1e-9b3f-2a5d4e6f7a8b';
 
 function planOf(body: Record<string, unknown>) {
   const validation = validateJobRequest({ target_url: 'https://example.com/run', ...body }, now);
@@ -27,7 +28,7 @@ function planOf(body: Record<string, unknown>) {
 const target = (misfireSec: number, jobId: string) => ({
   Arn: settings.targetArn,
   RoleArn: settings.roleArn,
-  Input: JSON.stringify({ job_id: jobId, scheduled_time: '<aws.scheduler.scheduled-time>' }),
+  Input: JSON.stringify({ job_id: jobId, generation: GENERATION, scheduled_time: '<aws.scheduler.scheduled-time>' }),
   RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: misfireSec },
   DeadLetterConfig: { Arn: settings.deadLetterArn },
 });
@@ -49,6 +50,7 @@ describe('EventBridge Scheduler adapter', () => {
     const plan = planOf({ schedule_type: 'cron', cron: { hour: '10', minute: '30' } });
     await scheduler.create({
       jobId: 'daily-report',
+      generation: GENERATION,
       plan,
       enabled: true,
       misfireGraceSec: 60,
@@ -72,6 +74,7 @@ describe('EventBridge Scheduler adapter', () => {
     const plan = planOf({ schedule_type: 'date', run_at: '2025-09-20T15:00:00+09:00', timezone: 'Europe/London' });
     await scheduler.create({
       jobId: 'billing',
+      generation: GENERATION,
       plan,
       enabled: true,
       misfireGraceSec: 600,
@@ -98,6 +101,7 @@ describe('EventBridge Scheduler adapter', () => {
       mock.reset();
       await scheduler.create({
         jobId: 'health',
+        generation: GENERATION,
         plan: planOf({ schedule_type: 'interval', interval }),
         enabled: true,
         misfireGraceSec: 60,
@@ -109,7 +113,14 @@ describe('EventBridge Scheduler adapter', () => {
 
   it('starts an interval job one period after its creation (StartDate), not at once as a rate() schedule without one does', async () => {
     const plan = planOf({ schedule_type: 'interval', interval: { minutes: 10 } });
-    await scheduler.create({ jobId: 'health', plan, enabled: true, misfireGraceSec: 60, anchorAt: now.toISOString() });
+    await scheduler.create({
+      jobId: 'health',
+      generation: GENERATION,
+      plan,
+      enabled: true,
+      misfireGraceSec: 60,
+      anchorAt: now.toISOString(),
+    });
 
     expect(mock.commandCalls(CreateScheduleCommand)[0].args[0].input).toEqual({
       Name: 'health',
@@ -128,7 +139,14 @@ describe('EventBridge Scheduler adapter', () => {
   it('pauses by updating the whole schedule with state DISABLED, its StartDate the next run on the job grid (never in the past)', async () => {
     const plan = planOf({ schedule_type: 'interval', interval: { minutes: 10 } });
     clock = new Date('2025-09-01T05:03:00Z');
-    await scheduler.update({ jobId: 'health', plan, enabled: false, misfireGraceSec: 60, anchorAt: now.toISOString() });
+    await scheduler.update({
+      jobId: 'health',
+      generation: GENERATION,
+      plan,
+      enabled: false,
+      misfireGraceSec: 60,
+      anchorAt: now.toISOString(),
+    });
 
     expect(mock.commandCalls(UpdateScheduleCommand)[0].args[0].input).toEqual({
       Name: 'health',
@@ -150,6 +168,7 @@ describe('EventBridge Scheduler adapter', () => {
     clock = resumedAt;
     await scheduler.update({
       jobId: 'health',
+      generation: GENERATION,
       plan,
       enabled: true,
       misfireGraceSec: 60,
@@ -165,6 +184,7 @@ describe('EventBridge Scheduler adapter', () => {
   it('sends no StartDate for cron and date jobs: they fire on their own times', async () => {
     await scheduler.create({
       jobId: 'daily',
+      generation: GENERATION,
       plan: planOf({ schedule_type: 'cron', cron: { hour: '10' } }),
       enabled: true,
       misfireGraceSec: 60,
@@ -172,6 +192,7 @@ describe('EventBridge Scheduler adapter', () => {
     });
     await scheduler.create({
       jobId: 'once',
+      generation: GENERATION,
       plan: planOf({ schedule_type: 'date', run_at: '2025-09-20T15:00:00+09:00' }),
       enabled: true,
       misfireGraceSec: 60,
@@ -190,7 +211,14 @@ describe('EventBridge Scheduler adapter', () => {
     ]) {
       mock.reset();
       const plan = planOf({ schedule_type: 'date', run_at: runAt, timezone: 'America/New_York' });
-      await scheduler.create({ jobId: 'once', plan, enabled: true, misfireGraceSec: 60, anchorAt: now.toISOString() });
+      await scheduler.create({
+        jobId: 'once',
+        generation: GENERATION,
+        plan,
+        enabled: true,
+        misfireGraceSec: 60,
+        anchorAt: now.toISOString(),
+      });
 
       expect(mock.commandCalls(CreateScheduleCommand)[0].args[0].input).toMatchObject({
         ScheduleExpression: `at(${utcWall})`,
@@ -201,7 +229,14 @@ describe('EventBridge Scheduler adapter', () => {
     // An hour that occurs once keeps the job's own zone.
     mock.reset();
     const plan = planOf({ schedule_type: 'date', run_at: '2025-11-02T03:30:00-05:00', timezone: 'America/New_York' });
-    await scheduler.create({ jobId: 'once', plan, enabled: true, misfireGraceSec: 60, anchorAt: now.toISOString() });
+    await scheduler.create({
+      jobId: 'once',
+      generation: GENERATION,
+      plan,
+      enabled: true,
+      misfireGraceSec: 60,
+      anchorAt: now.toISOString(),
+    });
     expect(mock.commandCalls(CreateScheduleCommand)[0].args[0].input).toMatchObject({
       ScheduleExpression: 'at(2025-11-02T03:30:00)',
       ScheduleExpressionTimezone: 'America/New_York',

@@ -1,5 +1,5 @@
 import { JOBS } from '../../lib/jobs';
-import { formatJstMinute, LocalSchedule, scheduleLines, schedulePayload } from '../../local/local-schedules';
+import { formatJstMinute, LocalSchedule, schedulePayload, startLocalSchedules } from '../../local/local-schedules';
 import { TEST_JOBS } from '../support/test-registry';
 
 describe('local schedules', () => {
@@ -21,10 +21,29 @@ describe('local schedules', () => {
     expect(formatJstMinute(new Date('2026-11-23T15:00:59Z'))).toBe('2026-11-24 00:00 JST');
   });
 
-  it('list each schedule with its next run in JST, as npm start prints them', () => {
+  it('give the next run of a schedule in JST, as npm start prints it', () => {
     const schedule = new LocalSchedule('daily/morning', '15 9 * * *', async () => {});
-    expect(scheduleLines([schedule], new Date('2026-11-23T23:20:00Z'))).toEqual([
-      `${'daily/morning'.padEnd(34)} 15 9 * * *   next 2026-11-24 09:15 JST`,
+    const next = schedule.nextRun(new Date('2026-11-23T23:20:00Z'));
+    expect(next && formatJstMinute(next)).toBe('2026-11-24 09:15 JST');
+  });
+
+  it('skip the run of a paused schedule and say so, as a DISABLED schedule does', async () => {
+    jest.useFakeTimers({ now: new Date('2026-11-24T00:04:59Z'), doNotFake: ['nextTick', 'setImmediate'] });
+    const lines: string[] = [];
+    const job = { ...TEST_JOBS[0], schedules: [{ name: 'often', cron: '*/5 * * * *' }] };
+    const [schedule] = startLocalSchedules(
+      [job],
+      (line) => lines.push(line),
+      (name) => name === `${job.id}/often`,
+    );
+    try {
+      await jest.advanceTimersByTimeAsync(2000);
+    } finally {
+      schedule.stop();
+      jest.useRealTimers();
+    }
+    expect(lines).toEqual([
+      `2026-11-24 09:05:00 JST ${job.id}/often: paused, not run (npm run ops -- resume ${job.id})`,
     ]);
   });
 

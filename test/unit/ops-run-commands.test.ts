@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -279,5 +282,36 @@ describe('ops without AWS credentials', () => {
     expect(stderr().split('\n').at(-1)).toBe(
       'ops: no AWS credentials: set AWS_PROFILE (then `aws sso login`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
     );
+  });
+
+  describe('with AWS_PROFILE set', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'ops-profiles-'));
+      writeFileSync(
+        path.join(dir, 'config'),
+        '[default]\nregion = ap-northeast-1\n[profile on-call]\nsso_session = x\n',
+      );
+      writeFileSync(path.join(dir, 'credentials'), '[ci]\naws_access_key_id = x\n');
+      lambda.restore();
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete process.env[name];
+      Object.assign(process.env, {
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: path.join(dir, 'config'),
+        AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+      });
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('names a profile that does not exist, and the ones that do, as a usage problem (exit 2)', async () => {
+      process.env.AWS_PROFILE = 'nonexistent';
+      const { io, stderr } = captureIo();
+
+      expect(await runOps(['rerun', 'sample-job', '{}'], { io, jobs: JOBS })).toBe(2);
+
+      expect(stderr().split('\n').at(-1)).toBe(
+        `ops: AWS profile "nonexistent" (AWS_PROFILE) is not in ${dir}/config or ${dir}/credentials; profiles there: default, on-call, ci`,
+      );
+    });
   });
 });

@@ -41,8 +41,9 @@ describe('ops status', () => {
 
     expect(code).toBe(0);
     const lines = stdout().split('\n');
-    expect(lines[2]).toMatch(/^minpaku-in-report\s+error\s+.*reporter\s+template missing/);
-    expect(lines[3]).toMatch(/^sample-job\s+success/);
+    expect(lines[0]).toMatch(/\bfinished\b/);
+    expect(lines[2]).toMatch(/^minpaku-in-report\s+error\s+2025-08-11 18:00:00 JST\s+reporter\s+template missing/);
+    expect(lines[3]).toMatch(/^sample-job\s+success\s+2025-08-11 19:00:00 JST/);
     expect(stdout()).toMatch(/sample-outside\s+never reported/);
     expect(
       dynamo.commandCalls(QueryCommand, { TableName: 'nightshift-prod-job-status', IndexName: 'byKind' }),
@@ -89,7 +90,34 @@ describe('ops logs', () => {
       startTime: Date.parse('2025-08-11T23:00:00Z'),
       endTime: Date.parse('2025-08-12T00:00:00Z'),
     });
-    expect(stdout()).toBe('2025-08-11T23:59:00.000Z {"level":"INFO","message":"job started"}');
+    expect(stdout()).toBe('2025-08-12 08:59:00 JST {"level":"INFO","message":"job started"}');
+  });
+
+  it('reads a --since time without a zone as JST, or UTC with --utc', async () => {
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const { io } = captureIo();
+
+    await runOps(['logs', 'sample-job', '--since', '2025-08-11T09:00'], { io, jobs: TEST_JOBS });
+    await runOps(['logs', 'sample-job', '--since', '2025-08-11T09:00', '--utc'], { io, jobs: TEST_JOBS });
+    await runOps(['logs', 'sample-job', '--since', '2025-08-11T09:00:00+02:00'], { io, jobs: TEST_JOBS });
+
+    expect(logs.commandCalls(FilterLogEventsCommand).map((call) => call.args[0].input.startTime)).toEqual([
+      Date.parse('2025-08-11T00:00:00Z'),
+      Date.parse('2025-08-11T09:00:00Z'),
+      Date.parse('2025-08-11T07:00:00Z'),
+    ]);
+  });
+
+  it('prints UTC times with --utc', async () => {
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [{ timestamp: Date.parse('2025-08-11T23:59:00Z'), message: 'plain line' }],
+    });
+    const { io, stdout, stderr } = captureIo();
+
+    expect(await runOps(['logs', 'sample-job', '--utc'], { io, jobs: TEST_JOBS })).toBe(0);
+
+    expect(stdout()).toBe('2025-08-11 23:59:00 UTC plain line');
+    expect(stderr()).toMatch(/since 2025-08-11 23:00:00 UTC$/);
   });
 
   it("filters one run's lines by its id over a day, following every page", async () => {
@@ -128,9 +156,9 @@ describe('ops logs', () => {
 });
 
 describe('ops target', () => {
-  it('refuses an unknown stage, listing the stages of cdk.json', async () => {
+  it('refuses an unknown stage, listing the stages of cdk.json, as a usage problem (exit 2)', async () => {
     const { io, stderr } = captureIo();
-    expect(await runOps(['status', '--stage', 'staging'], { io, jobs: TEST_JOBS })).toBe(1);
+    expect(await runOps(['status', '--stage', 'staging'], { io, jobs: TEST_JOBS })).toBe(2);
     expect(stderr()).toBe('ops: unknown stage "staging"; stages in cdk.json: dev, prod');
   });
 

@@ -1,6 +1,7 @@
 import { toEventBridgeCron } from '../../lib/cron';
 import { functionNameFor, type JobSpec, rerunCommand, validateRegistry } from '../../lib/job-spec';
 import { JOBS } from '../../lib/jobs';
+import { buildTestApp } from '../support/build-test-app';
 import { TEST_JOBS } from '../support/test-registry';
 
 describe('cron conversion for EventBridge Scheduler', () => {
@@ -48,6 +49,27 @@ describe('job registry', () => {
     );
     expect(() => validateRegistry([{ ...valid, backfill: { field: 'Slot Time', unit: 'slot' } }])).toThrow(
       /backfill\.field "Slot Time" must be a payload field name/,
+    );
+  });
+
+  it('refuses, naming the job, a schedule whose EventBridge Scheduler name would pass 64 characters or use other characters', () => {
+    const id = 'a-job-with-a-rather-long-descriptive-id'; // 39 characters, a valid job id
+    const fits = { ...valid, id, schedules: [{ name: 'x'.repeat(64 - id.length - 1), cron: '0 9 * * *' }] };
+    expect(() => validateRegistry([fits])).not.toThrow();
+
+    const tooLong = { ...fits, schedules: [{ name: 'every-weekday-morning-jst', cron: '0 9 * * 1-5' }] };
+    expect(() => validateRegistry([tooLong])).toThrow(
+      `job ${id}: schedule every-weekday-morning-jst: its EventBridge Scheduler name "${id}-every-weekday-morning-jst" has 65 characters, over the 64 allowed`,
+    );
+    expect(() => validateRegistry([{ ...valid, schedules: [{ name: 'at 9', cron: '0 9 * * *' }] }])).toThrow(
+      /job sample-outside: schedule "at 9": EventBridge Scheduler names allow letters, digits/,
+    );
+  });
+
+  it('stops synthesis of a stage with such a registry, whatever registry the app is given', () => {
+    const long = { ...valid, schedules: [{ name: 'n'.repeat(60), cron: '0 9 * * *' }] };
+    expect(() => buildTestApp({ jobs: [long] })).toThrow(
+      /job sample-outside: schedule n+: its EventBridge Scheduler name/,
     );
   });
 

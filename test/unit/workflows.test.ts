@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { DEPLOY_SESSION } from '../../lib/stacks/github-deploy-stack';
+import { DEPLOY_BRANCH, DEPLOY_SESSION, DEPLOY_WORKFLOW } from '../../lib/stacks/github-deploy-stack';
+import { NAT_IMAGE_PARAMETER } from '../../lib/stacks/network-stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const WORKFLOWS = path.join(ROOT, '.github', 'workflows');
@@ -101,7 +102,44 @@ describe('deploy.yml', () => {
     const gate = deploy.jobs.gate.steps?.[0];
     expect(gate?.env?.SHA).toBe(expression('github.event.workflow_run.head_sha || github.sha'));
     expect(gate?.run).toContain('actions/workflows/ci.yml/runs?head_sha=$SHA&status=success');
-    expect(steps[0].with?.ref).toBe(expression('inputs.sha'));
+    const checkout = steps.find((step) => step.uses?.startsWith('actions/checkout@'));
+    expect(checkout?.with?.ref).toBe(expression('inputs.sha'));
+  });
+
+  it('deploys main only: no dispatch from another branch, no CI run of a pull request or of another branch', () => {
+    const main = `refs/heads/${DEPLOY_BRANCH}`;
+    // Each way into the gate names main: a dispatch must run from it, a CI run must be a push to it.
+    const ways = String(deploy.jobs.gate.if).split('||');
+    expect(ways).toHaveLength(2);
+    expect(ways[0]).toContain("github.event_name == 'workflow_dispatch'");
+    expect(ways[0]).toContain(`github.ref == '${main}'`);
+    expect(ways[1]).toContain("github.event.workflow_run.event == 'push'");
+    expect(ways[1]).toContain(`github.event.workflow_run.head_branch == '${DEPLOY_BRANCH}'`);
+    // The proof that CI passed counts only CI runs of pushes to main (a pull request's run has the same head SHA).
+    expect(deploy.jobs.gate.steps?.[0].run).toContain(`&event=push&branch=${DEPLOY_BRANCH}`);
+  });
+
+  it('checks the branch again before it asks for credentials, in the workflow the deploy role trusts', () => {
+    expect(deploy.jobs.dev.uses).toBe(`./${DEPLOY_WORKFLOW}`);
+    expect(deploy.jobs.prod.uses).toBe(`./${DEPLOY_WORKFLOW}`);
+    const guard = stepIndex((step) => step.name === 'Only main deploys');
+    const credentials = stepIndex((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@') === true);
+    expect(guard).toBe(0);
+    expect(credentials).toBeGreaterThan(guard);
+    expect(steps[guard].env?.REF).toBe(expression('github.ref'));
+    expect(steps[guard].run).toContain(`"$REF" != refs/heads/${DEPLOY_BRANCH}`);
+    expect(steps[guard].run).toContain('exit 1');
+  });
+
+  it('gives a first deploy the fck-nat image of a stage that pins none, from the environment variable NAT_INSTANCE_AMI_ID', () => {
+    const cdkDeploy = steps.find((step) => step.run?.includes('cdk deploy'));
+    expect(cdkDeploy?.env?.NAT_INSTANCE_AMI_ID).toBe(expression('vars.NAT_INSTANCE_AMI_ID'));
+    expect(cdkDeploy?.run).toContain(
+      [
+        '$',
+        `{NAT_INSTANCE_AMI_ID:+--parameters "Nightshift-$STAGE-Network:${NAT_IMAGE_PARAMETER}=$NAT_INSTANCE_AMI_ID"}`,
+      ].join(''),
+    );
   });
 
   it('deploys dev first, then prod behind the GitHub environment named after the stage', () => {
