@@ -63,6 +63,11 @@ export function dynamoMessageSource(
 // encodeURI keeps `=` and `/` readable; S3 and s3rver (which only decodeURIs) both accept that.
 const copySource = (bucket: string, key: string) => encodeURI(`${bucket}/${key}`);
 
+async function keyExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+  return (page.Contents ?? []).some((object) => object.Key === key);
+}
+
 export function s3AnalyticsSink(s3: S3Client, bucket: string): AnalyticsSink {
   return {
     uriOf: (key) => `s3://${bucket}/${key}`,
@@ -80,7 +85,11 @@ export function s3AnalyticsSink(s3: S3Client, bucket: string): AnalyticsSink {
       return { stream, done, abort: () => upload.abort() };
     },
     async putText(key, body, contentType) {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+      // Explicit length: the SDK sets none for an empty body, then warns on stderr about streams of unknown length.
+      const ContentLength = Buffer.byteLength(body, 'utf8');
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ContentLength }),
+      );
     },
     async getText(key) {
       try {
@@ -88,6 +97,9 @@ export function s3AnalyticsSink(s3: S3Client, bucket: string): AnalyticsSink {
         return await object.Body?.transformToString('utf8');
       } catch (error) {
         if ((error as Error).name === 'NoSuchKey') return undefined;
+        // S3 answers 403, not 404, for a missing key unless s3:ListBucket allows it; the role may list
+        // only under its prefix, so a listing of this one key tells "missing" from a real denial.
+        if ((error as Error).name === 'AccessDenied' && !(await keyExists(s3, bucket, key))) return undefined;
         throw error;
       }
     },

@@ -3,23 +3,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { JobStatusStore, RunReport } from '#shared/job-status-store';
 import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
-import { backoffSec, JOB_LIMITS } from './job-request';
-import type { JobSecrets, JobSecretValue } from './job-secrets';
+import { CachedJobSecrets } from './cached-job-secrets';
+import { type Attempted, callTarget } from './call-target';
+import { JOB_LIMITS } from './job-request';
+import type { JobSecretRef, JobSecrets, JobSecretValue } from './job-secrets';
 import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
-import {
-  AddressRefusedError,
-  guardedFetch,
-  NetworkError,
-  type OutboundCall,
-  type OutboundResponse,
-} from './outbound-request';
-import { SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature';
+import { guardedFetch, type OutboundCall } from './outbound-request';
+import { RunLedger, type RunOutcome } from './run-ledger';
+import type { RunLease } from './run-store';
 
 /**
  * The caller: one run of an HTTP job. Takes the job's lease (one run at a time), refuses a run
- * fired later than the job's misfire grace, makes the signed call with retries (5xx, 429 and
- * network errors, exponential backoff; other 4xx fail at once), records the run and reports it
- * to the job-status store, so /incidents and the late alarms see HTTP jobs like any other.
+ * fired later than the job's misfire grace, makes the signed call with the job's retries
+ * (call-target.ts), and records the outcome once: the run's history, the job monitor's history and
+ * latest status, the lease given back, in one transaction (run-ledger.ts). A target's fault is the
+ * run's error, never an exception.
  */
 export interface CallEvent {
   job_id: string;
@@ -32,10 +30,9 @@ export interface CallEvent {
 }
 
 export interface CallerDeps {
-  store: HttpJobStore;
-  secrets: JobSecrets;
-  /** The job-status store's recordRun. */
-  reportRun: (report: RunReport) => Promise<unknown>;
+  ledger: RunLedger;
+  /** Kept per generation in a warm caller (cached-job-secrets.ts). */
+  secrets: Pick<JobSecrets, 'get'>;
   call: OutboundCall;
   /** The job monitor's JobReportedError metric: its alarm fires for a failed or missed HTTP job run too. */
   metrics: { jobReportedError(jobKey: string): void };
@@ -49,14 +46,15 @@ export interface CallerDeps {
 export function callerDepsOver(parts: {
   store: HttpJobStore;
   secrets: JobSecrets;
-  statusStore: Pick<JobStatusStore, 'recordRun'>;
+  statusStore: Pick<JobStatusStore, 'runCommitWrites'>;
   allowHosts: ReadonlySet<string>;
   logger: CallerDeps['logger'];
 }): CallerDeps {
-  const { statusStore, ...rest } = parts;
   return {
-    ...rest,
-    reportRun: (report) => statusStore.recordRun(report),
+    ledger: new RunLedger(parts.store, parts.statusStore),
+    secrets: new CachedJobSecrets(parts.secrets),
+    allowHosts: parts.allowHosts,
+    logger: parts.logger,
     call: guardedFetch,
     metrics: { jobReportedError: (jobKey) => publishMonitorCount(MonitorMetric.jobReportedError, 1, jobKey) },
     now: () => new Date(),
@@ -73,93 +71,10 @@ export const statusJobKey = (jobId: string) => `http-job:${jobId}`;
  */
 const LEASE_MS = (JOB_LIMITS.runSec + 30) * 1000;
 
-function requestBody(job: JobRecord): string | undefined {
-  const { body } = job.definition;
-  if (body === undefined || body === null) return undefined;
-  return typeof body === 'string' ? body : JSON.stringify(body);
-}
-
-interface Attempted {
-  status: 'success' | 'error';
-  attempts: number;
-  response?: OutboundResponse;
-  error?: string;
-}
-
-async function callWithRetries(
-  deps: CallerDeps,
-  job: JobRecord,
-  secrets: JobSecretValue | undefined,
-  runId: string,
-  scheduledTime: string,
-) {
-  if (!secrets) return { status: 'error', attempts: 0, error: 'the job has no signing secret' } satisfies Attempted;
-  const body = requestBody(job);
-  const { definition } = job;
-  const isJson = body !== undefined && typeof definition.body !== 'string';
-  const baseHeaders: Record<string, string> = {
-    ...(isJson ? { 'content-type': 'application/json' } : {}),
-    ...definition.headers,
-    ...secrets.headers,
-    'user-agent': 'nightshift-http-scheduler',
-    'x-nightshift-job-id': job.jobId,
-    'x-nightshift-run-id': runId,
-    'x-nightshift-scheduled-time': scheduledTime,
-  };
-  const maxAttempts = definition.max_retries + 1;
-  let last: Attempted = { status: 'error', attempts: 0 };
-  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-    const timestamp = Math.floor(deps.now().getTime() / 1000);
-    const headers = {
-      ...baseHeaders,
-      'x-nightshift-attempt': String(attempt),
-      [TIMESTAMP_HEADER]: String(timestamp),
-      [SIGNATURE_HEADER]: signBody(secrets.signingSecret, timestamp, body ?? ''),
-    };
-    let retryable: boolean;
-    try {
-      const response = await deps.call({
-        url: definition.target_url,
-        method: definition.method,
-        headers,
-        originBoundHeaders: Object.keys(secrets.headers),
-        body,
-        timeoutMs: definition.timeout_sec * 1000,
-        allowHosts: deps.allowHosts,
-      });
-      if (response.status < 400) return { status: 'success', attempts: attempt, response } satisfies Attempted;
-      retryable = response.status >= 500 || response.status === 429;
-      last = { status: 'error', attempts: attempt, response, error: `HTTP ${response.status}` };
-    } catch (error) {
-      if (!(error instanceof NetworkError || error instanceof AddressRefusedError)) throw error;
-      retryable = error instanceof NetworkError;
-      last = { status: 'error', attempts: attempt, error: error.message };
-    }
-    if (!retryable || attempt === maxAttempts) break;
-    await deps.sleep(backoffSec(definition.retry_backoff_sec, attempt) * 1000);
-  }
-  return last;
-}
-
-/** The run's record and its report are independent writes: made at once, they cost one round trip. */
-async function finish(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise<RunRecord> {
-  await Promise.all([deps.store.recordRun(run), run.status !== 'skipped' && report(deps, job, run)]);
-  deps.logger.info('http job run', {
-    job_id: job.jobId,
-    run_id: run.runId,
-    status: run.status,
-    http_status: run.httpStatus,
-    attempts: run.attempts,
-    duration_ms: run.durationMs,
-    error: run.error,
-  });
-  return run;
-}
-
-/** A skipped run is not an outcome: the overlapping run reports its own. */
-async function report(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise<void> {
-  if (run.status !== 'success') deps.metrics.jobReportedError(statusJobKey(job.jobId));
-  await deps.reportRun({
+/** The job monitor's record of a run; none for a skipped run (the overlapping run reports its own). */
+function monitorReport(job: JobRecord, run: RunRecord): RunReport | undefined {
+  if (run.status === 'skipped') return undefined;
+  return {
     jobKey: statusJobKey(job.jobId),
     title: job.definition.name ?? `HTTP job ${job.jobId}`,
     status: run.status === 'success' ? 'success' : 'error',
@@ -169,46 +84,71 @@ async function report(deps: CallerDeps, job: JobRecord, run: RunRecord): Promise
     message: run.status === 'success' ? `HTTP ${run.httpStatus} after ${run.attempts} attempt(s)` : run.error,
     source: 'runner',
     runId: run.runId,
-  });
+  };
+}
+
+/** The run of a lease that expired before its caller recorded it: an error, ended when its lease did. */
+function lostRun(job: JobRecord, lease: RunLease): RunOutcome {
+  const finishedAt = new Date(lease.leaseUntil).toISOString();
+  const run: RunRecord = {
+    runId: lease.runId,
+    jobId: job.jobId,
+    status: 'error',
+    trigger: lease.trigger,
+    scheduledTime: lease.scheduledTime,
+    startedAt: lease.startedAt,
+    finishedAt,
+    durationMs: lease.leaseUntil - Date.parse(lease.startedAt),
+    attempts: 0,
+    httpStatus: null,
+    error: `the caller stopped before recording this run; its lease expired at ${finishedAt}`,
+    responseSnippet: null,
+  };
+  return { run, report: monitorReport(job, run), latest: false };
+}
+
+/** The secret, or what the run records when there is none to sign with. */
+async function readSecrets(deps: CallerDeps, ref: JobSecretRef): Promise<JobSecretValue | string> {
+  try {
+    return (await deps.secrets.get(ref)) ?? 'the job has no signing secret';
+  } catch (error) {
+    deps.logger.error('job secrets could not be read', { job_id: ref.jobId, error: error as Error });
+    return `the job's secrets could not be read: ${(error as Error).message}`;
+  }
 }
 
 /** Runs the job once; undefined when the job no longer exists (deleted after the schedule fired). */
 export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRecord | undefined> {
   const started = deps.now();
   const runId = event.run_id ?? randomUUID();
-  // Job, secrets and lease do not depend on each other: one round trip for the three.
-  const [job, eventSecrets, leased] = await Promise.all([
-    deps.store.getJob(event.job_id),
-    event.generation ? deps.secrets.get({ jobId: event.job_id, generation: event.generation }) : undefined,
-    deps.store.acquireLease(event.job_id, runId, started, LEASE_MS),
-  ]);
-  const release = async () => {
-    if (leased) await deps.store.releaseLease(event.job_id, runId);
+  const trigger = event.trigger ?? 'schedule';
+  const scheduledTime = event.scheduled_time ?? started.toISOString();
+  const lease: RunLease = {
+    jobId: event.job_id,
+    runId,
+    trigger,
+    scheduledTime,
+    startedAt: started.toISOString(),
+    leaseUntil: started.getTime() + LEASE_MS,
   };
+  // The secret of the generation the schedule names is read alongside the row and the lease.
+  const eventSecrets = event.generation
+    ? readSecrets(deps, { jobId: event.job_id, generation: event.generation })
+    : undefined;
+  const { job, taken, abandoned } = await deps.ledger.begin(lease);
   if (!job) {
-    await release();
+    if (taken) await deps.ledger.releaseLease(event.job_id, runId);
     deps.logger.warn('http job no longer exists', { job_id: event.job_id });
     return undefined;
   }
-  // A schedule written for an earlier generation (replaced since) fires the current one, with its secret.
-  const secrets =
-    job.generation === event.generation
-      ? eventSecrets
-      : await deps.secrets.get({ jobId: job.jobId, generation: job.generation });
-  const trigger = event.trigger ?? 'schedule';
-  const scheduledTime = event.scheduled_time ?? started.toISOString();
-  // A one-shot job's scheduled run, whatever its outcome (missed and skipped too), is its last.
-  const completes = trigger === 'schedule' && job.plan.oneShot;
-  const complete = async () => {
-    if (completes)
-      await deps.store.transition(job.jobId, job.generation, { from: 'scheduled', to: 'completed', now: deps.now() });
-  };
-  const base = { runId, jobId: job.jobId, trigger, scheduledTime };
   const ended = (fields: Partial<RunRecord> & Pick<RunRecord, 'status'>): RunRecord => {
     const finished = deps.now();
     return {
-      ...base,
-      startedAt: started.toISOString(),
+      runId,
+      jobId: job.jobId,
+      trigger,
+      scheduledTime,
+      startedAt: lease.startedAt,
       finishedAt: finished.toISOString(),
       durationMs: finished.getTime() - started.getTime(),
       attempts: 0,
@@ -218,31 +158,64 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
       ...fields,
     };
   };
+  // A one-shot job's scheduled run, whatever its outcome (missed and skipped too), is its last.
+  const complete = trigger === 'schedule' && job.plan.oneShot ? { generation: job.generation } : undefined;
   const lateMs = started.getTime() - Date.parse(scheduledTime);
+  let run: RunRecord;
   if (trigger === 'schedule' && lateMs > job.definition.misfire_grace_sec * 1000) {
     const error = `fired ${Math.round(lateMs / 1000)} s after ${scheduledTime}, beyond misfire_grace_sec ${job.definition.misfire_grace_sec}`;
-    const [missed] = await Promise.all([finish(deps, job, ended({ status: 'missed', error })), release(), complete()]);
-    return missed;
+    run = ended({ status: 'missed', error });
+  } else if (!taken) {
+    run = ended({ status: 'skipped', error: 'another run of this job was still in progress' });
+    if (complete) {
+      await deps.ledger.finish({ outcome: { run, latest: false }, releaseLease: false, complete, now: deps.now() });
+    } else {
+      await deps.ledger.recordSkipped(run);
+    }
+    return logged(deps, run);
+  } else {
+    // A schedule written for an earlier generation (replaced since) runs the current one, with its secret.
+    const secrets =
+      eventSecrets && job.generation === event.generation
+        ? await eventSecrets
+        : await readSecrets(deps, { jobId: job.jobId, generation: job.generation });
+    const attempted: Attempted =
+      typeof secrets === 'string'
+        ? { status: 'error', attempts: 0, error: secrets }
+        : await callTarget(deps, job, secrets, { runId, scheduledTime });
+    run = ended({
+      status: attempted.status,
+      attempts: attempted.attempts,
+      httpStatus: attempted.response?.status ?? null,
+      error: attempted.error ?? null,
+      responseSnippet: attempted.response?.snippet ?? null,
+    });
   }
-  if (!leased) {
-    const skipped = ended({ status: 'skipped', error: 'another run of this job was still in progress' });
-    const [recorded] = await Promise.all([finish(deps, job, skipped), complete()]);
-    return recorded;
-  }
-  let attempted: Attempted;
-  try {
-    attempted = await callWithRetries(deps, job, secrets, runId, scheduledTime);
-  } catch (error) {
-    await release();
-    throw error;
-  }
-  const run = ended({
-    status: attempted.status,
-    attempts: attempted.attempts,
-    httpStatus: attempted.response?.status ?? null,
-    error: attempted.error ?? null,
-    responseSnippet: attempted.response?.snippet ?? null,
+  // An expired lease of a deleted job of the same id is not this job's run.
+  const lost = taken && abandoned && abandoned.startedAt >= job.createdAt ? lostRun(job, abandoned) : undefined;
+  const { dropped } = await deps.ledger.finish({
+    outcome: { run, report: monitorReport(job, run), latest: true },
+    abandoned: lost,
+    releaseLease: taken,
+    complete,
+    now: deps.now(),
   });
-  const [recorded] = await Promise.all([finish(deps, job, run), release(), complete()]);
-  return recorded;
+  // Counted once per run: not again when an earlier attempt had recorded it already.
+  if (run.status !== 'success' && !dropped.has('history')) deps.metrics.jobReportedError(statusJobKey(job.jobId));
+  if (lost && !dropped.has('abandoned history')) deps.metrics.jobReportedError(statusJobKey(job.jobId));
+  if (lost) deps.logger.error('http job run lost: its caller stopped before recording it', { ...lost.run });
+  return logged(deps, run);
+}
+
+function logged(deps: CallerDeps, run: RunRecord): RunRecord {
+  deps.logger.info('http job run', {
+    job_id: run.jobId,
+    run_id: run.runId,
+    status: run.status,
+    http_status: run.httpStatus,
+    attempts: run.attempts,
+    duration_ms: run.durationMs,
+    error: run.error,
+  });
+  return run;
 }

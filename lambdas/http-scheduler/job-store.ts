@@ -9,12 +9,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, exactObject } from '#shared/page-cursor';
 import { queryAll } from '#shared/query-all';
+import type { TransactWrite } from '#shared/run-commit';
 import type { JobRequest } from './job-request';
+import { partition, RUN_PREFIX, RunStore } from './run-store';
 import type { SchedulePlan } from './schedule-plan';
 
 /**
  * HTTP jobs, their run history and their run lease, in one DynamoDB table (key names as in
- * lib/tables.ts HTTP_JOBS_TABLE): `JOB#<id>` holds the job row, its `RUN#...` rows and its `LEASE`.
+ * lib/tables.ts HTTP_JOBS_TABLE): `JOB#<id>` holds the job row, its `RUN#...` rows and its `LEASE` (run-store.ts).
  */
 export type JobState = 'scheduled' | 'paused' | 'completed';
 
@@ -64,16 +66,17 @@ export class JobExistsError extends Error {
   override name = 'JobExistsError';
 }
 const JOB_KIND = 'job';
-const RUN_PREFIX = 'RUN#';
-const partition = (jobId: string) => `JOB#${jobId}`;
-/** Run rows expire after this many days. */
-const RUN_TTL_DAYS = 90;
 
 export class HttpJobStore {
+  /** The rows of runs: the lease of the run in progress, and each finished run's history row. */
+  readonly runs: RunStore;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
-  ) {}
+  ) {
+    this.runs = new RunStore(db, tableName);
+  }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
     const result = await this.db.send(
@@ -142,24 +145,8 @@ export class HttpJobStore {
     generation: string,
     change: { from: JobState; to: JobState; now: Date; anchorAt?: string },
   ): Promise<boolean> {
-    const { from, to, now, anchorAt } = change;
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: partition(jobId), sk: 'JOB' },
-          UpdateExpression: `SET #state = :to, updatedAt = :now${anchorAt ? ', anchorAt = :anchor' : ''}`,
-          ConditionExpression: '#state = :from AND generation = :generation',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':from': from,
-            ':generation': generation,
-            ':now': now.toISOString(),
-            ...(anchorAt ? { ':anchor': anchorAt } : {}),
-          },
-        }),
-      );
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, ...stateChange(jobId, generation, change) }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -176,20 +163,6 @@ export class HttpJobStore {
       ExpressionAttributeValues: { ':kind': JOB_KIND },
     });
     return items.map(toJob);
-  }
-
-  async recordRun(run: RunRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: partition(run.jobId),
-          sk: `${RUN_PREFIX}${run.startedAt}#${run.runId}`,
-          ...run,
-          expiresAt: Math.floor(Date.parse(run.finishedAt) / 1000) + RUN_TTL_DAYS * 86_400,
-        },
-      }),
-    );
   }
 
   /**
@@ -218,39 +191,32 @@ export class HttpJobStore {
     return { runs, nextCursor };
   }
 
-  /** At most one run of a job at a time: the lease is taken only when free or expired. */
-  async acquireLease(jobId: string, runId: string, now: Date, leaseMs: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: partition(jobId), sk: 'LEASE', runId, leaseUntil: now.getTime() + leaseMs },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': now.getTime() },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  /** A one-shot job completed after its scheduled run, as an action of the run's transaction (run-ledger.ts). */
+  completion(jobId: string, generation: string, now: Date): TransactWrite {
+    const change = stateChange(jobId, generation, { from: 'scheduled', to: 'completed', now });
+    return { Update: { TableName: this.tableName, ...change } };
   }
+}
 
-  /** Releases only this run's lease (an expired one may have been taken over). */
-  async releaseLease(jobId: string, runId: string): Promise<void> {
-    try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: partition(jobId), sk: 'LEASE' },
-          ConditionExpression: 'runId = :runId',
-          ExpressionAttributeValues: { ':runId': runId },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
+function stateChange(
+  jobId: string,
+  generation: string,
+  change: { from: JobState; to: JobState; now: Date; anchorAt?: string },
+) {
+  const { from, to, now, anchorAt } = change;
+  return {
+    Key: { pk: partition(jobId), sk: 'JOB' },
+    UpdateExpression: `SET #state = :to, updatedAt = :now${anchorAt ? ', anchorAt = :anchor' : ''}`,
+    ConditionExpression: '#state = :from AND generation = :generation',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: {
+      ':to': to,
+      ':from': from,
+      ':generation': generation,
+      ':now': now.toISOString(),
+      ...(anchorAt ? { ':anchor': anchorAt } : {}),
+    },
+  };
 }
 
 /** A run's sort key as this store writes it; anything else in a cursor is forged. */

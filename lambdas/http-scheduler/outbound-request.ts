@@ -33,9 +33,13 @@ export interface OutboundResponse {
 export class AddressRefusedError extends Error {
   override name = 'AddressRefusedError';
 }
-/** Connection failure, reset or timeout: retried. */
+/** Connection failure, reset or timeout, a response that broke off: retried. */
 export class NetworkError extends Error {
   override name = 'NetworkError';
+}
+/** An answer that cannot be followed, such as a redirect to a Location that is no URL: never retried. */
+export class UnusableResponseError extends Error {
+  override name = 'UnusableResponseError';
 }
 
 export type OutboundCall = (request: OutboundRequest) => Promise<OutboundResponse>;
@@ -92,16 +96,30 @@ function sendOnce(url: URL, request: OutboundRequest, method: string, body: stri
             snippet: Buffer.concat(chunks).toString('utf8'),
           }),
         );
-        response.on('error', reject);
+        // The body broke off (a Content-Length never sent, a reset) or the timeout cut it short.
+        response.on('error', (error) => reject(networkError(error, signal, request.timeoutMs)));
       },
     );
     outgoing.on('error', (error) => {
       if (error instanceof AddressRefusedError) reject(error);
-      else if (signal.aborted) reject(new NetworkError(`timed out after ${request.timeoutMs} ms`));
-      else reject(new NetworkError(`${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}`));
+      else reject(networkError(error, signal, request.timeoutMs));
     });
     outgoing.end(body);
   });
+}
+
+function networkError(error: Error, signal: AbortSignal, timeoutMs: number): NetworkError {
+  if (signal.aborted) return new NetworkError(`timed out after ${timeoutMs} ms`);
+  return new NetworkError(`${(error as NodeJS.ErrnoException).code ?? error.name}: ${error.message}`);
+}
+
+/** The next hop of a redirect; a Location that is no URL is the target's fault. */
+function redirectTarget(location: string, from: URL): URL {
+  try {
+    return new URL(location, from);
+  } catch {
+    throw new UnusableResponseError(`redirect to "${location.slice(0, 200)}", which is not a URL`);
+  }
 }
 
 export const guardedFetch: OutboundCall = async (request) => {
@@ -115,7 +133,7 @@ export const guardedFetch: OutboundCall = async (request) => {
       return { status: answer.status, snippet: answer.snippet, finalUrl: url.toString() };
     }
     if (hop >= MAX_REDIRECTS) throw new NetworkError(`more than ${MAX_REDIRECTS} redirects`);
-    const next = new URL(answer.location, url);
+    const next = redirectTarget(answer.location, url);
     if (next.protocol !== 'http:' && next.protocol !== 'https:') {
       throw new AddressRefusedError(`redirect to ${next.protocol} is not followed`);
     }

@@ -11,7 +11,7 @@ import {
 import { ExpectationStore } from './expectation-store';
 import { decodeCursor, encodeCursor, exactObject } from './page-cursor';
 import { queryAll } from './query-all';
-import { isCommitAttribute, RunCommitter } from './run-commit';
+import { type HistoryItem, isCommitAttribute, RunCommitter, runCommitWrites } from './run-commit';
 
 /**
  * The job-status store: latest status per job_key plus a run history, in one DynamoDB table
@@ -138,6 +138,22 @@ export class JobStatusStore {
 
   /** The history row and, unless this run is older, the latest status: all or nothing as run-commit.ts explains. */
   async recordRun(report: RunReport): Promise<RecordResult> {
+    const { item, receivedAt } = this.historyItem(report);
+    const outcome = await this.committer.record(item, LATEST_KIND, receivedAt);
+    const { id, duplicate, stale, committed, stored } = outcome;
+    return { id, jobKey: report.jobKey, runId: item.runId, duplicate, stale, firstRecorded: committed || stored };
+  }
+
+  /**
+   * The same run as actions of the writer's own transaction (TransactWriteItems): its history row and,
+   * with `latest`, the latest status (run-commit.ts, runCommitWrites).
+   */
+  runCommitWrites(report: RunReport, options: { latest: boolean }) {
+    const { item, receivedAt } = this.historyItem(report);
+    return runCommitWrites(this.tableName, item, LATEST_KIND, receivedAt, options);
+  }
+
+  private historyItem(report: RunReport): { item: HistoryItem; receivedAt: string } {
     const finishedAt = new Date(report.finishedAt).toISOString();
     const runId = report.runId ?? contentRunId(report, finishedAt);
     if (!RUN_ID.test(runId)) throw new Error(`runId must match ${RUN_ID}, got "${runId}"`); // it becomes part of a key
@@ -160,18 +176,13 @@ export class JobStatusStore {
         : {}),
       receivedAt,
     };
-    const outcome = await this.committer.record(
-      {
-        pk: jobPartitionKey(report.jobKey),
-        sk: `${RUN_PREFIX}${finishedAt}#${runId}`,
-        ...run,
-        expiresAt: Math.floor(Date.parse(finishedAt) / 1000) + ttlDays * 86_400,
-      },
-      LATEST_KIND,
-      receivedAt,
-    );
-    const { id, duplicate, stale, committed, stored } = outcome;
-    return { id, jobKey: report.jobKey, runId, duplicate, stale, firstRecorded: committed || stored };
+    const item: HistoryItem = {
+      pk: jobPartitionKey(report.jobKey),
+      sk: `${RUN_PREFIX}${finishedAt}#${runId}`,
+      ...run,
+      expiresAt: Math.floor(Date.parse(finishedAt) / 1000) + ttlDays * 86_400,
+    };
+    return { item, receivedAt };
   }
 
   /** Writes interrupted reports' runs to the history if they are still parked in the latest status; returns how many. */

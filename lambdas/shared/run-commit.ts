@@ -1,14 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 
 /**
  * How one run becomes a history row plus the job's latest status, as if in one transaction.
  *
- * DynamoDB's TransactWriteItems would do it in one call, but dynalite (the local and test twin) does
- * not implement transactions, and code that only real AWS runs would be untested. So the latest-status
- * row is the commit record: one conditional update (atomic on its own) moves it to the run and parks
- * the run's history row in it (attribute `parked:<runId>`, listed in the string set `parkedRunIds`);
+ * The job-report API and the job runner do it without a transaction (a transaction costs two write
+ * units per item; the HTTP job caller, which commits its lease and run record in the same step, uses
+ * runCommitWrites below). The latest-status row is the commit record: one conditional update (atomic
+ * on its own) moves it to the run and parks the run's history row in it (attribute `parked:<runId>`, listed in the string set `parkedRunIds`);
  * the history row is written next and the parked copy dropped last. A retry, the job's next report or
  * the watchdog writes out what an interrupted report left parked (over a minute), so a run that reached
  * the latest status always reaches the history, even if its reporter never retries.
@@ -131,31 +137,7 @@ export class RunCommitter {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: item.pk, sk: LATEST },
-          UpdateExpression:
-            'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
-            'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, ' +
-            'lastReceivedAt = :now, late = :false, id = if_not_exists(id, :newId), ' +
-            'createdAt = if_not_exists(createdAt, :now), #parked = :run ADD parkedRunIds :runIds REMOVE lateSince',
-          // Newer wins; at the same finished_at the later arrival wins, but never the same run again.
-          ConditionExpression:
-            'attribute_not_exists(pk) OR lastFinishedAt < :finishedAt OR ' +
-            '(lastFinishedAt = :finishedAt AND lastRunId <> :runId)',
-          ExpressionAttributeNames: { '#kind': 'kind', '#parked': parkedAttribute(item.runId) },
-          ExpressionAttributeValues: {
-            ':kind': latestKind,
-            ':jobKey': item.jobKey,
-            ':title': item.title,
-            ':toolId': item.toolId,
-            ':status': item.status,
-            ':finishedAt': item.finishedAt,
-            ':message': item.message,
-            ':runId': item.runId,
-            ':runIds': new Set([item.runId]),
-            ':now': receivedAt,
-            ':false': false,
-            ':newId': newId,
-            ':run': item,
-          },
+          ...latestStatusUpdate(item, latestKind, receivedAt, newId, { park: true }),
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -201,6 +183,70 @@ export class RunCommitter {
     const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     return result.Item;
   }
+}
+
+/**
+ * The latest-status update of a run: newer wins; at the same finished_at the later arrival wins, but never
+ * the same run again. `park` keeps a copy of the history row in it (the protocol above, without a transaction).
+ */
+function latestStatusUpdate(
+  item: HistoryItem,
+  latestKind: string,
+  receivedAt: string,
+  newId: string,
+  options: { park: boolean },
+) {
+  const parking = options.park ? ', #parked = :run ADD parkedRunIds :runIds' : '';
+  return {
+    UpdateExpression:
+      'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
+      'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, ' +
+      'lastReceivedAt = :now, late = :false, id = if_not_exists(id, :newId), ' +
+      `createdAt = if_not_exists(createdAt, :now)${parking} REMOVE lateSince`,
+    ConditionExpression:
+      'attribute_not_exists(pk) OR lastFinishedAt < :finishedAt OR ' +
+      '(lastFinishedAt = :finishedAt AND lastRunId <> :runId)',
+    ExpressionAttributeNames: { '#kind': 'kind', ...(options.park ? { '#parked': parkedAttribute(item.runId) } : {}) },
+    ExpressionAttributeValues: {
+      ':kind': latestKind,
+      ':jobKey': item.jobKey,
+      ':title': item.title,
+      ':toolId': item.toolId,
+      ':status': item.status,
+      ':finishedAt': item.finishedAt,
+      ':message': item.message,
+      ':runId': item.runId,
+      ':now': receivedAt,
+      ':false': false,
+      ':newId': newId,
+      ...(options.park ? { ':run': item, ':runIds': new Set([item.runId]) } : {}),
+    },
+  };
+}
+
+/** One action of a TransactWriteItems request (document client shapes). */
+export type TransactWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/**
+ * The same run as two actions of one transaction, for writers that have one to put them in (the HTTP
+ * job caller): the history row (written once: a second attempt fails its condition) and, unless
+ * `latest` is false, the latest status under the same newer-wins condition. Nothing is parked: both
+ * land or neither does. A failed condition cancels the whole transaction; the writer then knows from
+ * the cancellation reasons whether the run was stored already (history) or is older (latest).
+ */
+export function runCommitWrites(
+  tableName: string,
+  item: HistoryItem,
+  latestKind: string,
+  receivedAt: string,
+  options: { latest: boolean },
+): { history: TransactWrite; latest?: TransactWrite } {
+  const history: TransactWrite = {
+    Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+  };
+  if (!options.latest) return { history };
+  const update = latestStatusUpdate(item, latestKind, receivedAt, randomUUID(), { park: false });
+  return { history, latest: { Update: { TableName: tableName, Key: { pk: item.pk, sk: LATEST }, ...update } } };
 }
 
 function sameRun(latest: Record<string, unknown> | undefined, item: HistoryItem): boolean {

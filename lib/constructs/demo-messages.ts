@@ -41,8 +41,8 @@ export class DemoMessages extends Construct {
         ...(props.tenants.length > 0 ? { TENANT_ID: props.tenants.join(',') } : {}),
       },
     });
-    // BatchWriteItem and PutItem only: the seeder never reads, updates or deletes.
-    props.table.grant(this.function.fn, 'dynamodb:BatchWriteItem', 'dynamodb:PutItem');
+    // BatchWriteItem only: the seeder writes in batches and never reads, updates or deletes.
+    props.table.grant(this.function.fn, 'dynamodb:BatchWriteItem');
     this.trigger = new triggers.Trigger(this, 'Seed', {
       handler: this.function.fn,
       executeOnHandlerChange: true,

@@ -194,8 +194,13 @@ export class HttpScheduler extends Construct {
         resources: [`arn:${Aws.PARTITION}:scheduler:${region}:${account}:schedule/${groupName}/*`],
       }),
     );
+    // Passed to EventBridge Scheduler only, as the role of the schedules the API creates.
     this.api.fn.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.schedulerRole.roleArn] }),
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
     );
     this.caller.fn.grantInvoke(this.api.fn);
     const perJob = "One secret per HTTP job, created at run time under this stage's prefix";

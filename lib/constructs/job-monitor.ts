@@ -118,11 +118,13 @@ export class JobMonitor extends Construct {
     this.fn = this.function.fn;
     this.writeSecret.grantRead(this.fn);
     this.readToken.grantRead(this.fn);
-    // Exactly what the store does: reports (put/update), reads (get/query, the latest-status index), expectations (delete).
+    // Exactly what the store does: reports (put/update), reads (get, batch get of the listed jobs' latest
+    // statuses, query on the latest-status index), expectations (delete). test/infra/permissions.test.ts checks it.
     this.fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [
           'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',

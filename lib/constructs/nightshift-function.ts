@@ -40,16 +40,36 @@ export interface NightshiftFunctionProps {
 }
 
 /**
+ * esbuild options of every bundle. The AWS SDK is bundled, at the version package-lock.json pins
+ * (docs/deploy.md, "The AWS SDK in the bundles"): the code runs on AWS with the SDK the tests ran
+ * against, not with whichever version the Lambda runtime ships that month. ES module builds come
+ * first so esbuild keeps only the SDK commands the code imports; the permission test reads that
+ * list (test/infra/permissions.test.ts).
+ */
+export const BUNDLING = {
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: 'node22',
+  format: nodejs.OutputFormat.CJS,
+  bundleAwsSDK: true,
+  mainFields: ['module', 'main'],
+} as const satisfies nodejs.BundlingOptions;
+
+/**
  * Every nightshift Lambda, with its defaults set once: Node 22 on ARM64, local esbuild bundling
  * (minified, source maps), an explicit log group with retention, X-Ray tracing.
  */
 export class NightshiftFunction extends Construct {
   public readonly fn: nodejs.NodejsFunction;
+  /** The handler file, relative to the repository root. */
+  public readonly entry: string;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: NightshiftFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: lambdaLogGroupName(props.functionName),
       retention: (props.logRetentionDays ?? 7) as logs.RetentionDays,
@@ -81,13 +101,7 @@ export class NightshiftFunction extends Construct {
         ...props.environment,
       },
       bundling: {
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node22',
-        format: nodejs.OutputFormat.CJS,
-        // The Node 22 runtime ships AWS SDK v3: keeping it out keeps bundles small and cold starts short.
-        externalModules: ['@aws-sdk/*'],
+        ...BUNDLING,
         forceDockerBundling: false,
         logLevel: nodejs.LogLevel.WARNING,
         ...(props.copyIntoBundle ? { commandHooks: copyHooks(props.copyIntoBundle) } : {}),

@@ -2,8 +2,8 @@ import { Arn, ArnFormat, Aws, CfnOutput, Duration, Stack, type StackProps } from
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
-import { acknowledgeWildcardResource } from '../nag-acknowledgements';
-import { READ_TOKEN_TAG } from '../resource-names';
+import { acknowledge, acknowledgeWildcardResource } from '../nag-acknowledgements';
+import { READ_TOKEN_TAG, unhealthyAlarmName } from '../resource-names';
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 
@@ -90,7 +90,6 @@ export class GitHubDeployStack extends Stack {
     const stacks = arn('cloudformation', 'stack', `Nightshift-${stage}-*/*`, ArnFormat.SLASH_RESOURCE_NAME);
     // The read token's name is generated unless data is retained: found by its tags instead.
     const secrets = arn('secretsmanager', 'secret', '*');
-    const alarms = arn('cloudwatch', 'alarm', `nightshift-${stage}-*`);
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stacks] }));
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -105,7 +104,8 @@ export class GitHubDeployStack extends Stack {
         },
       }),
     );
-    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }));
+    // DescribeAlarms returns composite alarms (the pager alarm the smoke test reads) only to a permission on "*".
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: ['*'] }));
     if (props.smokeTestFunctionName) {
       this.role.addToPolicy(
         new iam.PolicyStatement({
@@ -124,10 +124,10 @@ export class GitHubDeployStack extends Stack {
       secrets,
       "Only secrets tagged as this stage's job read token (condition on the project, stage and secret tags)",
     );
-    acknowledgeWildcardResource(
+    acknowledge(
       this.role,
-      alarms,
-      "Reading the state of this stage's alarms, named nightshift-<stage>-*",
+      'IAM5[Resource::*]',
+      `cloudwatch:DescribeAlarms only (alarm states, read-only): it returns the composite alarm ${unhealthyAlarmName(stage)} the smoke test reads only when the permission is not resource-scoped (CloudWatch API reference, DescribeAlarms)`,
     );
   }
 }

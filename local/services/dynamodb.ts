@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import dynalite from 'dynalite';
+import { dynaliteWithTransactions } from './dynamodb-transactions';
 import { findFreePort } from './ports';
 
 export interface DynamoDbOptions {
@@ -14,12 +14,15 @@ export interface DynamoDbService {
   stop(): Promise<void>;
 }
 
-/** dynalite: a DynamoDB API on LevelDB (classic-level's bundled prebuilds cover linux-x64, so `path` works). */
+/**
+ * dynalite: a DynamoDB API on LevelDB (classic-level's bundled prebuilds cover linux-x64, so `path` works),
+ * with TransactWriteItems added (dynamodb-transactions.ts).
+ */
 export async function startDynamoDb(opts: DynamoDbOptions = {}): Promise<DynamoDbService> {
   const port = opts.port ?? (await findFreePort());
   if (opts.path) await mkdir(opts.path, { recursive: true });
   // Tables become ACTIVE at once, so code and tests need no waiting loop.
-  const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynaliteWithTransactions({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {

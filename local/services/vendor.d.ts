@@ -17,6 +17,47 @@ declare module 'dynalite' {
   export = dynalite;
 }
 
+/** dynalite's internals that local/services/dynamodb-transactions.ts builds TransactWriteItems from. */
+declare module 'dynalite/db' {
+  type Callback<T> = (error: (Error & { statusCode?: number; body?: unknown }) | null, result?: T) => void;
+  interface DynaliteStore {
+    getTable(name: string, cb: Callback<Record<string, unknown>>): void;
+    getItemDb(name: string): { get(key: string, cb: Callback<Record<string, unknown>>): void };
+  }
+  type Problem = (Error & { body?: unknown }) | null | undefined;
+  const db: {
+    create(options: unknown): DynaliteStore;
+    validateKey(key: unknown, table: unknown): Problem;
+    validateItem(item: unknown, table: unknown): Problem;
+    validateUpdates(attributeUpdates: unknown, expressionUpdates: unknown, table: unknown): Problem;
+    createKey(item: unknown, table: unknown): string;
+    checkConditional(data: unknown, existing: unknown): Problem;
+  };
+  export = db;
+}
+
+declare module 'dynalite/validations' {
+  const validations: {
+    checkTypes(data: Record<string, unknown>, types: unknown): Record<string, unknown>;
+    checkValidations(data: Record<string, unknown>, types: unknown, custom: unknown, store: unknown): void;
+  };
+  export = validations;
+}
+
+declare module 'dynalite/validations/*' {
+  const validation: { types: unknown; custom: unknown };
+  export = validation;
+}
+
+declare module 'dynalite/actions/*' {
+  const action: (
+    store: unknown,
+    data: Record<string, unknown>,
+    cb: (error: (Error & { body?: unknown }) | null, result?: { ConsumedCapacity?: unknown }) => void,
+  ) => void;
+  export = action;
+}
+
 declare module 's3rver' {
   import type { Server } from 'node:http';
   import type { AddressInfo } from 'node:net';

@@ -105,6 +105,8 @@ describe('JobMonitor', () => {
           Match.objectLike({
             Action: [
               'dynamodb:GetItem',
+              // The job list reads the listed jobs' latest statuses in batches (getLatestMany).
+              'dynamodb:BatchGetItem',
               'dynamodb:PutItem',
               'dynamodb:UpdateItem',
               'dynamodb:DeleteItem',

@@ -1,3 +1,4 @@
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { JOBS } from '../../lib/jobs';
 import { buildTestApp, type TestApp } from './build-test-app';
 
@@ -54,7 +55,28 @@ export const STAGE_MATRIX = {
 export type StageName = keyof typeof STAGE_MATRIX;
 export const STAGE_NAMES = Object.keys(STAGE_MATRIX) as StageName[];
 
-/** One configuration of the matrix, with the real registry (lib/jobs.ts) and cdk-nag on, as bin/nightshift.ts builds it. */
-export function buildStageApp(name: StageName, options: { bundle?: boolean } = {}): TestApp {
-  return buildTestApp({ jobs: JOBS, context: STAGE_MATRIX[name], bundle: options.bundle });
+/**
+ * One configuration of the matrix, with the real registry (lib/jobs.ts) and cdk-nag on, as bin/nightshift.ts
+ * builds it; `nag: false` leaves cdk-nag out, for tests that read the templates only (faster).
+ */
+export function buildStageApp(name: StageName, options: { bundle?: boolean; nag?: boolean } = {}): TestApp {
+  return buildTestApp({ jobs: JOBS, context: STAGE_MATRIX[name], bundle: options.bundle, nag: options.nag });
+}
+
+export interface SynthesizedStage extends TestApp {
+  readonly assembly: CloudAssembly;
+}
+
+const synthesized = new Map<string, SynthesizedStage>();
+
+/** buildStageApp, synthesized once per test file (jest gives each file its own module registry). */
+export function synthStage(name: StageName, options: { nag?: boolean } = {}): SynthesizedStage {
+  const key = `${name}|nag=${options.nag !== false}`;
+  let built = synthesized.get(key);
+  if (!built) {
+    const app = buildStageApp(name, options);
+    built = { ...app, assembly: app.app.synth() };
+    synthesized.set(key, built);
+  }
+  return built;
 }
