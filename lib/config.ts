@@ -128,6 +128,66 @@ const dailyParquet = z
       'demo messages are written only into a table the stack creates (messagesTable.mode "create"), never an imported one',
   });
 
+/** A Slack channel, Teams channel or HTTPS endpoint the alarm topic notifies besides e-mail (docs/notifications.md). */
+const notifications = z
+  .strictObject({
+    /** AWS Chatbot (Amazon Q Developer in chat applications) posts every alarm to this Slack channel. */
+    slack: z
+      .strictObject({
+        workspaceId: z
+          .string()
+          .regex(
+            /^[0-9A-Z]{1,255}$/,
+            'the Slack workspace id the Chatbot console shows once the workspace is authorized, like T0123ABCD',
+          ),
+        channelId: z
+          .string()
+          .regex(/^[A-Za-z0-9]{1,255}$/, 'the Slack channel id (channel details, at the bottom), like C0123ABCDEF'),
+      })
+      .optional(),
+    /** The same, for a Microsoft Teams channel. */
+    teams: z
+      .strictObject({
+        teamId: z.guid('the team id the Chatbot console shows once the team is authorized (a UUID)'),
+        tenantId: z.guid('the Microsoft Entra tenant id the Chatbot console shows (a UUID)'),
+        channelId: z
+          .string()
+          .regex(
+            /^[A-Za-z0-9\-_=+/.,]*%3[aA][A-Za-z0-9\-_=+/.,]*%40[A-Za-z0-9\-_=+/.,]*$/,
+            'the URL-encoded channel id from the channel link, like 19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
+          ),
+        channelName: z.string().min(1).max(1000).optional(),
+      })
+      .optional(),
+    /** HTTPS endpoints subscribed to the alarm topic: PagerDuty, Opsgenie, a chat workflow. */
+    webhooks: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'kebab-case, up to 40 characters, e.g. pagerduty'),
+          url: z.string().refine(isHttpsUrl, {
+            message:
+              'an https:// URL without spaces (SNS notifies only HTTPS endpoints here: alarms must not travel in clear)',
+          }),
+        }),
+      )
+      .max(10)
+      .refine((hooks) => new Set(hooks.map((hook) => hook.name)).size === hooks.length, {
+        message: 'each webhook needs its own name',
+      })
+      .default([]),
+  })
+  .prefault({});
+
+function isHttpsUrl(text: string): boolean {
+  if (/\s/.test(text) || text.length > 2048) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
 export const configSchema = z.object({
   stage: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, 'lowercase letters and digits, 2-12 characters'),
   account: z
@@ -177,6 +237,8 @@ export const configSchema = z.object({
    */
   originalManualTrigger: z.boolean().default(false),
   dailyParquet: dailyParquet.prefault({}),
+  /** Where alarms go besides alarmEmail: Slack and Teams through AWS Chatbot, HTTPS endpoints. @default none */
+  notifications,
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;
@@ -186,6 +248,7 @@ export type NightshiftConfig = Omit<ParsedConfig, 'github'> & {
   readonly github?: NonNullable<ParsedConfig['github']> & { readonly environment: string };
 };
 export type DatabaseConfig = NightshiftConfig['database'];
+export type NotificationsConfig = NightshiftConfig['notifications'];
 export type NetworkConfig = NightshiftConfig['network'];
 
 /** Top-level keys a `-c key=value` may override. */
@@ -204,6 +267,7 @@ const OVERRIDABLE_KEYS = [
   'github',
   'protectData',
   'dailyParquet',
+  'notifications',
 ] as const;
 
 export class ConfigError extends Error {

@@ -198,14 +198,19 @@ export class ScheduledJob extends Construct {
       absoluteSeconds !== undefined
         ? absoluteSeconds * 1000
         : Math.floor(spec.timeoutSeconds * 1000 * (spec.alarms?.durationShareOfTimeout ?? 0.8));
-    const alarm = (kind: string, props: Omit<OnCallAlarmSpec, 'name' | 'text'>, meaning: string) => {
+    const alarm = (
+      kind: string,
+      props: Omit<OnCallAlarmSpec, 'name' | 'text'>,
+      meaning: string,
+      firstLines: readonly string[] = [],
+    ) => {
       this.alarms.push(
         alarms.create(this, kind, {
           ...props,
           name: `${spec.id}-${kind.toLowerCase()}`,
           text: {
             meaning: `${spec.title}: ${meaning}`,
-            whereToLook,
+            whereToLook: [...firstLines, ...whereToLook],
             rerun,
             runbook: `README.md#alarm-${kind.toLowerCase()}`,
           },
@@ -221,6 +226,7 @@ export class ScheduledJob extends Construct {
         missingData: MISSING_DATA.noInvocation,
       },
       `the job ${spec.id} failed (Lambda ${this.functionName} in ${region}). The run's error is in the logs and on the status page; the failed event is in the failed-runs queue.`,
+      [failingSince(stage, spec.id)],
     );
     alarm(
       'Duration',
@@ -260,6 +266,15 @@ export class ScheduledJob extends Construct {
       `EventBridge Scheduler could not invoke ${spec.id} after its retries (permissions, throttling, deleted function); the event is in the schedule dead-letter queue, the run did not happen.`,
     );
   }
+}
+
+/**
+ * "Since when, how many in a row" cannot be static text. The errors alarm holds ALARM until a run
+ * succeeds (missing data is ignored) and notifies once, so the notification's own time of change
+ * (StateChangeTime, the datapoints in NewStateReason) is the first failed run; the job's page counts on.
+ */
+export function failingSince(stage: string, jobId: string): string {
+  return `Failing since: this notification's StateChangeTime, the first failed run (the alarm holds ALARM until a run succeeds, and does not repeat). Runs in a row and each error: <API>/incidents/jobs/${jobId} (<API>: the JobReportUrl output of Nightshift-${stage}-Api without its path)`;
 }
 
 /** Missing-data rules shared by the job alarms, each with the reason it fits. */

@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import { AlarmNotifications } from '../constructs/alarm-notifications';
 
 /** Every alarm of the stage: the factory names them all `nightshift-<stage>-...`. */
 export function alarmArnPattern(stack: Stack, stage: string): string {
@@ -20,9 +21,11 @@ export interface MonitoringStackProps extends StackProps {
   readonly config: NightshiftConfig;
 }
 
-/** The alarm topic every alarm notifies, encrypted, with the on-call e-mail from config. */
+/** The alarm topic every alarm notifies, encrypted, with the on-call e-mail, chat channels and webhooks from config. */
 export class MonitoringStack extends Stack {
   public readonly alarmTopic: sns.Topic;
+  /** Slack, Teams and HTTPS subscribers of the alarm topic (config `notifications`). */
+  public readonly notifications: AlarmNotifications;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
@@ -77,5 +80,10 @@ export class MonitoringStack extends Stack {
       // The deploy workflow reads this back, so a deploy without ALARM_EMAIL keeps the same subscription.
       new CfnOutput(this, 'AlarmEmailOutput', { key: 'AlarmEmail', value: props.config.alarmEmail });
     }
+    this.notifications = new AlarmNotifications(this, 'Notifications', {
+      stage: props.config.stage,
+      topic: this.alarmTopic,
+      notifications: props.config.notifications,
+    });
   }
 }

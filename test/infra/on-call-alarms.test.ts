@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { OnCallAlarm } from '../../lib/constructs/alarm-factory';
+import { ALARM_DESCRIPTION_LIMIT, measure, OnCallAlarm } from '../../lib/constructs/alarm-factory';
+import { ScheduledJob } from '../../lib/constructs/scheduled-job';
 import { buildTestApp } from '../support/build-test-app';
 
 const { app, stacks } = buildTestApp();
@@ -48,6 +49,23 @@ describe('on-call alarms of a stage', () => {
       OKActions: [expect.anything()],
     });
     expect(alarmNamed(jobs, 'nightshift-dev-sample-outside-duration').TreatMissingData).toBe('ignore');
+  });
+
+  it("say in a failed job's notification which job, since when it fails, where the runs in a row are, and the re-run", () => {
+    const errorAlarms = OnCallAlarm.all(app).filter(
+      (alarm) => alarm.node.scope instanceof ScheduledJob && alarm.spec.name.endsWith('-errors'),
+    );
+    expect(errorAlarms.length).toBeGreaterThan(0);
+    for (const alarm of errorAlarms) {
+      const job = alarm.spec.name.replace(/-errors$/, '');
+      const text = alarm.descriptionText;
+      expect(text).toContain(`the job ${job} failed`);
+      expect(text).toMatch(/Failing since: this notification's StateChangeTime, the first failed run/);
+      expect(text).toContain(`/incidents/jobs/${job}`);
+      expect(text).toContain(`Re-run: aws lambda invoke --function-name nightshift-dev-${job} `);
+      expect(text).not.toContain('…'); // nothing had to be cut
+      expect(measure(alarm, text)).toBeLessThanOrEqual(ALARM_DESCRIPTION_LIMIT);
+    }
   });
 
   it('alarm on events arriving in the schedule dead-letter queue, apart from the failed-runs destination', () => {

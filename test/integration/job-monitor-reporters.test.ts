@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { JobReportError, reportJob } from '../../reporters/report-job';
@@ -8,6 +10,18 @@ import { type MonitorFixture, startMonitorFixture } from './job-monitor-fixture'
 
 const run = promisify(execFile);
 const REPORTERS = path.join(__dirname, '..', 'support', 'reporters');
+const SHIPPED_REPORTERS = path.join(__dirname, '..', '..', 'reporters');
+
+/** The TC Portal's Python snippet as reporters/README.md keeps it, verbatim, written to a file of its own. */
+async function readmeSnippetFile(): Promise<string> {
+  const readme = await readFile(path.join(SHIPPED_REPORTERS, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf("## The TC Portal's snippet, verbatim"));
+  const snippet = /```python\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!snippet) throw new Error("reporters/README.md lost the TC Portal's snippet");
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'tc-portal-snippet-')), 'snippet.py');
+  await writeFile(file, snippet);
+  return file;
+}
 
 /** The three documented ways to report (docs/job-monitor.md), each run for real against the local API. */
 describe('reporters', () => {
@@ -33,8 +47,8 @@ describe('reporters', () => {
     REPORTER_TEST_ERROR: 'CSV が見つかりません',
   });
 
-  const runSeedReporter = (mode: string) =>
-    run('python3', [path.join(REPORTERS, 'run_seed_reporter.py')], { env: seedEnv(mode) });
+  const runSeedReporter = (mode: string, extra: NodeJS.ProcessEnv = {}) =>
+    run('python3', [path.join(REPORTERS, 'run_seed_reporter.py')], { env: { ...seedEnv(mode), ...extra } });
 
   it('stores the success the TC Portal Python reporter sends', async () => {
     const { stdout } = await runSeedReporter('success');
@@ -61,6 +75,61 @@ describe('reporters', () => {
     await runSeedReporter('no-message');
 
     expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({ lastStatus: 'success', lastMessage: null });
+  });
+
+  it("stores the success and the error of the TC Portal's snippet as the README keeps it, verbatim", async () => {
+    const snippet = await readmeSnippetFile();
+
+    const succeeded = await runSeedReporter('success', { REPORTER_FILE: snippet });
+    expect(succeeded.stdout).toContain('[TC Portal] 報告成功: success');
+    const failed = await runSeedReporter('error', { REPORTER_FILE: snippet }).catch((error: { code: number }) => error);
+
+    expect(failed).toMatchObject({ code: 1 });
+    expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({
+      lastStatus: 'error',
+      lastMessage: 'CSV が見つかりません',
+    });
+  });
+
+  it("prints the monitor's reason when it refuses a report from the shipped Python reporter", async () => {
+    const { stdout } = await runSeedReporter('no-message', { TC_PORTAL_JOB_TITLE: '' });
+
+    expect(stdout).toBe('[TC Portal] 報告失敗: HTTP 400: title is required\n');
+    expect(await api.store.getLatest('minpaku-in-report')).toBeUndefined();
+  });
+
+  it('stores nothing when the shipped Python reporter is run as is, without a command', async () => {
+    const asIs = await run('python3', [path.join(SHIPPED_REPORTERS, 'report_job_status.py')], {
+      env: seedEnv('success'),
+    }).catch((error: { code: number; stderr: string }) => error);
+
+    expect(asIs).toMatchObject({ code: 2, stderr: expect.stringContaining('usage: report_job_status.py') });
+    expect(await api.store.getLatest('minpaku-in-report')).toBeUndefined();
+  });
+
+  // Against the real job-start route (POST /api/monitor/job-start, issue 20): the wrapped run is one
+  // run with its start, its duration and the command's exit status.
+  it.each([
+    ['Python', 'python3', [path.join(SHIPPED_REPORTERS, 'report_job_status.py')]],
+    ['Node', process.execPath, ['--import', 'tsx', path.join(SHIPPED_REPORTERS, 'report-job-cli.ts')]],
+  ])('records a run wrapped by the %s reporter with its start and duration', async (_language, program, args) => {
+    const wrapped = [...args, 'run', '--job-key', 'wrapped-job', '--title', '夜間バックアップ', '--'];
+    const failed = await run(program, [...wrapped, 'sh', '-c', 'sleep 0.3; echo "ディスクがいっぱい"; exit 3'], {
+      env: seedEnv('success'),
+    }).catch((error: { code: number; stderr: string }) => error);
+
+    expect(failed).toMatchObject({ code: 3 });
+    expect((failed as { stderr: string }).stderr).not.toMatch(/start not reported|開始報告(失敗|エラー)/);
+    const response = await api.read('/api/monitor/jobs/wrapped-job/runs');
+    const { runs } = (await response.json()) as { runs: Array<Record<string, unknown>> };
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({
+      status: 'error',
+      title: '夜間バックアップ',
+      started_at: expect.any(String),
+      message: expect.stringMatching(/^exit 3 after \d+\.\d s: sh -c [\s\S]*\nディスクがいっぱい$/),
+    });
+    expect(runs[0].duration_ms).toBeGreaterThanOrEqual(300);
   });
 
   it('stores the report of the TC Portal Node.js test snippet with its Japanese intact', async () => {

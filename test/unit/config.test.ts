@@ -100,3 +100,65 @@ describe('deployment config', () => {
     );
   });
 });
+
+describe('notifications config', () => {
+  const load = (notifications: unknown) => loadConfig(contextOf({ notifications: JSON.stringify(notifications) }));
+  const problemOf = (notifications: unknown): string => {
+    try {
+      load(notifications);
+      return '';
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+  };
+
+  it('defaults to no chat channel and no webhook', () => {
+    expect(loadConfig(contextOf()).notifications).toEqual({ webhooks: [] });
+  });
+
+  it('reads Slack, Teams and webhooks from a -c override given as JSON', () => {
+    const notifications = {
+      slack: { workspaceId: 'T0123ABCD', channelId: 'C0123ABCDEF' },
+      teams: {
+        teamId: '5d4c1b2a-0f9e-4d8c-b7a6-1234567890ab',
+        tenantId: '0a1b2c3d-4e5f-4a6b-8c7d-0123456789ef',
+        channelId: '19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
+      },
+      webhooks: [{ name: 'pagerduty', url: 'https://events.pagerduty.com/integration/abc/enqueue' }],
+    };
+    expect(load(notifications).notifications).toEqual(notifications);
+  });
+
+  it.each([
+    ['plain HTTP', 'http://hooks.example.com/alarm'],
+    ['no scheme', 'hooks.example.com/alarm'],
+    ['a space', 'https://hooks.example.com/al arm'],
+  ])('refuses a webhook URL with %s, naming the field', (_case, url) => {
+    expect(problemOf({ webhooks: [{ name: 'chat', url }] })).toMatch(
+      /notifications\.webhooks\.0\.url: an https:\/\/ URL/,
+    );
+  });
+
+  it('refuses two webhooks of the same name, since the name is the subscription id', () => {
+    const url = 'https://hooks.example.com/a';
+    expect(
+      problemOf({
+        webhooks: [
+          { name: 'chat', url },
+          { name: 'chat', url },
+        ],
+      }),
+    ).toMatch(/notifications\.webhooks: each webhook needs its own name/);
+  });
+
+  it('names a Teams id that is not a GUID and a key it does not know (a typo is not silently ignored)', () => {
+    const message = problemOf({
+      teams: { teamId: 'my-team', tenantId: '0a1b2c3d-4e5f-4a6b-8c7d-0123456789ef', channelId: 'general' },
+      slak: {},
+    });
+    expect(message).toMatch(/notifications\.teams\.teamId: the team id/);
+    expect(message).toMatch(/notifications\.teams\.channelId: the URL-encoded channel id/);
+    expect(message).toMatch(/notifications: Unrecognized key: "slak"/);
+  });
+});

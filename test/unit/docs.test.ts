@@ -44,9 +44,10 @@ function documentedVariables(markdown: string): string[] {
 }
 
 describe('the documentation', () => {
-  it('lists in its environment tables only variables that lambdas/ or local/ read', () => {
+  it('lists in its environment tables only variables that lambdas/, local/ or reporters/ read', () => {
     const code = filesUnder('lambdas', (file) => file.endsWith('.ts'))
       .concat(filesUnder('local', (file) => file.endsWith('.ts')))
+      .concat(filesUnder('reporters', (file) => /\.(ts|py)$/.test(file)))
       .map((file) => withoutComments(read(file)))
       .join('\n');
     const documented = markdownFiles.flatMap((file) => documentedVariables(read(file)).map((name) => ({ file, name })));

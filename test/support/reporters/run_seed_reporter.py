@@ -1,5 +1,7 @@
-"""Runs the TC Portal's reporter (report_job_status.py, kept verbatim) the way a scheduled task does.
+"""Runs a TC Portal-style reporter the way a scheduled task does: pasted into a script that defines main().
 
+REPORTER_FILE: the reporter to run (default: the shipped reporters/report_job_status.py; the tests also pass
+the README's verbatim copy of the TC Portal snippet).
 REPORTER_TEST_MODE:
   success     run it as a script whose main() succeeds  -> report_job_status("success", "処理完了")
   error       run it as a script whose main() raises    -> report_job_status("error", str(e)), then re-raise
@@ -8,7 +10,8 @@ REPORTER_TEST_MODE:
 import os
 import runpy
 
-REPORTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "reporters", "report_job_status.py")
+SHIPPED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "reporters", "report_job_status.py")
+REPORTER = os.environ.get("REPORTER_FILE") or SHIPPED
 mode = os.environ.get("REPORTER_TEST_MODE", "success")
 
 

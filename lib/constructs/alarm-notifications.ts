@@ -1,0 +1,126 @@
+import { Duration } from 'aws-cdk-lib';
+import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { NotificationsConfig } from '../config';
+import { acknowledge } from '../nag-acknowledgements';
+
+export interface AlarmNotificationsProps {
+  readonly stage: string;
+  /** The alarm topic: every alarm of the stage notifies it on alarm and on recovery. */
+  readonly topic: sns.ITopic;
+  /** Chat channels and HTTPS endpoints from the stage config. */
+  readonly notifications: NotificationsConfig;
+}
+
+/**
+ * The channel role's permissions: AWS Chatbot's documented "Notification permissions" template,
+ * which lets it read the alarm and draw its metric chart in the chat message. Read-only.
+ */
+const CHATBOT_NOTIFICATION_ACTIONS = ['cloudwatch:Describe*', 'cloudwatch:Get*', 'cloudwatch:List*'];
+
+/** Caps what anyone in the channel can do through Chatbot, whatever role they choose: read CloudWatch. */
+export const CHATBOT_GUARDRAIL_POLICY = 'CloudWatchReadOnlyAccess';
+
+/**
+ * SNS's retries towards an HTTPS endpoint that does not answer 2xx: two quick ones, then backing
+ * off from 10 s to 5 minutes, then four at 5 minutes: about half an hour, at most 50 minutes even
+ * if every backoff step took the longest delay (SNS refuses policies over an hour). SNS's default,
+ * three retries 20 s apart, would be spent by a pager endpoint's one-minute outage.
+ */
+export const WEBHOOK_DELIVERY_POLICY: sns.DeliveryPolicy = {
+  healthyRetryPolicy: {
+    numRetries: 12,
+    numNoDelayRetries: 0,
+    numMinDelayRetries: 2,
+    numMaxDelayRetries: 4,
+    minDelayTarget: Duration.seconds(10),
+    maxDelayTarget: Duration.minutes(5),
+    backoffFunction: sns.BackoffFunction.EXPONENTIAL,
+  },
+  throttlePolicy: { maxReceivesPerSecond: 10 },
+};
+
+/**
+ * Where alarms go besides e-mail: a Slack and a Microsoft Teams channel through AWS Chatbot
+ * (Amazon Q Developer in chat applications), and HTTPS endpoints (PagerDuty, Opsgenie, a chat
+ * workflow) as topic subscriptions. Nothing is created for what the config leaves out.
+ */
+export class AlarmNotifications extends Construct {
+  /** The role Chatbot assumes for a channel: CloudWatch read only. Only with a chat channel. */
+  public readonly chatbotRole?: iam.Role;
+  public readonly slack?: chatbot.SlackChannelConfiguration;
+  public readonly teams?: chatbot.CfnMicrosoftTeamsChannelConfiguration;
+  /** One HTTPS subscription per configured webhook, in config order. */
+  public readonly webhooks: readonly sns.Subscription[];
+
+  constructor(scope: Construct, id: string, props: AlarmNotificationsProps) {
+    super(scope, id);
+    const { stage, topic, notifications } = props;
+
+    if (notifications.slack || notifications.teams) {
+      this.chatbotRole = this.createChatbotRole(stage);
+      const guardrail = iam.ManagedPolicy.fromAwsManagedPolicyName(CHATBOT_GUARDRAIL_POLICY);
+      if (notifications.slack) {
+        this.slack = new chatbot.SlackChannelConfiguration(this, 'Slack', {
+          // Chatbot configuration names are unique per account across regions: the stage keeps them apart.
+          slackChannelConfigurationName: `nightshift-${stage}-alarms`,
+          slackWorkspaceId: notifications.slack.workspaceId,
+          slackChannelId: notifications.slack.channelId,
+          role: this.chatbotRole,
+          notificationTopics: [topic],
+          guardrailPolicies: [guardrail],
+          userRoleRequired: false,
+          // Chatbot's log group lives in us-east-1 without a retention we could set here: no logs.
+          loggingLevel: chatbot.LoggingLevel.NONE,
+        });
+      }
+      if (notifications.teams) {
+        // aws-cdk-lib has no L2 construct for Teams: the L1 resource, configured as the Slack one.
+        this.teams = new chatbot.CfnMicrosoftTeamsChannelConfiguration(this, 'Teams', {
+          configurationName: `nightshift-${stage}-alarms-teams`,
+          teamId: notifications.teams.teamId,
+          teamsTenantId: notifications.teams.tenantId,
+          teamsChannelId: notifications.teams.channelId,
+          teamsChannelName: notifications.teams.channelName,
+          iamRoleArn: this.chatbotRole.roleArn,
+          snsTopicArns: [topic.topicArn],
+          guardrailPolicies: [guardrail.managedPolicyArn],
+          userRoleRequired: false,
+          loggingLevel: 'NONE',
+        });
+      }
+    }
+
+    this.webhooks = notifications.webhooks.map(
+      (webhook) =>
+        new sns.Subscription(this, `Webhook-${webhook.name}`, {
+          topic,
+          protocol: sns.SubscriptionProtocol.HTTPS,
+          endpoint: webhook.url,
+          // The SNS envelope, not the bare alarm: PagerDuty's and Opsgenie's CloudWatch integrations
+          // expect it, and it carries the subscription confirmation a raw delivery would hide.
+          rawMessageDelivery: false,
+          deliveryPolicy: WEBHOOK_DELIVERY_POLICY,
+        }),
+    );
+  }
+
+  private createChatbotRole(stage: string): iam.Role {
+    const role = new iam.Role(this, 'ChatbotRole', {
+      assumedBy: new iam.ServicePrincipal('chatbot.amazonaws.com'),
+      description: `AWS Chatbot: posts nightshift ${stage} alarms with their metric chart (CloudWatch read only)`,
+      inlinePolicies: {
+        Notifications: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({ actions: CHATBOT_NOTIFICATION_ACTIONS, resources: ['*'] })],
+        }),
+      },
+    });
+    const why =
+      "AWS Chatbot's documented Notification permissions template (read-only CloudWatch: the alarm and its chart); GetMetricWidgetImage and GetMetricData have no resource-level permissions, and DescribeAlarms returns the composite pager alarm only unscoped";
+    for (const action of CHATBOT_NOTIFICATION_ACTIONS) acknowledge(role, `IAM5[Action::${action}]`, why);
+    acknowledge(role, 'IAM5[Resource::*]', why);
+    return role;
+  }
+}

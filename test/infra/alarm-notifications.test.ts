@@ -1,0 +1,135 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { JOBS } from '../../lib/jobs';
+import { buildTestApp } from '../support/build-test-app';
+
+const SLACK = { workspaceId: 'T0123ABCD', channelId: 'C0123ABCDEF' };
+const TEAMS = {
+  teamId: '5d4c1b2a-0f9e-4d8c-b7a6-1234567890ab',
+  tenantId: '0a1b2c3d-4e5f-4a6b-8c7d-0123456789ef',
+  channelId: '19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2',
+};
+const WEBHOOKS = [
+  { name: 'pagerduty', url: 'https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue' },
+  { name: 'opsgenie', url: 'https://api.opsgenie.com/v1/json/cloudwatch?apiKey=00000000-0000-0000-0000-000000000000' },
+];
+
+function monitoringWith(notifications: unknown, stage = 'dev') {
+  const built = buildTestApp({ jobs: JOBS, context: { stage, notifications: JSON.stringify(notifications) } });
+  return { ...built, template: Template.fromStack(built.stacks.monitoring) };
+}
+
+const guardrailArn = {
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/CloudWatchReadOnlyAccess']],
+};
+
+describe('alarm notifications beyond e-mail', () => {
+  it('creates no chat channel, role or HTTPS subscription when the stage configures none', () => {
+    const { template } = monitoringWith({});
+
+    template.resourceCountIs('AWS::Chatbot::SlackChannelConfiguration', 0);
+    template.resourceCountIs('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 0);
+    template.resourceCountIs('AWS::IAM::Role', 0);
+    template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'https' }, 0);
+  });
+
+  describe('with Slack, Teams and two webhooks configured (prod)', () => {
+    const { app, stacks, template } = monitoringWith({ slack: SLACK, teams: TEAMS, webhooks: WEBHOOKS }, 'prod');
+    const topic = { Ref: stacks.monitoring.getLogicalId(stacks.monitoring.alarmTopic.node.defaultChild as never) };
+    const role = {
+      'Fn::GetAtt': [
+        stacks.monitoring.getLogicalId(stacks.monitoring.notifications.chatbotRole?.node.defaultChild as never),
+        'Arn',
+      ],
+    };
+
+    it('posts every alarm to the Slack channel through Chatbot, capped by a read-only guardrail', () => {
+      template.hasResourceProperties('AWS::Chatbot::SlackChannelConfiguration', {
+        ConfigurationName: 'nightshift-prod-alarms',
+        SlackWorkspaceId: SLACK.workspaceId,
+        SlackChannelId: SLACK.channelId,
+        SnsTopicArns: [topic],
+        IamRoleArn: role,
+        // Without it Chatbot applies AdministratorAccess as the channel's guardrail.
+        GuardrailPolicies: [guardrailArn],
+        UserRoleRequired: false,
+        LoggingLevel: 'NONE',
+      });
+    });
+
+    it('posts every alarm to the Teams channel the same way', () => {
+      template.hasResourceProperties('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', {
+        ConfigurationName: 'nightshift-prod-alarms-teams',
+        TeamId: TEAMS.teamId,
+        TeamsTenantId: TEAMS.tenantId,
+        TeamsChannelId: TEAMS.channelId,
+        SnsTopicArns: [topic],
+        IamRoleArn: role,
+        GuardrailPolicies: [guardrailArn],
+        UserRoleRequired: false,
+      });
+    });
+
+    it("gives Chatbot's channel role CloudWatch read actions only, and nothing attached", () => {
+      const roles = Object.values(template.findResources('AWS::IAM::Role'));
+      expect(roles).toHaveLength(1);
+      const [chatbotRole] = roles;
+      expect(chatbotRole.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'chatbot.amazonaws.com' } }),
+      ]);
+      expect(chatbotRole.Properties.ManagedPolicyArns).toBeUndefined();
+      const statements = chatbotRole.Properties.Policies.flatMap(
+        (policy: { PolicyDocument: { Statement: unknown[] } }) => policy.PolicyDocument.Statement,
+      );
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: ['cloudwatch:Describe*', 'cloudwatch:Get*', 'cloudwatch:List*'], Resource: '*' },
+      ]);
+      template.resourceCountIs('AWS::IAM::Policy', 0);
+    });
+
+    it('subscribes each webhook over HTTPS with the SNS envelope', () => {
+      for (const webhook of WEBHOOKS) {
+        template.hasResourceProperties('AWS::SNS::Subscription', {
+          TopicArn: topic,
+          Protocol: 'https',
+          Endpoint: webhook.url,
+          RawMessageDelivery: false,
+          DeliveryPolicy: Match.objectLike({
+            healthyRetryPolicy: Match.objectLike({ backoffFunction: 'EXPONENTIAL' }),
+          }),
+        });
+      }
+      expect(stacks.monitoring.notifications.webhooks).toHaveLength(2);
+    });
+
+    it("retries an endpoint that is down for more than SNS's three default retries, within SNS's one-hour ceiling", () => {
+      const [subscription] = Object.values(
+        template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'https' } }),
+      );
+      const retry = subscription.Properties.DeliveryPolicy.healthyRetryPolicy;
+      const backoffRetries =
+        retry.numRetries - retry.numNoDelayRetries - retry.numMinDelayRetries - retry.numMaxDelayRetries;
+      // The worst case: every backoff step as long as the longest delay.
+      const worstCaseSeconds =
+        retry.numMinDelayRetries * retry.minDelayTarget +
+        (backoffRetries + retry.numMaxDelayRetries) * retry.maxDelayTarget;
+
+      expect(retry.numRetries).toBeGreaterThan(3);
+      expect(backoffRetries).toBeGreaterThanOrEqual(0);
+      expect(worstCaseSeconds).toBeLessThanOrEqual(3600);
+      expect(retry.numMaxDelayRetries * retry.maxDelayTarget).toBeGreaterThanOrEqual(15 * 60);
+    });
+
+    it('grants Chatbot and the endpoints no use of the topic key: SNS decrypts for its own deliveries', () => {
+      const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+      const principals = key.Properties.KeyPolicy.Statement.map((statement: { Principal: unknown }) =>
+        JSON.stringify(statement.Principal),
+      );
+      expect(principals.join(' ')).not.toMatch(/chatbot|sns\.amazonaws/);
+      expect(principals.join(' ')).toMatch(/cloudwatch\.amazonaws\.com/);
+    });
+
+    it('synthesizes with cdk-nag reporting no unacknowledged finding', () => {
+      expect(() => app.synth()).not.toThrow();
+    });
+  });
+});
