@@ -52,7 +52,8 @@ describe('youtube-sync as deployed', () => {
     expect(JSON.stringify(properties.VpcConfig.SubnetIds)).toEqual(
       expect.stringContaining(privateSubnets[0].replace(/[^A-Za-z0-9]/g, '')),
     );
-    expect(JSON.stringify(properties.VpcConfig.SecurityGroupIds)).toContain('DatabaseClients');
+    // The database clients group, read from the data stack's SSM parameter (database-link.ts).
+    expect(JSON.stringify(properties.VpcConfig.SecurityGroupIds)).toContain('databaseclientsecuritygroupid');
     expect(properties.Environment.Variables).toMatchObject({
       YOUTUBE_SECRET_NAME: 'nightshift/dev/youtube',
       DB_HOST: expect.anything(),
