@@ -39,7 +39,9 @@ describe('the registry jobs as deployed', () => {
     });
     const policies = policiesOf('Jobftpexport');
     expect(policies).toContain('secret:nightshift/dev/ftp/*');
-    expect(policies).toContain('DatabaseSecret');
+    // Its own database role's secret, never the admin user's (lib/database-roles.ts).
+    expect(policies).toContain('DatabaseMigrationsRoleSecretftpexport');
+    expect(policies).not.toContain('databasesecretarn');
     expect(policies).not.toContain('s3:');
   });
 
