@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import cdkJson from '../../cdk.json';
 import { createJobStatusTable } from '../../local/job-status-table';
+import { type ProcessResult, runNode } from '../support/run-process';
 import { dynamoClient, uniqueName } from '../support/services';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,32 +24,17 @@ function npmScriptArgs(name: string): string[] {
  * Runs node with these arguments from the repository root, returning exit code and output. Asynchronous on
  * purpose: when jest runs in band, the local services live in this process and must keep answering.
  */
-function runNode(
-  nodeArgs: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, nodeArgs, {
-      cwd: ROOT,
-      // The AWS SDK's own switch for its Node version warning is left to the scripts under test.
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined, ...env },
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+function runFromRoot(nodeArgs: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
+  return runNode(nodeArgs, {
+    cwd: ROOT,
+    // The AWS SDK's own switch for its Node version warning is left to the scripts under test.
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined, ...env },
   });
 }
 
 /** `npm run invoke -- <args>` without npm's own output. */
-const invoke = (args: string[], env?: Record<string, string>) => runNode([...npmScriptArgs('invoke'), ...args], env);
+const invoke = (args: string[], env?: Record<string, string>) =>
+  runFromRoot([...npmScriptArgs('invoke'), ...args], env);
 
 describe('npm run invoke', () => {
   it('rejects an unknown job id in one line, listing the jobs, with exit code 2', async () => {
@@ -127,7 +112,7 @@ describe('cdk synth with an invalid config', () => {
     const outdir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-synth-'));
     try {
       const context = { ...cdkJson.context, natMode: 'sometimes', logRetentionDays: '8' };
-      const { code, stderr } = await runNode(['--import', 'tsx', 'bin/nightshift.ts'], {
+      const { code, stderr } = await runFromRoot(['--import', 'tsx', 'bin/nightshift.ts'], {
         CDK_CONTEXT_JSON: JSON.stringify(context),
         CDK_OUTDIR: outdir,
       });

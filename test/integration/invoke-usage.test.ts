@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { createMessagesTable } from '../../local/daily-parquet-local';
+import { runNode } from '../support/run-process';
 import { dynamoClient, s3Client, uniqueName } from '../support/services';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -15,22 +15,9 @@ const NO_LOCAL_MODE = mkdtempSync(path.join(os.tmpdir(), 'nightshift-invoke-'));
 
 /** `npm run invoke -- <args>` without npm's own output. */
 function invoke(args: string[], env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [...SCRIPTS.invoke.split(/\s+/).slice(1), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NIGHTSHIFT_LOCAL_DIR: NO_LOCAL_MODE, ...env },
-      timeout: 60_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return runNode([...SCRIPTS.invoke.split(/\s+/).slice(1), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NIGHTSHIFT_LOCAL_DIR: NO_LOCAL_MODE, ...env },
   });
 }
 

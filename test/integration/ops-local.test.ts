@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { jstDateOffset } from '../../lambdas/shared/jst-time';
+import { type ProcessResult, runNode } from '../support/run-process';
 
 /**
  * `npm run ops` end to end against a real `npm start` (local mode on free ports, in a temporary .local):
@@ -32,20 +33,8 @@ for (const name of ['DATABASE_URL', 'DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'JOB_STA
 let start: ChildProcessWithoutNullStreams;
 let startOutput = '';
 
-function ops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs('ops'), ...args], { cwd: ROOT, env, timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function ops(args: string[]): Promise<ProcessResult> {
+  return runNode([...nodeArgs('ops'), ...args], { cwd: ROOT, env, timeoutMs: 120_000 });
 }
 
 beforeAll(async () => {
