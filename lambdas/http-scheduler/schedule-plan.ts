@@ -1,4 +1,5 @@
 import { cronRuns, isRepeatedWallClock, nextCronRun } from '#shared/eventbridge-fire-times';
+import { wallClockMs } from '#shared/time-zone';
 import { translateApsCron } from './apscheduler-cron';
 import { intervalMinutes, type JobRequest } from './job-request';
 
@@ -28,35 +29,14 @@ export interface SchedulePlan {
   runAt?: string;
 }
 
-/** Formatters are costly to build and listing 1,000 jobs formats 1,000 times: one per zone. */
-const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** Wall-clock parts of an instant in a time zone. */
-function wallClock(date: Date, timezone: string): Record<string, string> {
-  let format = wallClockFormats.get(timezone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    wallClockFormats.set(timezone, format);
-  }
-  return Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
-}
-
-/** `2025-09-20T15:00:00+09:00`: the instant as the job's time zone reads it. */
+/** `2025-09-20T15:00:00+09:00`: the instant as the job's time zone reads it (whole seconds). */
 export function isoInZone(date: Date, timezone: string): string {
-  const wall = wallClock(date, timezone);
-  const local = `${wall.year}-${wall.month}-${wall.day}T${wall.hour}:${wall.minute}:${wall.second}`;
-  const offsetMinutes = Math.round((Date.parse(`${local}Z`) - Math.floor(date.getTime() / 1000) * 1000) / 60_000);
+  const instant = Math.floor(date.getTime() / 1000) * 1000;
+  const wall = wallClockMs(instant, timezone);
+  const offsetMinutes = Math.round((wall - instant) / 60_000);
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
+  const local = new Date(wall).toISOString().slice(0, 19);
   return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
