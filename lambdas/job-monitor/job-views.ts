@@ -29,7 +29,48 @@ export interface JobView {
   /** When the last report that moved the status arrived (server clock). */
   reported_at: string | null;
   expectation: ExpectationView | null;
+  // --- The on-call view (filled by the status/lifecycle work; optional until then). Add fields, never rename. ---
+  /** What the page shows, most urgent first: error > hung > late > running > success > not_yet_run; muted overrides for display only. */
+  health?: JobHealth;
+  /** The run in flight (started, not finished), if any. */
+  running?: { run_id: string; started_at: string; slot: string | null } | null;
+  hung?: boolean;
+  hung_since?: string | null;
+  muted?: { until: string; reason: string } | null;
+  tags?: string[];
+  owner?: string | null;
+  /** Start of the current unbroken run of failures (the first failing run's finished_at); null when not failing. */
+  failing_since?: string | null;
+  consecutive_failures?: number;
+  /** Successful share of finished runs over the last 7 days, 0..1; null without runs. */
+  success_rate_7d?: number | null;
+  last_duration_ms?: number | null;
+  next_expected_run?: string | null;
+  /** A run started and not finished within this many minutes is hung; built-in jobs: the registry's timeout. */
+  max_runtime_minutes?: number | null;
+  /** The newest runs (newest first, within the last 7 days, bounded) for the page's timeline and sparkline. */
+  recent_runs?: RunTick[];
 }
+
+export type JobHealth = 'error' | 'hung' | 'late' | 'running' | 'success' | 'not_yet_run';
+
+/** What the page needs of one run to draw a tick or a sparkline point. */
+export interface RunTick {
+  run_id: string;
+  status: RunOutcome;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+  message: string | null;
+  slot: string | null;
+  kind: RunKind;
+}
+
+/** A run's outcome as the history shows it; 'late'/'missed' are slots that never ran. */
+export type RunOutcome = 'success' | 'error' | 'running' | 'hung' | 'skipped' | 'missed' | 'late';
+
+/** Why the run happened: only 'scheduled' (and a manual run of the newest slot) can move a built-in job's status. */
+export type RunKind = 'scheduled' | 'rerun' | 'backfill' | 'dry-run' | 'manual' | 'report';
 
 export interface JobCounts {
   total: number;
@@ -50,6 +91,12 @@ export interface RunView {
   tool_id: string | null;
   source: 'report' | 'runner';
   received_at: string;
+  // --- Added for the on-call view; optional until filled. ---
+  /** The scheduled time this run is for (built-in and HTTP jobs); null for outside reports. */
+  slot?: string | null;
+  kind?: RunKind;
+  /** Wider than status: 'running' while in flight, 'hung' past max runtime, 'skipped'/'missed' for slots that did not run. */
+  outcome?: RunOutcome;
 }
 
 export function toExpectationView(expectation: Expectation): ExpectationView {
