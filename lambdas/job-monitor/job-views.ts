@@ -1,5 +1,5 @@
 import type { Expectation } from '#shared/expectation-store';
-import type { LatestStatus, RunRecord } from '#shared/job-status-store';
+import type { LatestStatus, RunKind, RunRecord } from '#shared/job-status-store';
 
 /** What the read API returns (snake_case, like the TC Portal's job_status columns) and the page shows. */
 export interface ExpectationView {
@@ -69,8 +69,8 @@ export interface RunTick {
 /** A run's outcome as the history shows it; 'late'/'missed' are slots that never ran. */
 export type RunOutcome = 'success' | 'error' | 'running' | 'hung' | 'skipped' | 'missed' | 'late';
 
-/** Why the run happened: only 'scheduled' (and a manual run of the newest slot) can move a built-in job's status. */
-export type RunKind = 'scheduled' | 'rerun' | 'backfill' | 'dry-run' | 'manual' | 'report';
+/** Why the run happened (#shared/job-status-store): a dry run never moves a job's status, an older slot's run neither. */
+export type { RunKind } from '#shared/job-status-store';
 
 export interface JobCounts {
   total: number;
@@ -197,5 +197,8 @@ export function toRunView(run: RunRecord): RunView {
     tool_id: run.toolId,
     source: run.source,
     received_at: run.receivedAt,
+    slot: run.slot ?? null,
+    kind: run.kind ?? (run.source === 'report' ? 'report' : 'scheduled'),
+    outcome: run.status,
   };
 }

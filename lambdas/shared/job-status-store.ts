@@ -20,6 +20,12 @@ import { type HistoryItem, isCommitAttribute, RunCommitter, runCommitWrites } fr
  */
 export type RunStatus = 'success' | 'error';
 
+/**
+ * Why a run happened. A built-in or HTTP job's status is the outcome of the latest run of its newest
+ * slot: a dry run never moves it, and a re-run or backfill moves it only when its slot is the newest.
+ */
+export type RunKind = 'scheduled' | 'rerun' | 'backfill' | 'dry-run' | 'manual' | 'report';
+
 export interface RunReport {
   jobKey: string;
   title: string;
@@ -37,6 +43,14 @@ export interface RunReport {
   counts?: Record<string, number>;
   /** Job-specific detail (file names, per-recipient results); stored when small enough (DETAILS_MAX_BYTES). */
   details?: Record<string, unknown>;
+  /**
+   * The scheduled time the run is for (ISO 8601; built-in and HTTP jobs). With a slot, the newest slot's
+   * latest run is the status (an older slot's run goes into the history only); without one, the newest
+   * finished_at wins (outside reports).
+   */
+  slot?: string;
+  /** Why it ran; a 'dry-run' only goes into the history. Default: 'report' for reports, unset for the runner. */
+  kind?: RunKind;
 }
 
 export interface RecordResult {
@@ -64,6 +78,8 @@ export interface LatestStatus {
   lastFinishedAt: string;
   lastMessage: string | null;
   lastRunId: string;
+  /** The slot of the run the status shows (built-in and HTTP jobs). */
+  lastSlot?: string;
   /** When the last report that moved this status arrived (server clock): the job's last check-in. */
   lastReceivedAt?: string;
   late: boolean;
@@ -95,6 +111,8 @@ export interface RunRecord {
   counts?: Record<string, number>;
   details?: Record<string, unknown>;
   receivedAt: string;
+  slot?: string;
+  kind?: RunKind;
 }
 
 const LATEST = 'LATEST';
@@ -139,7 +157,10 @@ export class JobStatusStore {
   /** The history row and, unless this run is older, the latest status: all or nothing as run-commit.ts explains. */
   async recordRun(report: RunReport): Promise<RecordResult> {
     const { item, receivedAt } = this.historyItem(report);
-    const outcome = await this.committer.record(item, LATEST_KIND, receivedAt);
+    const outcome =
+      report.kind === 'dry-run'
+        ? await this.committer.recordHistoryOnly(item)
+        : await this.committer.record(item, LATEST_KIND, receivedAt);
     const { id, duplicate, stale, committed, stored } = outcome;
     return { id, jobKey: report.jobKey, runId: item.runId, duplicate, stale, firstRecorded: committed || stored };
   }
@@ -150,7 +171,8 @@ export class JobStatusStore {
    */
   runCommitWrites(report: RunReport, options: { latest: boolean }) {
     const { item, receivedAt } = this.historyItem(report);
-    return runCommitWrites(this.tableName, item, LATEST_KIND, receivedAt, options);
+    const latest = options.latest && report.kind !== 'dry-run';
+    return runCommitWrites(this.tableName, item, LATEST_KIND, receivedAt, { latest });
   }
 
   private historyItem(report: RunReport): { item: HistoryItem; receivedAt: string } {
@@ -175,6 +197,8 @@ export class JobStatusStore {
         ? { details: report.details }
         : {}),
       receivedAt,
+      ...(report.slot ? { slot: new Date(report.slot).toISOString() } : {}),
+      ...(report.kind ? { kind: report.kind } : {}),
     };
     const item: HistoryItem = {
       pk: jobPartitionKey(report.jobKey),

@@ -102,6 +102,14 @@ export class RunCommitter {
     return { id: id ?? '', duplicate: false, committed, stored, stale: !committed && !sameRun(latest, item) };
   }
 
+  /** A run that never moves the latest status (a dry run): its history row only, written once. */
+  async recordHistoryOnly(item: HistoryItem): Promise<CommitOutcome> {
+    const latest = this.readLatest({ pk: item.pk, sk: LATEST });
+    const stored = await this.putHistory(item);
+    const id = String((await latest)?.id ?? '');
+    return { id, duplicate: !stored, committed: false, stored, stale: true };
+  }
+
   /** Writes out every run parked in a job's latest status (the watchdog's clean-up); returns how many. */
   async completeParked(pk: string): Promise<number> {
     const latestKey = { pk, sk: LATEST };
@@ -186,8 +194,12 @@ export class RunCommitter {
 }
 
 /**
- * The latest-status update of a run: newer wins; at the same finished_at the later arrival wins, but never
- * the same run again. `park` keeps a copy of the history row in it (the protocol above, without a transaction).
+ * The latest-status update of a run. Without a slot (outside reports): newer finished_at wins; at the same
+ * finished_at the later arrival wins, but never the same run again. With a slot (built-in and HTTP jobs):
+ * the newest slot wins, and within one slot the newest finished_at, so a re-run or backfill of an older
+ * slot never hides the newest slot's outcome; a status last moved without a slot (rows from before slots
+ * were recorded) falls back to finished_at. `park` keeps a copy of the history row in it (the protocol
+ * above, without a transaction).
  */
 function latestStatusUpdate(
   item: HistoryItem,
@@ -197,15 +209,20 @@ function latestStatusUpdate(
   options: { park: boolean },
 ) {
   const parking = options.park ? ', #parked = :run ADD parkedRunIds :runIds' : '';
+  const slot = typeof item.slot === 'string' ? item.slot : undefined;
+  const newerRun = 'lastFinishedAt < :finishedAt OR (lastFinishedAt = :finishedAt AND lastRunId <> :runId)';
+  const condition = slot
+    ? `attribute_not_exists(lastFinishedAt) OR lastSlot < :slot OR (lastSlot = :slot AND (${newerRun})) OR ` +
+      `(attribute_not_exists(lastSlot) AND lastFinishedAt < :finishedAt)`
+    : `attribute_not_exists(lastFinishedAt) OR ${newerRun}`;
   return {
     UpdateExpression:
       'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
       'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, ' +
       'lastReceivedAt = :now, late = :false, id = if_not_exists(id, :newId), ' +
-      `createdAt = if_not_exists(createdAt, :now)${parking} REMOVE lateSince`,
-    ConditionExpression:
-      'attribute_not_exists(pk) OR lastFinishedAt < :finishedAt OR ' +
-      '(lastFinishedAt = :finishedAt AND lastRunId <> :runId)',
+      `createdAt = if_not_exists(createdAt, :now)${slot ? ', lastSlot = :slot' : ''}${parking} ` +
+      `REMOVE lateSince${slot ? '' : ', lastSlot'}`,
+    ConditionExpression: condition,
     ExpressionAttributeNames: { '#kind': 'kind', ...(options.park ? { '#parked': parkedAttribute(item.runId) } : {}) },
     ExpressionAttributeValues: {
       ':kind': latestKind,
@@ -219,6 +236,7 @@ function latestStatusUpdate(
       ':now': receivedAt,
       ':false': false,
       ':newId': newId,
+      ...(slot ? { ':slot': slot } : {}),
       ...(options.park ? { ':run': item, ':runIds': new Set([item.runId]) } : {}),
     },
   };
