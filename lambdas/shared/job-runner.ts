@@ -255,15 +255,32 @@ export function createScheduledHandler<Payload>(job: JobDefinition<Payload>) {
   const logger = createLogger(`nightshift-${job.id}`);
   const tableName = process.env.JOB_STATUS_TABLE;
   const store = tableName ? new JobStatusStore(createDocumentClient(), tableName) : null;
-  return async (event: unknown, context?: Context): Promise<JobOutcome> => {
-    if (context) logger.addContext(context);
+  return async (event: unknown, context?: Partial<Context>): Promise<JobOutcome> => {
+    if (context?.awsRequestId) logger.addContext(context as Context);
+    const remaining = context?.getRemainingTimeInMillis;
     const outcome = await runJob(job, event, {
       store,
       logger,
       runId: context?.awsRequestId,
-      remainingMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+      remainingMs: remaining ? () => remaining.call(context) : undefined,
+      backfill: runKindOf(context) === 'backfill',
     });
     if (outcome.status === 'error') throw new JobFailedError(`${job.id} failed: ${outcome.message}`, outcome);
     return outcome;
   };
+}
+
+/**
+ * The invocation's client context (`aws lambda invoke --client-context`, base64 of
+ * `{"custom":{"nightshift_run_kind":"backfill"}}`): how `ops backfill` marks its runs without touching
+ * the job's payload (payload schemas are strict).
+ */
+export const RUN_KIND_CONTEXT_KEY = 'nightshift_run_kind';
+
+function runKindOf(context: Partial<Context> | undefined): unknown {
+  const clientContext = context?.clientContext as {
+    custom?: Record<string, unknown>;
+    Custom?: Record<string, unknown>;
+  };
+  return (clientContext?.custom ?? clientContext?.Custom)?.[RUN_KIND_CONTEXT_KEY];
 }

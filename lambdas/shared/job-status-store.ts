@@ -22,9 +22,12 @@ export type RunStatus = 'success' | 'error';
 
 /**
  * Why a run happened. A built-in or HTTP job's status is the outcome of the latest run of its newest
- * slot: a dry run never moves it, and a re-run or backfill moves it only when its slot is the newest.
+ * slot: a dry run or a backfill never moves it, and a re-run moves it only when its slot is the newest.
  */
 export type RunKind = 'scheduled' | 'rerun' | 'backfill' | 'dry-run' | 'manual' | 'report';
+
+/** Dry runs and backfills go into the history only; every other run may move the status (by the slot rule). */
+const historyOnly = (kind: RunKind | undefined) => kind === 'dry-run' || kind === 'backfill';
 
 export interface RunReport {
   jobKey: string;
@@ -49,7 +52,7 @@ export interface RunReport {
    * finished_at wins (outside reports).
    */
   slot?: string;
-  /** Why it ran; a 'dry-run' only goes into the history. Default: 'report' for reports, unset for the runner. */
+  /** Why it ran; a 'dry-run' or 'backfill' only goes into the history. Default: 'report' for reports, unset for the runner. */
   kind?: RunKind;
 }
 
@@ -157,10 +160,9 @@ export class JobStatusStore {
   /** The history row and, unless this run is older, the latest status: all or nothing as run-commit.ts explains. */
   async recordRun(report: RunReport): Promise<RecordResult> {
     const { item, receivedAt } = this.historyItem(report);
-    const outcome =
-      report.kind === 'dry-run'
-        ? await this.committer.recordHistoryOnly(item)
-        : await this.committer.record(item, LATEST_KIND, receivedAt);
+    const outcome = historyOnly(report.kind)
+      ? await this.committer.recordHistoryOnly(item)
+      : await this.committer.record(item, LATEST_KIND, receivedAt);
     const { id, duplicate, stale, committed, stored } = outcome;
     return { id, jobKey: report.jobKey, runId: item.runId, duplicate, stale, firstRecorded: committed || stored };
   }
@@ -171,7 +173,7 @@ export class JobStatusStore {
    */
   runCommitWrites(report: RunReport, options: { latest: boolean }) {
     const { item, receivedAt } = this.historyItem(report);
-    const latest = options.latest && report.kind !== 'dry-run';
+    const latest = options.latest && !historyOnly(report.kind);
     return runCommitWrites(this.tableName, item, LATEST_KIND, receivedAt, { latest });
   }
 
