@@ -72,8 +72,8 @@ export interface JobOutcome {
 }
 
 export interface RunnerDeps {
-  /** Where outcomes are recorded; null disables recording (e.g. a dry run without a table). */
-  store: Pick<JobStatusStore, 'recordRun'> | null;
+  /** Where starts and outcomes are recorded; null disables recording (e.g. a dry run without a table). */
+  store: (Pick<JobStatusStore, 'recordRun'> & Partial<Pick<JobStatusStore, 'inFlight'>>) | null;
   logger?: Logger;
   now?: () => Date;
   runId?: string;
@@ -164,6 +164,7 @@ export async function runJob<Payload>(
       backfill: deps.backfill,
       payloadValid: true,
     });
+    await recordStart(job, runId, started, identity, deps.store, logger);
     result = await job.run(payload, {
       jobId: job.id,
       runId,
@@ -204,6 +205,30 @@ export async function runJob<Payload>(
   }
   await recordOutcome(job, outcome, deps.store, logger);
   return outcome;
+}
+
+/** The run shows running (and can be caught hung) while it runs; a failed write never stops the job. */
+async function recordStart(
+  job: JobDefinition<unknown> | JobDefinition<never>,
+  runId: string,
+  started: Date,
+  identity: { slot: Date; kind: RunKind },
+  store: RunnerDeps['store'],
+  logger: Logger,
+): Promise<void> {
+  if (!store?.inFlight) return;
+  try {
+    await store.inFlight.recordStart({
+      jobKey: job.id,
+      runId,
+      startedAt: started.toISOString(),
+      title: job.title,
+      slot: identity.slot.toISOString(),
+      kind: identity.kind,
+    });
+  } catch (error) {
+    logger.warn('could not record the start in the job-status store', { error: (error as Error).message });
+  }
 }
 
 async function recordOutcome(
