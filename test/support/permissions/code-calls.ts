@@ -139,6 +139,8 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
     // The latest statuses through the byKind index; a job's runs since a time on the table.
     queryAll: table('JOB_STATUS_TABLE', '', 'byKind'),
   },
+  // Starts, hung marks and history-only runs' ticks on a job's latest-status row.
+  'lambdas/shared/in-flight-runs.ts': { UpdateCommand: table('JOB_STATUS_TABLE') },
   'lambdas/shared/expectation-store.ts': {
     GetCommand: table('JOB_STATUS_TABLE'),
     UpdateCommand: table('JOB_STATUS_TABLE'),
