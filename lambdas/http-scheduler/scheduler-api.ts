@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Route, serveRoutes } from '#shared/http/router';
-import { SCHEDULER_DOCS as docs } from './api-schemas';
+import { schedulerDocs } from './api-schemas';
 import { createJob } from './create-job';
 import { openApiDocument, serveDocsAsset, serveOpenApi, showDocsPage } from './docs-routes';
 import { deleteJob, getJob, listJobs, listRuns, pauseJob, resumeJob, runJobNow } from './job-routes';
@@ -8,9 +8,15 @@ import type { SchedulerApiDeps } from './scheduler-deps';
 
 export type SchedulerApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
+export interface SchedulerApiOptions {
+  /** The target_url of the documented POST /jobs example. @default 'https://example.com/' */
+  readonly exampleTargetUrl?: string;
+}
+
 /** The HTTP job scheduler's route table; the HTTP API sends `/jobs`, `/jobs/{proxy+}`, `/openapi.json` and `/docs` here. */
-export function schedulerRoutes(deps: SchedulerApiDeps): Route[] {
+export function schedulerRoutes(deps: SchedulerApiDeps, options: SchedulerApiOptions = {}): Route[] {
   const job = '/jobs/{job_id}';
+  const docs = schedulerDocs(options.exampleTargetUrl);
   return [
     { method: 'POST', path: '/jobs', handle: (r) => createJob(deps, r), docs: docs.create },
     { method: 'GET', path: '/jobs', handle: (r) => listJobs(deps, r), docs: docs.list },
@@ -23,8 +29,8 @@ export function schedulerRoutes(deps: SchedulerApiDeps): Route[] {
   ];
 }
 
-export function createSchedulerApi(deps: SchedulerApiDeps): SchedulerApiHandler {
-  const jobRoutes = schedulerRoutes(deps);
+export function createSchedulerApi(deps: SchedulerApiDeps, options: SchedulerApiOptions = {}): SchedulerApiHandler {
+  const jobRoutes = schedulerRoutes(deps, options);
   const document = openApiDocument(jobRoutes);
   const routes: Route[] = [
     ...jobRoutes,
