@@ -179,4 +179,21 @@ describe('examples against plain npm start', () => {
       /^target_url: points to a loopback.*HTTP_JOBS_ALLOW_HOSTS.*restart npm start/,
     );
   });
+
+  it('refuses at run time the same server under another name: the exemption is the echo origin, not loopback', async () => {
+    const auth = { authorization: `Bearer ${tokens.SCHEDULER_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const byName = `http://localhost:${new URL(apiUrl).port}/echo`;
+    // A host name passes creation (DNS may change before the run); the caller checks what it resolves to.
+    const created = await fetch(`${apiUrl}/jobs`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ job_id: 'by-name', schedule_type: 'cron', cron: { hour: '3' }, target_url: byName }),
+    });
+    expect(created.status).toBe(201);
+    await fetch(`${apiUrl}/jobs/by-name/run`, { method: 'POST', headers: auth });
+    const runs = await waitForRun('by-name', auth);
+
+    expect(runs[0]).toMatchObject({ status: 'error', http_status: null });
+    expect(runs[0].error).toMatch(/^localhost resolves to .*HTTP_JOBS_ALLOW_HOSTS/);
+  });
 });
