@@ -36,6 +36,8 @@ export interface PrefilledRequest {
   path: string;
   /** Security scheme names the operation needs (one of them). */
   security: string[];
+  /** Each filled parameter's text, as in Swagger UI's input box. */
+  parameters: Record<string, string>;
   body?: unknown;
 }
 
@@ -52,6 +54,7 @@ function prefillOne(route: string, method: string, path: string, operation: Oper
   const problems: string[] = [];
   let filledPath = path;
   const query = new URLSearchParams();
+  const parameters: Record<string, string> = {};
   for (const parameter of operation.parameters ?? []) {
     const required = parameter.required === true || parameter.in === 'path';
     const value = parameter.example ?? schemaExample(parameter.schema, required);
@@ -59,6 +62,7 @@ function prefillOne(route: string, method: string, path: string, operation: Oper
       if (required) problems.push(`${route}: ${parameter.in} parameter ${parameter.name} has no example`);
       continue;
     }
+    parameters[parameter.name] = String(value);
     if (parameter.in === 'path')
       filledPath = filledPath.replace(`{${parameter.name}}`, encodeURIComponent(String(value)));
     else if (parameter.in === 'query') query.set(parameter.name, String(value));
@@ -75,6 +79,7 @@ function prefillOne(route: string, method: string, path: string, operation: Oper
     method: method.toUpperCase(),
     path: search ? `${filledPath}?${search}` : filledPath,
     security: (operation.security ?? []).flatMap((requirement) => Object.keys(requirement)),
+    parameters,
     ...(body === undefined ? {} : { body }),
   };
   return { request, problems };
