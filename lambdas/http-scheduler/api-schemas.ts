@@ -83,7 +83,7 @@ export const runStartedSchema = z.object({ job_id: jobId, run_id: z.string(), st
 
 /**
  * The documented examples: what Swagger UI's "Try it out" fills in, so each request succeeds as
- * it stands against `npm start` (test/integration/openapi-examples.test.ts submits them all, in
+ * it stands against `npm start` (test/integration/local-api-examples.test.ts submits them all, in
  * the document's order with the deletes last). The POST example creates the job the others name.
  */
 export const EXAMPLE_JOB_ID = 'hello';

@@ -119,18 +119,23 @@ describe('examples against plain npm start', () => {
     expect(startOutput).toMatch(new RegExp(`^\\s+echo target\\s+${apiUrl}/echo\\s`, 'm'));
   });
 
-  it('answers every operation of /openapi.json, prefilled as Swagger UI does, with a 2xx (twice over)', async () => {
+  it('answers every operation of /openapi.json, prefilled as Swagger UI does, with a 2xx', async () => {
     const document = (await (await fetch(`${apiUrl}/openapi.json`)).json()) as OpenApiDocument;
     const { requests, problems } = prefillRequests(document);
     expect(problems).toEqual([]);
     expect(requests.length).toBeGreaterThanOrEqual(15);
 
-    // Twice: a reader may try them again, on the state the first round left.
+    // Then the creates, reads and changes once more: a reader may send one again, also after the
+    // deletes (POST /jobs must replace its job, not answer 409). A delete, once done, is done.
+    const again = requests.filter((request) => request.method !== 'DELETE');
     const refused: string[] = [];
-    for (const round of [1, 2]) {
-      for (const request of requests) {
+    for (const [round, batch] of [
+      ['first', requests],
+      ['again', again],
+    ] as const) {
+      for (const request of batch) {
         const failure = await submit(request);
-        if (failure) refused.push(`round ${round}: ${failure}`);
+        if (failure) refused.push(`${round}: ${failure}`);
       }
     }
     expect(refused).toEqual([]);

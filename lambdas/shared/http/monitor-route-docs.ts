@@ -43,10 +43,12 @@ const runView = z.object({
   received_at: z.string(),
 });
 /**
- * Examples Swagger UI's "Try it out" fills in; each succeeds as it stands against `npm start`
- * (test/integration/openapi-examples.test.ts submits them all, deletes last). `minpaku-in-report`
- * is local mode's demo job (local/demo-data.ts: reports and an expectation); the expectation
- * example sets and then deletes one of its own, so the demo's stays.
+ * Examples Swagger UI's "Try it out" fills in; each must succeed as it stands against `npm start`:
+ * test/integration/local-api-examples.test.ts submits every operation in the document's order with
+ * the deletes last, then the non-deletes again. `minpaku-in-report` is local mode's demo job
+ * (local/demo-data.ts: reports and an expectation), which the reads name; a delete names something
+ * an earlier example creates (the expectation example sets, then deletes, one of its own) or demo
+ * data of its own, never what the reads need.
  */
 export const MONITOR_EXAMPLES = {
   reportedJob: 'minpaku-in-report',
@@ -61,8 +63,10 @@ export const MONITOR_EXAMPLES = {
   expectation: { cron: '0 3 * * *', timezone: 'Asia/Tokyo', grace_minutes: 30, title: '夜間バックアップ' },
 } as const;
 
-const jobKeyParams = (example: string) =>
+const jobKeyParamsFor = (example: string) =>
   z.object({ job_key: z.string().meta({ description: 'The job_key its reports carry', example }) });
+/** The demo job's key: what a read of one job shows at once under `npm start`. */
+const jobKeyParams = jobKeyParamsFor(MONITOR_EXAMPLES.reportedJob);
 const error = (description: string) => ({ description, schema: errorSchema });
 const tag = 'Job monitor';
 
@@ -110,7 +114,7 @@ const MONITOR_DOCS = {
     summary: "One job's reported runs, newest first",
     tag,
     security: 'readToken',
-    params: jobKeyParams(MONITOR_EXAMPLES.reportedJob),
+    params: jobKeyParams,
     query: z.object({
       limit: z.number().int().min(1).max(100).optional().meta({ example: 20 }),
       cursor: z.string().optional(),
@@ -128,7 +132,7 @@ const MONITOR_DOCS = {
     summary: "A job's expectation (when it should report)",
     tag,
     security: 'readToken',
-    params: jobKeyParams(MONITOR_EXAMPLES.reportedJob),
+    params: jobKeyParams,
     responses: {
       200: { description: 'The expectation', schema: z.object({ job_key: z.string(), expectation: expectationView }) },
       404: error('No expectation'),
@@ -138,7 +142,7 @@ const MONITOR_DOCS = {
     summary: "Set a job's expectation",
     tag,
     security: 'webhookSecret',
-    params: jobKeyParams(MONITOR_EXAMPLES.expectationJob),
+    params: jobKeyParamsFor(MONITOR_EXAMPLES.expectationJob),
     body: z
       .object({
         cron: z.string().optional(),
@@ -160,7 +164,7 @@ const MONITOR_DOCS = {
     summary: "Delete a job's expectation",
     tag,
     security: 'webhookSecret',
-    params: jobKeyParams(MONITOR_EXAMPLES.expectationJob),
+    params: jobKeyParamsFor(MONITOR_EXAMPLES.expectationJob),
     responses: {
       200: {
         description: 'Deleted',
