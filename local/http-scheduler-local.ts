@@ -84,20 +84,18 @@ export async function startLocalHttpScheduler(
   };
   const scheduler = new CronerJobScheduler(run);
   const restored = await scheduler.restore(store);
-  const handler = createSchedulerApi(
-    {
-      store,
-      scheduler,
-      secrets,
-      expectations: statusStore.expectations,
-      latestStatus: statusStore,
-      runNow: async (event) => run(event),
-      adminTokens: adminTokensFromEnv(env),
-      allowHosts,
-      logger: createLogger('nightshift-http-scheduler'),
-      now: () => new Date(),
-    },
-    { exampleTargetUrl: options.echoUrl },
-  );
+  const handler = createSchedulerApi({
+    store,
+    scheduler,
+    secrets,
+    expectations: statusStore.expectations,
+    latestStatus: statusStore,
+    runNow: async (event) => run(event),
+    adminTokens: adminTokensFromEnv(env),
+    allowHosts,
+    logger: createLogger('nightshift-http-scheduler'),
+    now: () => new Date(),
+    exampleTargetUrl: options.echoUrl,
+  });
   return { handler, restored, stop: () => scheduler.stop() };
 }

@@ -8,15 +8,10 @@ import type { SchedulerApiDeps } from './scheduler-deps';
 
 export type SchedulerApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export interface SchedulerApiOptions {
-  /** The target_url of the documented POST /jobs example. @default 'https://example.com/' */
-  readonly exampleTargetUrl?: string;
-}
-
 /** The HTTP job scheduler's route table; the HTTP API sends `/jobs`, `/jobs/{proxy+}`, `/openapi.json` and `/docs` here. */
-export function schedulerRoutes(deps: SchedulerApiDeps, options: SchedulerApiOptions = {}): Route[] {
+export function schedulerRoutes(deps: SchedulerApiDeps): Route[] {
   const job = '/jobs/{job_id}';
-  const docs = schedulerDocs(options.exampleTargetUrl);
+  const docs = schedulerDocs(deps.exampleTargetUrl);
   return [
     { method: 'POST', path: '/jobs', handle: (r) => createJob(deps, r), docs: docs.create },
     { method: 'GET', path: '/jobs', handle: (r) => listJobs(deps, r), docs: docs.list },
@@ -29,8 +24,8 @@ export function schedulerRoutes(deps: SchedulerApiDeps, options: SchedulerApiOpt
   ];
 }
 
-export function createSchedulerApi(deps: SchedulerApiDeps, options: SchedulerApiOptions = {}): SchedulerApiHandler {
-  const jobRoutes = schedulerRoutes(deps, options);
+export function createSchedulerApi(deps: SchedulerApiDeps): SchedulerApiHandler {
+  const jobRoutes = schedulerRoutes(deps);
   const document = openApiDocument(jobRoutes);
   const routes: Route[] = [
     ...jobRoutes,

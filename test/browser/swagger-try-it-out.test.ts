@@ -12,8 +12,8 @@ import { findChromium, HEADLESS_ARGS } from './find-chromium';
  * submits are the ones a reader sends. Only the document routes are served: no route handler runs.
  */
 const ECHO_URL = 'http://127.0.0.1:3000/echo';
-/** Route handlers are never called: /openapi.json and /docs need no ports. */
-const deps = {} as SchedulerApiDeps;
+/** Route handlers are never called: /openapi.json and /docs need no ports, only the example target. */
+const deps = { exampleTargetUrl: ECHO_URL } as SchedulerApiDeps;
 
 interface Filled {
   route: string;
@@ -48,7 +48,7 @@ describe('Swagger UI "Try it out"', () => {
   let page: Page;
 
   beforeAll(async () => {
-    const api = createSchedulerApi(deps, { exampleTargetUrl: ECHO_URL });
+    const api = createSchedulerApi(deps);
     server = await startHttpServer({ port: 0, handler: (event) => api(event) });
     const found = await findChromium();
     browser = await chromium.launch({ executablePath: found.executablePath, args: HEADLESS_ARGS, headless: true });
@@ -66,7 +66,7 @@ describe('Swagger UI "Try it out"', () => {
   jest.setTimeout(180_000);
 
   it('fills in every operation with the documented examples, never placeholders', async () => {
-    const document = openApiDocument(schedulerRoutes(deps, { exampleTargetUrl: ECHO_URL })) as OpenApiDocument;
+    const document = openApiDocument(schedulerRoutes(deps)) as OpenApiDocument;
     const predicted = prefillRequests(document).requests.map(({ route, parameters, body }: PrefilledRequest) => ({
       route,
       parameters,

@@ -91,7 +91,7 @@ describe('the one OpenAPI document of the HTTP API', () => {
   });
 
   it('puts the echo target of local mode into the POST /jobs example when given', () => {
-    const local = schedulerRoutes({} as SchedulerApiDeps, { exampleTargetUrl: 'http://127.0.0.1:3000/echo' });
+    const local = schedulerRoutes({ exampleTargetUrl: 'http://127.0.0.1:3000/echo' } as SchedulerApiDeps);
     const { requests } = prefillRequests(openApiDocument(local) as OpenApiDocument);
 
     expect(requests.find((request) => request.route === 'POST /jobs')?.body).toMatchObject({

@@ -42,6 +42,11 @@ const runView = z.object({
   source: z.enum(['report', 'runner']),
   received_at: z.string(),
 });
+/** A job_key with an example that exists under `npm start` (its demo data), so "Try it out" succeeds as is. */
+const jobKeyExample = (example: string) => z.object({ job_key: z.string().meta({ example }) });
+const error = (description: string) => ({ description, schema: errorSchema });
+const tag = 'Job monitor';
+
 /**
  * Examples Swagger UI's "Try it out" fills in; each must succeed as it stands against `npm start`:
  * test/integration/local-api-examples.test.ts submits every operation in the document's order with
@@ -62,13 +67,6 @@ export const MONITOR_EXAMPLES = {
   },
   expectation: { cron: '0 3 * * *', timezone: 'Asia/Tokyo', grace_minutes: 30, title: '夜間バックアップ' },
 } as const;
-
-const jobKeyParamsFor = (example: string) =>
-  z.object({ job_key: z.string().meta({ description: 'The job_key its reports carry', example }) });
-/** The demo job's key: what a read of one job shows at once under `npm start`. */
-const jobKeyParams = jobKeyParamsFor(MONITOR_EXAMPLES.reportedJob);
-const error = (description: string) => ({ description, schema: errorSchema });
-const tag = 'Job monitor';
 
 const MONITOR_DOCS = {
   report: {
@@ -114,7 +112,7 @@ const MONITOR_DOCS = {
     summary: "One job's reported runs, newest first",
     tag,
     security: 'readToken',
-    params: jobKeyParams,
+    params: jobKeyExample(MONITOR_EXAMPLES.reportedJob),
     query: z.object({
       limit: z.number().int().min(1).max(100).optional().meta({ example: 20 }),
       cursor: z.string().optional(),
@@ -132,7 +130,7 @@ const MONITOR_DOCS = {
     summary: "A job's expectation (when it should report)",
     tag,
     security: 'readToken',
-    params: jobKeyParams,
+    params: jobKeyExample(MONITOR_EXAMPLES.reportedJob),
     responses: {
       200: { description: 'The expectation', schema: z.object({ job_key: z.string(), expectation: expectationView }) },
       404: error('No expectation'),
@@ -142,7 +140,7 @@ const MONITOR_DOCS = {
     summary: "Set a job's expectation",
     tag,
     security: 'webhookSecret',
-    params: jobKeyParamsFor(MONITOR_EXAMPLES.expectationJob),
+    params: jobKeyExample(MONITOR_EXAMPLES.expectationJob),
     body: z
       .object({
         cron: z.string().optional(),
@@ -164,7 +162,7 @@ const MONITOR_DOCS = {
     summary: "Delete a job's expectation",
     tag,
     security: 'webhookSecret',
-    params: jobKeyParamsFor(MONITOR_EXAMPLES.expectationJob),
+    params: jobKeyExample(MONITOR_EXAMPLES.expectationJob),
     responses: {
       200: {
         description: 'Deleted',
