@@ -99,6 +99,21 @@ describe('hung runs', () => {
     expect((await runWatchdog()).details).toMatchObject({ hung: [] });
   });
 
+  it("cuts a job's recent runs back to the newest 30 once they reach 60", async () => {
+    for (let minutes = 60; minutes >= 1; minutes -= 1) {
+      await api.report(
+        validReport(api, { job_key: 'busy', finished_at: minutesBefore(minutes), message: `${minutes}` }),
+      );
+    }
+    expect((await api.store.getLatest('busy'))?.recentRuns).toHaveLength(60);
+
+    await runWatchdog();
+
+    const ticks = (await api.store.getLatest('busy'))?.recentRuns ?? [];
+    expect(ticks.map((tick) => tick.m)).toEqual(Array.from({ length: 30 }, (_, index) => `${index + 1}`));
+    expect((await jobView('busy'))?.recent_runs).toHaveLength(30);
+  });
+
   it('takes a built-in job max runtime from its registry timeout', async () => {
     const [sample] = TEST_JOBS; // timeoutSeconds 120
     await runWatchdog([sample]);

@@ -85,6 +85,8 @@ export const MONITOR_EXAMPLES = {
     message: '12 files written',
   },
   expectation: { cron: '0 3 * * *', timezone: 'Asia/Tokyo', grace_minutes: 30, title: '夜間バックアップ' },
+  /** Without started_at: a fixed one would mark nothing once the job has a later finished run. */
+  start: { job_key: 'nightly-backup', title: '夜間バックアップ' },
 } as const;
 
 const MONITOR_DOCS = {
@@ -121,7 +123,7 @@ const MONITOR_DOCS = {
         title: z.string().optional(),
         started_at: z.string().optional().meta({ description: 'ISO 8601; default: when the request arrives' }),
       })
-      .meta({ examples: [{ job_key: 'nightly-backup', title: '夜間バックアップ' }] }),
+      .meta({ examples: [MONITOR_EXAMPLES.start] }),
     responses: {
       200: {
         description: 'Stored: the job shows running until its next report',
