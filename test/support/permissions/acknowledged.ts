@@ -30,7 +30,7 @@ export const NOT_CALLED: readonly NotCalledBy[] = [
     calls: ['FilterLogEventsCommand', 'GetScheduleCommand', 'UpdateScheduleCommand'],
     reason: SMOKE_ONLY,
   },
-  ...['job-status-store', 'expectation-store', 'run-commit', 'in-flight-runs', 'latest-status-update'].map((store) => ({
+  ...['job-status-store', 'expectation-store', 'run-commit', 'in-flight-runs'].map((store) => ({
     functions: ['github-deploy'],
     file: `lambdas/shared/${store}.ts`,
     calls: Object.keys(MODULE_CALLS[`lambdas/shared/${store}.ts`]),
