@@ -101,12 +101,13 @@ describe('npm run new-job', () => {
   });
 
   it('refuses a cron that EventBridge cannot run, naming the option', async () => {
-    const { code, stderr } = await run('new-job', ['nightly-thing', '--cron', '0 3 * *']);
+    const refused = 'nightly-thing';
+    const { code, stderr } = await run('new-job', [refused, '--cron', '0 3 * *']);
 
     expect(stderr).toMatch(/^new-job: --cron: .*5 fields.*; nothing written\n$/);
     expect(code).toBe(2);
-    expect(existsSync(inCopy('lambdas/nightly-thing'))).toBe(false);
-    expect(existsSync(inCopy('docs/nightly-thing.md'))).toBe(false);
+    expect(existsSync(inCopy(`lambdas/${refused}`))).toBe(false);
+    expect(existsSync(inCopy(`docs/${refused}.md`))).toBe(false);
   });
 
   it('leaves a repository that typechecks, lints, and passes the registry, runbook, docs and the job’s own tests', async () => {
