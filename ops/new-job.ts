@@ -6,7 +6,7 @@
  * is taken or invalid (exit 2).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cronProblem } from '../lib/cron';
@@ -71,32 +71,42 @@ function specOf(job: NewJob): JobSpec {
   };
 }
 
-/** Writes every file and edit; the README and registry edits are computed before anything is written. */
+/**
+ * Writes every file and edit. The registry and README edits are computed before anything is written, and
+ * a step that fails (the runbook, the formatter) puts back what was there: no half-added job is left.
+ */
 function writeJob(job: NewJob, root: string): string[] {
   const file = (relative: string) => path.join(root, relative);
-  const jobs = addRegistryEntry(readFileSync(file('lib/jobs.ts'), 'utf8'), registryEntry(job));
-  const readme = addJobToReadme(readFileSync(file('README.md'), 'utf8'), job);
+  const edited = ['lib/jobs.ts', 'README.md', 'docs/runbook.md'];
+  const before = new Map(edited.map((relative) => [relative, readFileSync(file(relative), 'utf8')]));
+  const jobs = addRegistryEntry(before.get('lib/jobs.ts') ?? '', registryEntry(job));
+  const readme = addJobToReadme(before.get('README.md') ?? '', job);
   const created = scaffoldFiles(job);
-  for (const [relative, text] of Object.entries(created)) {
-    mkdirSync(path.dirname(file(relative)), { recursive: true });
-    writeFileSync(file(relative), text, { flag: 'wx' });
+  const folder = file(`lambdas/${job.id}`);
+  try {
+    for (const [relative, text] of Object.entries(created)) {
+      mkdirSync(path.dirname(file(relative)), { recursive: true });
+      writeFileSync(file(relative), text, { flag: 'wx' });
+    }
+    writeFileSync(file('lib/jobs.ts'), jobs);
+    writeFileSync(file('README.md'), readme);
+    // A fresh process loads the registry just written, as `npm run runbook` would.
+    run(root, ['--import', 'tsx', 'ops/write-runbook.ts'], 'npm run runbook');
+    // The formatter orders imports by name, which depends on the id: let it have the last word.
+    const biome = require.resolve('@biomejs/biome/bin/biome');
+    run(root, [biome, 'check', '--write', ...Object.keys(created), 'lib/jobs.ts'], 'biome check --write');
+  } catch (error) {
+    for (const relative of Object.keys(created)) rmSync(file(relative), { force: true });
+    rmSync(folder, { recursive: true, force: true });
+    for (const [relative, text] of before) writeFileSync(file(relative), text);
+    throw error;
   }
-  writeFileSync(file('lib/jobs.ts'), jobs);
-  writeFileSync(file('README.md'), readme);
-  // A fresh process loads the registry just written, as `npm run runbook` would.
-  const runbook = spawnSync(process.execPath, ['--import', 'tsx', 'ops/write-runbook.ts'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (runbook.status !== 0) throw new Error(`npm run runbook failed:\n${runbook.stderr}`);
-  // The formatter orders imports by name, which depends on the id: let it have the last word.
-  const format = spawnSync(
-    process.execPath,
-    [require.resolve('@biomejs/biome/bin/biome'), 'check', '--write', ...Object.keys(created), 'lib/jobs.ts'],
-    { cwd: root, encoding: 'utf8' },
-  );
-  if (format.status !== 0) throw new Error(`biome check --write failed:\n${format.stdout}${format.stderr}`);
   return [...Object.keys(created), 'lib/jobs.ts (entry)', 'README.md (jobs table, cost table)', 'docs/runbook.md'];
+}
+
+function run(root: string, args: string[], name: string): void {
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${name} failed, nothing written:\n${result.stdout}${result.stderr}`);
 }
 
 function main(argv: string[]): number {

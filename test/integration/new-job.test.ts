@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -108,6 +118,22 @@ describe('npm run new-job', () => {
     expect(code).toBe(2);
     expect(existsSync(inCopy(`lambdas/${refused}`))).toBe(false);
     expect(existsSync(inCopy(`docs/${refused}.md`))).toBe(false);
+  });
+
+  it('puts everything back when a step after the first write fails', async () => {
+    const runbookWriter = readFileSync(inCopy('ops/write-runbook.ts'), 'utf8');
+    const before = whatNewJobWrites();
+    writeFileSync(inCopy('ops/write-runbook.ts'), "throw new Error('runbook writer broken');\n");
+    try {
+      const { code, stderr } = await run('new-job', ['half-done']);
+
+      expect(stderr).toMatch(/^new-job: npm run runbook failed, nothing written:[\s\S]*runbook writer broken/);
+      expect(code).toBe(1);
+      expect(whatNewJobWrites()).toEqual(before);
+      expect(existsSync(inCopy('lambdas/half-done'))).toBe(false);
+    } finally {
+      writeFileSync(inCopy('ops/write-runbook.ts'), runbookWriter);
+    }
   });
 
   it('leaves a repository that typechecks, lints, and passes the registry, runbook, docs and the job’s own tests', async () => {
