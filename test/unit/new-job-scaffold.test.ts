@@ -48,7 +48,7 @@ describe('new-job', () => {
     expect(counts(readme, /~(\d+) metrics \$/g)).toHaveLength(4);
 
     expect(edited).toContain(
-      "| `visitor-report` | `30 6 * * 1-5` | Visitor report: yesterday's visits | [docs/visitor-report.md](docs/visitor-report.md) |",
+      `| \`${job.id}\` | \`30 6 * * 1-5\` | Visitor report: yesterday's visits | [docs/${job.id}.md](docs/${job.id}.md) |`,
     );
     expect(counts(edited, /\((\d+) jobs today\)/g)).toEqual(counts(readme, /\((\d+) jobs today\)/g).map((n) => n + 1));
     expect(counts(edited, /(\d+) alarms \$/g)).toEqual(
