@@ -223,7 +223,7 @@ Any other field is refused with its name.
 
 \`\`\`bash
 npm run invoke -- ${job.id} '{"target_date":"2025-08-11"}'
-npm run ops -- backfill ${job.id} --from 2025-08-01 --to 2025-08-11 --stage prod   # deployed
+npm run ops -- backfill ${job.id} --from 2025-08-01 --to 2025-08-11 --stage prod   # deployed (needs AWS)
 \`\`\`
 
 ## Still to write

@@ -110,6 +110,16 @@ describe('npm run new-job', () => {
     expect(whatNewJobWrites()).toEqual(before);
   });
 
+  it('prints its usage with --help, and refuses an unknown option in one line, exit 2', async () => {
+    const help = await run('new-job', ['--help']);
+    expect(help.stdout).toMatch(/^usage: npm run new-job -- <id>/);
+    expect(help.code).toBe(0);
+
+    const unknown = await run('new-job', ['nightly-thing', '--schedule', 'daily']);
+    expect(unknown.stderr).toMatch(/^new-job: Unknown option '--schedule'.*\(npm run new-job -- --help\)\n$/);
+    expect(unknown.code).toBe(2);
+  });
+
   it('refuses a cron that EventBridge cannot run, naming the option', async () => {
     const refused = 'nightly-thing';
     const { code, stderr } = await run('new-job', [refused, '--cron', '0 3 * *']);
