@@ -6,6 +6,9 @@
  * same local target, interleaved in the same process; the overhead is the caller's time minus the
  * bare fetch's, per pair. The caller's DynamoDB client counts every request it sends (retries
  * included) and adds up the request units dynalite reports (ReturnConsumedCapacity).
+ * Where it goes: each run split by phase, its CPU time and the GC pauses inside it
+ * (support/caller-phases.ts), next to the store floor of the same iteration: the caller's own
+ * three requests replayed without SDK or caller (support/store-floor.ts).
  * API: create 1,000 jobs through the real API handler, then list them.
  * Log lines are formatted as in Lambda but not written (stdout is muted while measuring).
  */
@@ -35,7 +38,7 @@ import { countDynamoDbRequests } from '../test/support/dynamodb-requests';
 import { CallerPhases } from './support/caller-phases';
 import { callerBreakdown } from './support/caller-report';
 import { percentile } from './support/percentile';
-import { StoreFloor } from './support/store-floor';
+import { type FloorSample, StoreFloor } from './support/store-floor';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -161,7 +164,7 @@ async function main() {
     const bare: number[] = [];
     const bareCpu: number[] = [];
     const roundTrip: number[] = [];
-    const twoRoundTrips: number[] = [];
+    const floorSamples: FloorSample[] = [];
     const runs: Awaited<ReturnType<typeof phases.measure>>[] = [];
     let requests = 0;
     let units = 0;
@@ -185,7 +188,7 @@ async function main() {
       );
       const run = measured.result;
       if (run?.status !== 'success') throw new Error(`run ${index}: ${run?.status} ${run?.error}`);
-      const floorMs = await floor.twoRoundTrips();
+      const floorSample = await floor.twoRoundTrips();
       if (index < WARMUP) continue;
       requests += counted.requests;
       units += counted.capacityUnits;
@@ -193,7 +196,7 @@ async function main() {
       bare.push(bareMs);
       bareCpu.push((cpu.user + cpu.system) / 1000);
       runs.push(measured);
-      twoRoundTrips.push(floorMs);
+      floorSamples.push(floorSample);
     }
     await phases.withGc(runs);
     floor.close();
@@ -201,7 +204,7 @@ async function main() {
     const twinDeleted = await api(event('DELETE', '/jobs/bench-twin'));
     if ((twinDeleted.statusCode ?? 500) >= 300) throw new Error(`delete answered ${twinDeleted.statusCode}`);
     const caller = runs.map((run) => run.phases.total);
-    const breakdown = callerBreakdown({ runs: runs.map((run) => run.phases), bare, bareCpu, floor: twoRoundTrips });
+    const breakdown = callerBreakdown({ runs: runs.map((run) => run.phases), bare, bareCpu, floorSamples });
     const { overhead } = breakdown;
 
     // What the local twin's transaction costs next to a plain write (dynalite has no TransactWriteItems of its own).

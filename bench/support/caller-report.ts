@@ -1,5 +1,6 @@
 import type { RunPhases } from './caller-phases';
 import { percentile } from './percentile';
+import type { FloorSample } from './store-floor';
 
 /**
  * The caller's overhead taken apart, from samples of the same iterations: each caller run, the bare
@@ -11,13 +12,16 @@ export interface CallerSamples {
   bare: number[];
   bareCpu: number[];
   /** The twin's two round trips alone (store-floor.ts), one per iteration. */
-  floor: number[];
+  floorSamples: FloorSample[];
 }
 
 const f = (value: number) => value.toFixed(2);
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(values.length, 1);
 
-export function callerBreakdown({ runs, bare, bareCpu, floor }: CallerSamples) {
+export function callerBreakdown({ runs, bare, bareCpu, floorSamples }: CallerSamples) {
+  const floor = floorSamples.map((sample) => sample.total);
+  const floorPair = floorSamples.map((sample) => sample.jobAndLease);
+  const floorTransaction = floorSamples.map((sample) => sample.transaction);
   const overhead = runs.map((run, index) => run.total - bare[index]);
   const aboveFloor = overhead.map((ms, index) => ms - floor[index]);
   const column = (key: keyof RunPhases) => runs.map((run) => run[key]);
@@ -38,14 +42,20 @@ export function callerBreakdown({ runs, bare, bareCpu, floor }: CallerSamples) {
       `store floor of the same iteration ${of(floor)} ms`
     );
   };
-  const phase = (label: string, key: keyof RunPhases) =>
-    `  ${label.padEnd(22)} p50 ${f(percentile(column(key), 50))} ms  p99 ${f(percentile(column(key), 99))} ms`;
+  const phase = (
+    label: string,
+    key: keyof RunPhases,
+    floorOf?: number[],
+    floorLabel = 'the same requests without SDK',
+  ) =>
+    `  ${label.padEnd(22)} p50 ${f(percentile(column(key), 50))} ms  p99 ${f(percentile(column(key), 99))} ms` +
+    (floorOf ? `   (${floorLabel}: p50 ${f(percentile(floorOf, 50))} ms  p99 ${f(percentile(floorOf, 99))} ms)` : '');
 
   const lines = [
     'caller run, by phase (wall clock):',
-    phase('job ∥ lease', 'jobAndLease'),
-    phase('target call', 'targetCall'),
-    phase('closing transaction', 'transaction'),
+    phase('job ∥ lease', 'jobAndLease', floorPair),
+    phase('target call', 'targetCall', bare, 'bare fetch'),
+    phase('closing transaction', 'transaction', floorTransaction),
     phase('own work between', 'own'),
     `store floor: the same 3 requests without SDK or caller (GetItem ∥ PutItem, then TransactWriteItems) ` +
       `p50 ${f(percentile(floor, 50))} ms  p99 ${f(percentile(floor, 99))} ms`,
@@ -64,6 +74,8 @@ export function callerBreakdown({ runs, bare, bareCpu, floor }: CallerSamples) {
     overhead_above_floor_p99_ms: f(percentile(aboveFloor, 99)),
     job_and_lease_p50_ms: f(percentile(column('jobAndLease'), 50)),
     transaction_p50_ms: f(percentile(column('transaction'), 50)),
+    floor_job_and_lease_p50_ms: f(percentile(floorPair, 50)),
+    floor_transaction_p50_ms: f(percentile(floorTransaction, 50)),
     own_work_p50_ms: f(percentile(column('own'), 50)),
     caller_cpu_above_fetch_p50_ms: f(percentile(cpuAboveFetch, 50)),
     gc_ms_per_run: f(mean(gc)),

@@ -17,6 +17,12 @@ interface CapturedRequest {
   body: string;
 }
 
+export interface FloorSample {
+  total: number;
+  jobAndLease: number;
+  transaction: number;
+}
+
 const CAPTURED = ['GetItemCommand', 'PutItemCommand', 'TransactWriteItemsCommand'] as const;
 type Captured = (typeof CAPTURED)[number];
 
@@ -69,8 +75,8 @@ export class StoreFloor {
     }
   }
 
-  /** One replay: the job ∥ lease pair, then the transaction; milliseconds. */
-  async twoRoundTrips(): Promise<number> {
+  /** One replay: the job ∥ lease pair, then the transaction; milliseconds of each and of both. */
+  async twoRoundTrips(): Promise<FloorSample> {
     const runId = randomUUID();
     const token = randomUUID();
     const request = (name: Captured) => {
@@ -79,8 +85,10 @@ export class StoreFloor {
     };
     const t0 = performance.now();
     await Promise.all([this.send(request('GetItemCommand')), this.send(request('PutItemCommand'))]);
+    const t1 = performance.now();
     await this.send(request('TransactWriteItemsCommand'));
-    return performance.now() - t0;
+    const t2 = performance.now();
+    return { total: t2 - t0, jobAndLease: t1 - t0, transaction: t2 - t1 };
   }
 
   close(): void {
