@@ -2,6 +2,7 @@ import type { Expectation } from '#shared/expectation-store';
 import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from '#shared/http/messages';
 import { InvalidCursorError } from '#shared/job-status-store';
 import { escapeHtml, renderIncidentsPage, renderJobCard } from './incidents-page';
+import { withLifecycleFields } from './job-lifecycle-view';
 import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
 import {
   buildJobViews,
@@ -27,11 +28,14 @@ const PAGE_JOBS = 50;
 
 /** Every job in page order, from status summaries (no text): cheap to hold and sort at any job count. */
 async function loadOrderedJobs(deps: MonitorApiDeps): Promise<{ ordered: JobView[]; expectations: Expectation[] }> {
-  const [summaries, expectations] = await Promise.all([
+  const now = deps.now();
+  const [summaries, expectations, mutes] = await Promise.all([
     deps.store.listLatestSummaries(),
     deps.store.expectations.list(),
+    deps.mutes.activeAt(now),
   ]);
-  return { ordered: buildJobViews(summaries.map(summaryAsLatest), expectations), expectations };
+  const views = buildJobViews(summaries.map(summaryAsLatest), expectations);
+  return { ordered: withLifecycleFields(views, { mutes, expectations, now }), expectations };
 }
 
 /** The full views (title, message...) of one page's jobs, in the page's order. */
@@ -41,7 +45,8 @@ async function withDetails(deps: MonitorApiDeps, page: readonly JobView[], expec
   const byJob = new Map(expectations.map((expectation) => [expectation.jobKey, expectation]));
   return page.map((job) => {
     const row = latest.get(job.job_key);
-    return row ? fromLatest(row, byJob.get(job.job_key)) : job;
+    // The summary's view keeps what was derived for every job (mute, next run); the row adds the text.
+    return row ? { ...job, ...fromLatest(row, byJob.get(job.job_key)) } : job;
   });
 }
 
