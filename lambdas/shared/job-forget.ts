@@ -59,8 +59,12 @@ export class JobForgetter {
     private readonly mutes: Pick<JobMuteStore, 'delete'>,
   ) {}
 
-  /** `budgetMs`: time for deleting history before answering `complete: false` (the caller's own timeout is shorter). */
-  async forget(jobKey: string, options: { budgetMs?: number } = {}): Promise<ForgetResult> {
+  /**
+   * `budgetMs`: time for deleting history before answering `complete: false` (the caller's own timeout is
+   * shorter). With `leaveLongHistory`, the job is forgotten anyway and the history rows left expire with
+   * their TTL (a job whose own record is gone already, such as a deleted HTTP job, cannot wait for a retry).
+   */
+  async forget(jobKey: string, options: { budgetMs?: number; leaveLongHistory?: boolean } = {}): Promise<ForgetResult> {
     const deadline = Date.now() + (options.budgetMs ?? Number.POSITIVE_INFINITY);
     let historyDeleted = 0;
     for (let round = 1; round <= FORGET_ROUNDS; round += 1) {
@@ -71,12 +75,12 @@ export class JobForgetter {
       }
       const history = await this.deleteHistory(jobKey, deadline);
       historyDeleted += history.deleted;
-      if (!history.complete) return { found: true, historyDeleted, complete: false };
+      if (!history.complete && !options.leaveLongHistory) return { found: true, historyDeleted, complete: false };
       if (!(await this.deleteLatestIfUnchanged(jobKey, latest?.updatedAt))) continue;
       const expectation = await this.statusStore.expectations.delete(jobKey);
       const mute = await this.mutes.delete(jobKey);
       const found = latest !== undefined || historyDeleted > 0 || expectation || mute !== undefined;
-      return { found, historyDeleted, complete: true };
+      return { found, historyDeleted, complete: history.complete };
     }
     throw new JobChangingError(`job_key "${jobKey}" kept receiving reports while it was being deleted; try again`);
   }

@@ -1,4 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { MUTE_PARTITION, muteKey } from './mute-keys';
 import { queryAll } from './query-all';
 
 /**
@@ -16,8 +17,6 @@ export interface JobMute {
   mutedAt: string;
 }
 
-const MUTE_PARTITION = 'MUTE';
-const muteKey = (jobKey: string) => ({ pk: MUTE_PARTITION, sk: `JOB#${jobKey}` });
 /** An expired mute stays readable this long (what was muted last week, and why), then TTL removes it. */
 const KEEP_EXPIRED_DAYS = 7;
 

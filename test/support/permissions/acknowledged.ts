@@ -71,6 +71,31 @@ export const NOT_CALLED: readonly NotCalledBy[] = [
   },
   {
     functions: ['http-job-caller'],
+    file: 'lambdas/shared/job-mutes.ts',
+    calls: ['GetCommand', 'PutCommand', 'DeleteCommand', 'queryAll'],
+    reason:
+      "the caller's and the API's ports share one module; the caller checks a mute inside its run's transaction (mute-keys.ts), never through the mute store",
+  },
+  {
+    functions: ['http-job-caller'],
+    file: 'lambdas/shared/job-forget.ts',
+    calls: ['GetCommand', 'DeleteCommand', 'QueryCommand', 'BatchWriteCommand'],
+    reason: "the caller's and the API's ports share one module; only the API forgets a deleted job's monitor entry",
+  },
+  {
+    functions: ['http-scheduler'],
+    file: 'lambdas/shared/job-mutes.ts',
+    calls: ['GetCommand', 'PutCommand', 'queryAll'],
+    reason: "the scheduler API only deletes a deleted job's mute (through job-forget.ts); muting is the job monitor's",
+  },
+  {
+    functions: ['job-watchdog'],
+    file: 'lambdas/shared/job-mutes.ts',
+    calls: ['GetCommand', 'PutCommand', 'DeleteCommand'],
+    reason: 'the watchdog lists the active mutes (one query) to leave muted jobs out of the late metrics; it changes none',
+  },
+  {
+    functions: ['http-job-caller'],
     file: 'lambdas/http-scheduler/job-secrets.ts',
     calls: ['CreateSecretCommand', 'DeleteSecretCommand'],
     reason: "the caller only reads a job's signing secret; the API creates, rotates and deletes it",
