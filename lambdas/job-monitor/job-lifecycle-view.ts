@@ -12,6 +12,8 @@ export interface LifecycleSources {
   /** Active mutes by job_key. */
   mutes: ReadonlyMap<string, JobMute>;
   expectations: readonly Expectation[];
+  /** Labels of each job's latest report (tags, owner); the expectation's win. */
+  reportLabels: ReadonlyMap<string, { tags?: string[]; owner?: string | null }>;
   now: Date;
 }
 
@@ -30,8 +32,11 @@ export function withLifecycleFields(views: readonly JobView[], sources: Lifecycl
   return views.map((view) => {
     const mute = sources.mutes.get(view.job_key);
     const expectation = expectations.get(view.job_key);
+    const reported = sources.reportLabels.get(view.job_key);
     return {
       ...view,
+      tags: expectation?.tags ?? reported?.tags ?? [],
+      owner: expectation?.owner ?? reported?.owner ?? null,
       muted: mute ? { until: mute.until, reason: mute.reason } : null,
       next_expected_run: view.next_expected_run ?? nextRunOf(expectation, sources.now),
       ...(view.status === null && view.health === undefined && !view.late ? { health: 'not_yet_run' as const } : {}),

@@ -37,6 +37,9 @@ export interface RunReport {
   counts?: Record<string, number>;
   /** Job-specific detail (file names, per-recipient results); stored when small enough (DETAILS_MAX_BYTES). */
   details?: Record<string, unknown>;
+  /** Labels the reporter sent; they move to the latest status with the run ([] or null clears them). */
+  tags?: string[];
+  owner?: string | null;
 }
 
 export interface RecordResult {
@@ -70,12 +73,24 @@ export interface LatestStatus {
   lateSince?: string;
   createdAt: string;
   updatedAt: string;
+  /** The labels the last report that carried any sent. */
+  tags?: string[];
+  owner?: string | null;
 }
 
 /** What listLatestSummaries reads: enough to order and count jobs, without their text. */
 export type LatestSummary = Pick<
   LatestStatus,
-  'jobKey' | 'lastStatus' | 'lastFinishedAt' | 'late' | 'lateSince' | 'lastReceivedAt' | 'updatedAt'
+  | 'jobKey'
+  | 'lastStatus'
+  | 'lastFinishedAt'
+  | 'late'
+  | 'lateSince'
+  | 'lastReceivedAt'
+  | 'updatedAt'
+  | 'title'
+  | 'tags'
+  | 'owner'
 > & {
   /** Runs of reports still being written, or interrupted, waiting to be written to the history (run-commit.ts). */
   parkedRunIds?: Set<string>;
@@ -94,6 +109,8 @@ export interface RunRecord {
   source: 'report' | 'runner';
   counts?: Record<string, number>;
   details?: Record<string, unknown>;
+  tags?: string[];
+  owner?: string | null;
   receivedAt: string;
 }
 
@@ -174,6 +191,8 @@ export class JobStatusStore {
       ...(report.details && JSON.stringify(report.details).length <= DETAILS_MAX_BYTES
         ? { details: report.details }
         : {}),
+      ...(report.tags !== undefined ? { tags: report.tags } : {}),
+      ...(report.owner !== undefined ? { owner: report.owner } : {}),
       receivedAt,
     };
     const item: HistoryItem = {
@@ -256,6 +275,8 @@ export class JobStatusStore {
   async listLatestSummaries(): Promise<LatestSummary[]> {
     const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
     attributes.push('parkedRunIds');
+    // Short texts the list filters on (?q= matches titles, ?tag= tags) before it pages: a title is at most 200 characters.
+    attributes.push('title', 'tags', 'owner');
     const items = await this.queryLatest(attributes);
     return items.map((item) => ({ late: false, ...item }) as LatestSummary);
   }

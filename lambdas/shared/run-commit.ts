@@ -51,6 +51,8 @@ export interface CommitOutcome {
 }
 
 const LATEST = 'LATEST';
+/** Optional labels of a run (tags, owner) that the latest status takes over when the run carries them. */
+const LABELS = ['tags', 'owner'] as const;
 const PARKED_PREFIX = 'parked:';
 const parkedAttribute = (runId: string) => `${PARKED_PREFIX}${runId}`;
 /** A run parked this long is no report in progress any more: its reporter failed or gave up. */
@@ -197,16 +199,23 @@ function latestStatusUpdate(
   options: { park: boolean },
 ) {
   const parking = options.park ? ', #parked = :run ADD parkedRunIds :runIds' : '';
+  // A report's labels move with it; a report without them leaves the job's labels as they are.
+  const labels = LABELS.filter((name) => item[name] !== undefined);
   return {
     UpdateExpression:
       'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
       'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, ' +
       'lastReceivedAt = :now, late = :false, id = if_not_exists(id, :newId), ' +
+      labels.map((name) => `#${name} = :${name}, `).join('') +
       `createdAt = if_not_exists(createdAt, :now)${parking} REMOVE lateSince`,
     ConditionExpression:
       'attribute_not_exists(pk) OR lastFinishedAt < :finishedAt OR ' +
       '(lastFinishedAt = :finishedAt AND lastRunId <> :runId)',
-    ExpressionAttributeNames: { '#kind': 'kind', ...(options.park ? { '#parked': parkedAttribute(item.runId) } : {}) },
+    ExpressionAttributeNames: {
+      '#kind': 'kind',
+      ...(options.park ? { '#parked': parkedAttribute(item.runId) } : {}),
+      ...Object.fromEntries(labels.map((name) => [`#${name}`, name])),
+    },
     ExpressionAttributeValues: {
       ':kind': latestKind,
       ':jobKey': item.jobKey,
@@ -219,6 +228,7 @@ function latestStatusUpdate(
       ':now': receivedAt,
       ':false': false,
       ':newId': newId,
+      ...Object.fromEntries(labels.map((name) => [`:${name}`, item[name]])),
       ...(options.park ? { ':run': item, ':runIds': new Set([item.runId]) } : {}),
     },
   };

@@ -92,7 +92,8 @@ export const NOT_CALLED: readonly NotCalledBy[] = [
     functions: ['job-watchdog'],
     file: 'lambdas/shared/job-mutes.ts',
     calls: ['GetCommand', 'PutCommand', 'DeleteCommand'],
-    reason: 'the watchdog lists the active mutes (one query) to leave muted jobs out of the late metrics; it changes none',
+    reason:
+      'the watchdog lists the active mutes (one query) to leave muted jobs out of the late metrics; it changes none',
   },
   {
     functions: ['http-job-caller'],
