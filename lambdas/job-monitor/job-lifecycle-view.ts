@@ -17,10 +17,17 @@ export interface LifecycleSources {
   now: Date;
 }
 
-/** The next run the expectation names, in ISO UTC; null without one or when it cannot be evaluated. */
-function nextRunOf(expectation: Expectation | undefined, now: Date): string | null {
+/**
+ * The next run the expectation names, in ISO UTC: a cron's next fire time (as EventBridge fires it), or
+ * an interval after the last report (after the expectation's creation, before any); null without one.
+ */
+function nextRunOf(expectation: Expectation | undefined, view: JobView, now: Date): string | null {
   if (!expectation || expectation.problem) return null;
   try {
+    if (expectation.everyMinutes !== undefined) {
+      const since = Math.max(Date.parse(expectation.createdAt), Date.parse(view.reported_at ?? '') || 0);
+      return new Date(since + expectation.everyMinutes * 60_000).toISOString();
+    }
     return nextExpectedRun(expectation, now).toISOString();
   } catch {
     return null; // the watchdog marks the expectation's problem; the page shows it there
@@ -38,7 +45,7 @@ export function withLifecycleFields(views: readonly JobView[], sources: Lifecycl
       tags: expectation?.tags ?? reported?.tags ?? [],
       owner: expectation?.owner ?? reported?.owner ?? null,
       muted: mute ? { until: mute.until, reason: mute.reason } : null,
-      next_expected_run: view.next_expected_run ?? nextRunOf(expectation, sources.now),
+      next_expected_run: view.next_expected_run ?? nextRunOf(expectation, view, sources.now),
       ...(view.status === null && view.health === undefined && !view.late ? { health: 'not_yet_run' as const } : {}),
     };
   });

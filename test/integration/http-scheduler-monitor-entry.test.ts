@@ -1,6 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { callJob } from '../../lambdas/http-scheduler/call-job';
+import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
+import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor/monitor-api';
+import { nextCronRun } from '../../lambdas/shared/eventbridge-fire-times';
+import { JobForgetter } from '../../lambdas/shared/job-forget';
 import { JobMuteStore } from '../../lambdas/shared/job-mutes';
 import { type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
 
@@ -65,6 +70,53 @@ describe("an HTTP job's job monitor entry", () => {
     };
   }
   const gone = { latest: undefined, runs: 0, expectation: undefined, mute: undefined };
+
+  /** The job monitor's list, read through its API over the scheduler's job-status table. */
+  async function monitorList(): Promise<Map<string, Record<string, unknown>>> {
+    const api = createMonitorApi({
+      store: fixture.statusStore,
+      mutes: mutes(),
+      forgetter: new JobForgetter(fixture.db, fixture.statusStore.tableName, fixture.statusStore, mutes()),
+      credentials: credentialsFromEnv({ JOB_READ_TOKEN: 'read' }),
+      metrics: { jobReportedError: () => {}, jobLate: () => {}, lateJobs: () => {} },
+      logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as MonitorApiDeps['logger'],
+      now: () => new Date(),
+    });
+    const response = await api({
+      rawPath: '/api/monitor/jobs',
+      rawQueryString: '',
+      headers: { authorization: 'Bearer read' },
+      requestContext: { http: { method: 'GET' } },
+    } as unknown as APIGatewayProxyEventV2);
+    const body = JSON.parse(String(response.body)) as { jobs: Record<string, unknown>[] };
+    return new Map(body.jobs.map((job) => [String(job.job_key), job]));
+  }
+
+  it('is on the job monitor’s list from its creation, not yet run, with the next run of its schedule', async () => {
+    const cron = { schedule_type: 'cron', cron: { hour: '3', minute: '30' }, timezone: 'Asia/Tokyo' };
+    const created = await fixture.request('POST', '/jobs', { job_id: 'nightly', target_url: targetUrl, ...cron });
+    expect(created.status).toBe(201);
+
+    const listed = (await monitorList()).get('http-job:nightly');
+
+    expect(listed).toMatchObject({ status: null, health: 'not_yet_run' });
+    expect(listed?.next_expected_run).toBe(nextCronRun('30 3 * * *', 'Asia/Tokyo', new Date())?.toISOString());
+  });
+
+  it('keeps the monitor’s next run in step when the job is replaced with another schedule', async () => {
+    await createJob('replaced');
+    const cron = { schedule_type: 'cron', cron: { hour: '6', minute: '0' }, timezone: 'Asia/Tokyo' };
+
+    await fixture.request('POST', '/jobs', {
+      job_id: 'replaced',
+      target_url: targetUrl,
+      replace_existing: true,
+      ...cron,
+    });
+
+    const listed = (await monitorList()).get('http-job:replaced');
+    expect(listed?.next_expected_run).toBe(nextCronRun('0 6 * * *', 'Asia/Tokyo', new Date())?.toISOString());
+  });
 
   it('removes the status, history, expectation and mute when the job is deleted', async () => {
     await createJob('nightly-sync');
