@@ -1,8 +1,7 @@
 import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { JobChangingError } from '#shared/job-forget';
 import { isMuteActive } from '#shared/job-mutes';
-import { summaryAsLatest } from './job-pages';
-import { buildJobViews } from './job-views';
+import { alarmStateOf } from './alarm-state';
 import { denyWithoutWriteSecret, type MonitorApiDeps } from './monitor-deps';
 import { validateMute } from './mute-validation';
 import { jobKeyProblem } from './report-validation';
@@ -98,19 +97,9 @@ export async function unmuteJob(deps: MonitorApiDeps, request: HttpRequest, para
 
 /** The job's error and late state, and the total of late jobs not muted, published as metrics now. */
 async function republishAlarmState(deps: MonitorApiDeps, jobKey: string) {
-  const now = deps.now();
-  const [summaries, expectations, mutes] = await Promise.all([
-    deps.store.listLatestSummaries(),
-    deps.store.expectations.list(),
-    deps.mutes.activeAt(now),
-  ]);
-  const views = buildJobViews(summaries.map(summaryAsLatest), expectations);
-  const job = views.find((view) => view.job_key === jobKey);
-  const error = job?.status === 'error';
-  const late = job?.late === true;
+  const { error, late, lateJobs } = await alarmStateOf(deps, jobKey, deps.now());
   if (error) deps.metrics.jobReportedError(jobKey);
   if (late) deps.metrics.jobLate(jobKey);
-  const lateJobs = views.filter((view) => view.late && !mutes.has(view.job_key)).length;
   deps.metrics.lateJobs(lateJobs);
   return { error, late, late_jobs: lateJobs };
 }

@@ -27,10 +27,10 @@ export const NOT_CALLED: readonly NotCalledBy[] = [
   {
     functions: ['github-deploy'],
     file: 'ops/aws-backend.ts',
-    calls: ['FilterLogEventsCommand', 'GetScheduleCommand', 'UpdateScheduleCommand'],
+    calls: ['FilterLogEventsCommand', 'GetScheduleCommand', 'UpdateScheduleCommand', 'PutMetricDataCommand'],
     reason: SMOKE_ONLY,
   },
-  ...['job-status-store', 'expectation-store', 'run-commit'].map((store) => ({
+  ...['job-status-store', 'expectation-store', 'run-commit', 'job-mutes', 'job-forget'].map((store) => ({
     functions: ['github-deploy'],
     file: `lambdas/shared/${store}.ts`,
     calls: Object.keys(MODULE_CALLS[`lambdas/shared/${store}.ts`]),

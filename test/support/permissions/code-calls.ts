@@ -231,6 +231,8 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
   'ops/aws-backend.ts': {
     // DescribeAlarms returns composite alarms only to a permission on "*" (CloudWatch API reference).
     DescribeAlarmsCommand: () => [{ resource: '*' }],
+    // `ops unmute` publishes the monitor's metrics at once; PutMetricData has no resource-level permission.
+    PutMetricDataCommand: () => [{ resource: '*' }],
     GetSecretValueCommand: (caller) => [{ resource: required(caller, 'READ_TOKEN_SECRET_ARN') }],
     InvokeCommand: (caller) => [
       { resource: arn(caller, 'lambda', `function:nightshift-${caller.stage}-${required(caller, 'SMOKE_JOB_ID')}`) },
