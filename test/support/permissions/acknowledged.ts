@@ -21,7 +21,7 @@ export interface NotCalledBy {
 const RECORDING_JOBS = JOBS.filter((job) => (job.jobStatusTable ?? 'record') === 'record').map((job) => job.id);
 
 const SMOKE_ONLY =
-  "the deploy workflow runs `ops smoke` only (read token, watchdog run, pager alarm); status, backfill, logs and pause/resume run with an operator's credentials";
+  "the deploy workflow runs `ops smoke` only (read token, watchdog run, pager alarm); status, backfill, logs, pause/resume and mute/unmute/forget run with an operator's credentials";
 
 export const NOT_CALLED: readonly NotCalledBy[] = [
   {
