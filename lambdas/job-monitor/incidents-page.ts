@@ -76,7 +76,7 @@ function historyList(runs: readonly RunView[], now: Date): string {
     const message = run.message ? [...run.message].slice(0, HISTORY_MESSAGE_CHARS).join('') : '';
     return (
       `<li class="run run-${run.status}"><span class="run-status">${run.status === 'error' ? 'エラー' : '正常'}</span> ` +
-      `${time(run.finished_at, now)}${message ? ` <span class="run-message">${escapeHtml(message)}</span>` : ''}</li>`
+      `${run.finished_at ? time(run.finished_at, now) : '実行中'}${message ? ` <span class="run-message">${escapeHtml(message)}</span>` : ''}</li>`
     );
   });
   return `<h4>最近の実行</h4><ol class="history">${items.join('')}</ol>`;

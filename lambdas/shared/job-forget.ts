@@ -47,6 +47,13 @@ const DELETE_CONCURRENCY = 4;
 /** Reports keep moving the latest status: give up after this many rounds and let the caller retry. */
 const FORGET_ROUNDS = 5;
 
+/** What step 1 read of the latest status: what step 3's condition compares. */
+interface SeenLatest {
+  updatedAt?: string;
+  inFlightRunId?: string;
+  parked: boolean;
+}
+
 export class JobChangingError extends Error {
   override name = 'JobChangingError';
 }
@@ -76,7 +83,7 @@ export class JobForgetter {
       const history = await this.deleteHistory(jobKey, deadline);
       historyDeleted += history.deleted;
       if (!history.complete && !options.leaveLongHistory) return { found: true, historyDeleted, complete: false };
-      if (!(await this.deleteLatestIfUnchanged(jobKey, latest?.updatedAt))) continue;
+      if (!(await this.deleteLatestIfUnchanged(jobKey, latest))) continue;
       const expectation = await this.statusStore.expectations.delete(jobKey);
       const mute = await this.mutes.delete(jobKey);
       const found = latest !== undefined || historyDeleted > 0 || expectation || mute !== undefined;
@@ -85,28 +92,48 @@ export class JobForgetter {
     throw new JobChangingError(`job_key "${jobKey}" kept receiving reports while it was being deleted; try again`);
   }
 
-  private async readLatest(jobKey: string): Promise<{ updatedAt: string; parked: boolean } | undefined> {
+  private async readLatest(jobKey: string): Promise<SeenLatest | undefined> {
     const result = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
         Key: { pk: jobPartitionKey(jobKey), sk: 'LATEST' },
         ConsistentRead: true,
-        ProjectionExpression: 'updatedAt, parkedRunIds',
+        ProjectionExpression: 'updatedAt, parkedRunIds, inFlight',
       }),
     );
     if (!result.Item) return undefined;
     const parked = result.Item.parkedRunIds as Set<string> | undefined;
-    return { updatedAt: String(result.Item.updatedAt), parked: (parked?.size ?? 0) > 0 };
+    const inFlight = result.Item.inFlight as { runId?: string } | undefined;
+    return {
+      ...(typeof result.Item.updatedAt === 'string' ? { updatedAt: result.Item.updatedAt } : {}),
+      ...(typeof inFlight?.runId === 'string' ? { inFlightRunId: inFlight.runId } : {}),
+      parked: (parked?.size ?? 0) > 0,
+    };
   }
 
-  /** true when the latest status is gone as read (`seenUpdatedAt` undefined: there was none, and still is none). */
-  private async deleteLatestIfUnchanged(jobKey: string, seenUpdatedAt: string | undefined): Promise<boolean> {
+  /**
+   * true when the latest status is gone as read: no report moved it (updatedAt) and no start was recorded on
+   * it (inFlight; a row may hold only a start, without updatedAt) since; `seen` undefined: there was none.
+   */
+  private async deleteLatestIfUnchanged(jobKey: string, seen: SeenLatest | undefined): Promise<boolean> {
+    const values: Record<string, string> = {};
+    const guards = ['attribute_not_exists(parkedRunIds)'];
+    if (seen?.updatedAt === undefined) guards.push('attribute_not_exists(updatedAt)');
+    else {
+      guards.push('updatedAt = :seen');
+      values[':seen'] = seen.updatedAt;
+    }
+    if (seen?.inFlightRunId === undefined) guards.push('attribute_not_exists(inFlight)');
+    else {
+      guards.push('inFlight.runId = :inFlight');
+      values[':inFlight'] = seen.inFlightRunId;
+    }
     const condition =
-      seenUpdatedAt === undefined
+      seen === undefined
         ? { ConditionExpression: 'attribute_not_exists(pk)' }
         : {
-            ConditionExpression: 'updatedAt = :seen AND attribute_not_exists(parkedRunIds)',
-            ExpressionAttributeValues: { ':seen': seenUpdatedAt },
+            ConditionExpression: guards.join(' AND '),
+            ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
           };
     try {
       await this.db.send(

@@ -75,6 +75,16 @@ describe('job lifecycle API', () => {
       expect(await storedFor('nightly')).toEqual([]);
     });
 
+    it('deletes a job that has only a run in flight (a job-start, no report yet)', async () => {
+      const started = await api.write('POST', '/api/monitor/job-start', { job_key: 'long-export', title: '長い出力' });
+      expect(started.status).toBe(200);
+
+      const response = await api.write('DELETE', '/api/monitor/jobs/long-export');
+
+      expect(response.status).toBe(200);
+      expect(await storedFor('long-export')).toEqual([]);
+    });
+
     it('answers 404 for a job it does not know', async () => {
       const response = await api.write('DELETE', '/api/monitor/jobs/no-such-job');
 

@@ -160,7 +160,8 @@ describe('ops forget', () => {
       { pk: 'MUTE', sk: 'JOB#sales-import' },
     ]);
     expect(dynamo.commandCalls(DeleteCommand)[0].args[0].input).toMatchObject({
-      ConditionExpression: 'updatedAt = :seen AND attribute_not_exists(parkedRunIds)',
+      ConditionExpression:
+        'attribute_not_exists(parkedRunIds) AND updatedAt = :seen AND attribute_not_exists(inFlight)',
     });
   });
 
