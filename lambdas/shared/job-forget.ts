@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { JobMuteStore } from './job-mutes';
 import { type JobStatusStore, jobPartitionKey } from './job-status-store';
+import { ABANDONED_AFTER_MS } from './run-commit';
 
 /**
  * Forgetting a job: its latest status, its history, its expectation and its mute, so it leaves the
@@ -17,8 +18,10 @@ import { type JobStatusStore, jobPartitionKey } from './job-status-store';
  * show a retired job's runs, failure streak or durations. The order makes a report that races the
  * delete land wholly before it (and be deleted with the rest) or wholly after it (a fresh job):
  *
- *   1. read the latest status; a run parked in it (a report being written, run-commit.ts) is written
- *      out to the history first, so no history row of it can appear after step 2
+ *   1. read the latest status; while a run is parked in it (a report being written, run-commit.ts),
+ *      wait for that report to finish (it writes its history row before it unparks); a run parked over
+ *      a minute belongs to a report that gave up, and is written out to the history here. Either way no
+ *      history row of it can appear after step 2
  *   2. delete every history row
  *   3. delete the latest status only if it is still the one read in 1 (no report moved it meanwhile);
  *      otherwise start again at 1, so the report that moved it is deleted too
@@ -45,13 +48,14 @@ const BATCH_WRITE_ATTEMPTS = 6;
 /** Batches in flight at once while deleting a long history. */
 const DELETE_CONCURRENCY = 4;
 /** Reports keep moving the latest status: give up after this many rounds and let the caller retry. */
-const FORGET_ROUNDS = 5;
+const FORGET_ROUNDS = 7;
 
 /** What step 1 read of the latest status: what step 3's condition compares. */
 interface SeenLatest {
   updatedAt?: string;
   inFlightRunId?: string;
-  parked: boolean;
+  /** When the oldest run parked in it was received (epoch ms); absent when none is parked. */
+  parkedSince?: number;
 }
 
 export class JobChangingError extends Error {
@@ -64,6 +68,7 @@ export class JobForgetter {
     private readonly tableName: string,
     private readonly statusStore: Pick<JobStatusStore, 'completeInterruptedRuns' | 'expectations'>,
     private readonly mutes: Pick<JobMuteStore, 'delete'>,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
   /**
@@ -76,8 +81,14 @@ export class JobForgetter {
     let historyDeleted = 0;
     for (let round = 1; round <= FORGET_ROUNDS; round += 1) {
       const latest = await this.readLatest(jobKey);
-      if (latest?.parked) {
-        await this.statusStore.completeInterruptedRuns(jobKey);
+      if (latest?.parkedSince !== undefined) {
+        // Writing it out ourselves while its report still runs would let that report's own history write
+        // land after step 2: wait for it, unless it was abandoned.
+        if (this.now().getTime() - latest.parkedSince >= ABANDONED_AFTER_MS) {
+          await this.statusStore.completeInterruptedRuns(jobKey);
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** round, 800)));
+        }
         continue;
       }
       const history = await this.deleteHistory(jobKey, deadline);
@@ -98,16 +109,18 @@ export class JobForgetter {
         TableName: this.tableName,
         Key: { pk: jobPartitionKey(jobKey), sk: 'LATEST' },
         ConsistentRead: true,
-        ProjectionExpression: 'updatedAt, parkedRunIds, inFlight',
       }),
     );
     if (!result.Item) return undefined;
-    const parked = result.Item.parkedRunIds as Set<string> | undefined;
-    const inFlight = result.Item.inFlight as { runId?: string } | undefined;
+    const item = result.Item;
+    const parked = [...((item.parkedRunIds as Set<string> | undefined) ?? [])].map(
+      (runId) => Date.parse(String((item[`parked:${runId}`] as { receivedAt?: string } | undefined)?.receivedAt)) || 0,
+    );
+    const inFlight = item.inFlight as { runId?: string } | undefined;
     return {
-      ...(typeof result.Item.updatedAt === 'string' ? { updatedAt: result.Item.updatedAt } : {}),
+      ...(typeof item.updatedAt === 'string' ? { updatedAt: item.updatedAt } : {}),
       ...(typeof inFlight?.runId === 'string' ? { inFlightRunId: inFlight.runId } : {}),
-      parked: (parked?.size ?? 0) > 0,
+      ...(parked.length > 0 ? { parkedSince: Math.min(...parked) } : {}),
     };
   }
 

@@ -84,7 +84,7 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
     credentials:
       options.credentials ?? credentialsFromEnv({ JOB_REPORT_SECRET: writeSecret, JOB_READ_TOKEN: readToken }),
     mutes,
-    forgetter: new JobForgetter(db, tableName, store, mutes),
+    forgetter: new JobForgetter(db, tableName, store, mutes, now),
     metrics: {
       jobReportedError: (jobKey) => reportedErrors.push(jobKey),
       jobLate: (jobKey) => lateMetrics.jobLate.push(jobKey),

@@ -114,7 +114,7 @@ describe('job lifecycle API', () => {
       expect(response).toEqual({ status: 400, json: { error: 'job_key must not start or end with white space' } });
     });
 
-    it('writes out and deletes a run an interrupted report left parked, so no history row of it survives', async () => {
+    it('waits for a report still being written, then writes out and deletes a run its report abandoned', async () => {
       await api.report(validReport(api, { finished_at: minutesAgo(10) }));
       // The second report commits its latest status, then its history write fails (the 3rd DynamoDB call).
       api.dynamoFaults.calls = 0;
@@ -123,8 +123,16 @@ describe('job lifecycle API', () => {
       api.dynamoFaults.failOnCall = undefined;
       expect((await api.store.listLatestSummaries())[0].parkedRunIds?.size).toBe(1);
 
-      await api.write('DELETE', '/api/monitor/jobs/minpaku-in-report');
+      // Parked a moment ago: its report may still write its history row, so the delete does not race it.
+      const meanwhile = await api.write('DELETE', '/api/monitor/jobs/minpaku-in-report');
+      expect(meanwhile).toEqual({
+        status: 409,
+        json: { error: 'job_key "minpaku-in-report" kept receiving reports while it was being deleted; try again' },
+      });
+      expect(await storedFor('minpaku-in-report')).toEqual(['LATEST', 'RUN#…']);
 
+      api.clock.now = new Date(api.clock.now.getTime() + 2 * 60_000);
+      expect((await api.write('DELETE', '/api/monitor/jobs/minpaku-in-report')).status).toBe(200);
       expect(await storedFor('minpaku-in-report')).toEqual([]);
     });
 
