@@ -65,25 +65,52 @@ const runView = z.object({
   kind: runKind.optional(),
   outcome: z.enum(['success', 'error', 'running', 'hung', 'skipped', 'missed', 'late']).optional(),
 });
-const jobKeyParams = z.object({ job_key: z.string() });
 /** A job_key with an example that exists under `npm start` (its demo data), so "Try it out" succeeds as is. */
 const jobKeyExample = (example: string) => z.object({ job_key: z.string().meta({ example }) });
 const error = (description: string) => ({ description, schema: errorSchema });
 const tag = 'Job monitor';
+
+/**
+ * Examples Swagger UI's "Try it out" fills in; each must succeed as it stands against `npm start`:
+ * test/integration/local-api-examples.test.ts submits every operation in the document's order with
+ * the deletes last, then the non-deletes again. `minpaku-in-report` is local mode's demo job
+ * (local/demo-data.ts: reports and an expectation), which the reads name; a delete names something
+ * an earlier example creates (the expectation example sets, then deletes, one of its own) or demo
+ * data of its own, never what the reads need.
+ */
+export const MONITOR_EXAMPLES = {
+  reportedJob: 'minpaku-in-report',
+  expectationJob: 'nightly-backup',
+  report: {
+    job_key: 'minpaku-in-report',
+    title: 'minpaku-IN レポート作成',
+    status: 'success',
+    finished_at: '2025-08-11T09:15:00+09:00',
+    message: '12 files written',
+  },
+  expectation: { cron: '0 3 * * *', timezone: 'Asia/Tokyo', grace_minutes: 30, title: '夜間バックアップ' },
+  /** A retired job of the demo data (local/demo-data.ts), which only the delete example names. */
+  retiredJob: 'legacy-export',
+  /** The demo data's failing job: muting it (for two hours, a duration never goes stale) and unmuting it both succeed again. */
+  mutedJob: 'sales-import',
+  mute: { until: 'PT2H', reason: '取引先のFTPサーバー移行中' },
+} as const;
 
 const MONITOR_DOCS = {
   report: {
     summary: 'Report a run of a job (TC Portal contract)',
     tag,
     security: 'webhookSecret',
-    body: z.object({
-      job_key: z.string(),
-      title: z.string(),
-      status: z.enum(['success', 'error']),
-      finished_at: z.string().meta({ description: 'ISO 8601' }),
-      tool_id: z.string().nullable().optional(),
-      message: z.string().nullable().optional(),
-    }),
+    body: z
+      .object({
+        job_key: z.string(),
+        title: z.string(),
+        status: z.enum(['success', 'error']),
+        finished_at: z.string().meta({ description: 'ISO 8601' }),
+        tool_id: z.string().nullable().optional(),
+        message: z.string().nullable().optional(),
+      })
+      .meta({ examples: [MONITOR_EXAMPLES.report] }),
     responses: {
       200: {
         description: 'Stored',
@@ -133,8 +160,11 @@ const MONITOR_DOCS = {
     summary: "One job's reported runs, newest first",
     tag,
     security: 'readToken',
-    params: jobKeyParams,
-    query: z.object({ limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() }),
+    params: jobKeyExample(MONITOR_EXAMPLES.reportedJob),
+    query: z.object({
+      limit: z.number().int().min(1).max(100).optional().meta({ example: 20 }),
+      cursor: z.string().optional(),
+    }),
     responses: {
       200: {
         description: 'One page',
@@ -148,7 +178,7 @@ const MONITOR_DOCS = {
     summary: "A job's expectation (when it should report)",
     tag,
     security: 'readToken',
-    params: jobKeyParams,
+    params: jobKeyExample(MONITOR_EXAMPLES.reportedJob),
     responses: {
       200: { description: 'The expectation', schema: z.object({ job_key: z.string(), expectation: expectationView }) },
       404: error('No expectation'),
@@ -158,14 +188,16 @@ const MONITOR_DOCS = {
     summary: "Set a job's expectation",
     tag,
     security: 'webhookSecret',
-    params: jobKeyParams,
-    body: z.object({
-      cron: z.string().optional(),
-      every_minutes: z.number().int().optional(),
-      timezone: z.string().optional(),
-      grace_minutes: z.number().int().optional(),
-      title: z.string().optional(),
-    }),
+    params: jobKeyExample(MONITOR_EXAMPLES.expectationJob),
+    body: z
+      .object({
+        cron: z.string().optional(),
+        every_minutes: z.number().int().optional(),
+        timezone: z.string().optional(),
+        grace_minutes: z.number().int().optional(),
+        title: z.string().optional(),
+      })
+      .meta({ examples: [MONITOR_EXAMPLES.expectation] }),
     responses: {
       200: {
         description: 'Stored',
@@ -178,7 +210,7 @@ const MONITOR_DOCS = {
     summary: "Delete a job's expectation",
     tag,
     security: 'webhookSecret',
-    params: jobKeyParams,
+    params: jobKeyExample(MONITOR_EXAMPLES.expectationJob),
     responses: {
       200: {
         description: 'Deleted',
@@ -192,8 +224,7 @@ const MONITOR_DOCS = {
       'Delete a job: its status, history, expectation and mute leave the monitor (a later report starts it afresh)',
     tag,
     security: 'webhookSecret',
-    // A retired job of the demo data: the example succeeds once per fresh `npm start` (.local/ deleted).
-    params: jobKeyExample('legacy-export'),
+    params: jobKeyExample(MONITOR_EXAMPLES.retiredJob),
     responses: {
       200: {
         description: 'Deleted',
@@ -224,20 +255,20 @@ const MONITOR_DOCS = {
     summary: 'Mute a job until a time: its runs are still recorded, its errors and lateness alarm no one',
     tag,
     security: 'webhookSecret',
-    params: jobKeyExample('sales-import'),
+    params: jobKeyExample(MONITOR_EXAMPLES.mutedJob),
     body: z
       .object({
         until: z.string().meta({
           description:
             'ISO 8601 time (e.g. 2026-12-03T09:00:00+09:00) or ISO 8601 duration from now (PT2H, P1D); in the future, at most 30 days ahead',
-          example: 'PT2H',
+          example: MONITOR_EXAMPLES.mute.until,
         }),
         reason: z.string().meta({
           description: 'Why (at most 200 characters), shown on the page',
-          example: '取引先のFTPサーバー移行中',
+          example: MONITOR_EXAMPLES.mute.reason,
         }),
       })
-      .meta({ example: { until: 'PT2H', reason: '取引先のFTPサーバー移行中' } }),
+      .meta({ examples: [MONITOR_EXAMPLES.mute] }),
     responses: {
       200: {
         description: 'Muted',
@@ -256,7 +287,7 @@ const MONITOR_DOCS = {
     summary: 'Unmute a job: its current error or lateness alarms at once (succeeds for a job that is not muted)',
     tag,
     security: 'webhookSecret',
-    params: jobKeyExample('sales-import'),
+    params: jobKeyExample(MONITOR_EXAMPLES.mutedJob),
     responses: {
       200: {
         description: 'Not muted (any more)',
