@@ -94,6 +94,8 @@ export const MONITOR_EXAMPLES = {
   /** The demo data's failing job: muting it (for two hours, a duration never goes stale) and unmuting it both succeed again. */
   mutedJob: 'sales-import',
   mute: { until: 'PT2H', reason: '取引先のFTPサーバー移行中' },
+  /** Without started_at: a fixed one would mark nothing once the job has a later finished run. */
+  start: { job_key: 'nightly-backup', title: '夜間バックアップ' },
 } as const;
 
 const MONITOR_DOCS = {
@@ -130,7 +132,7 @@ const MONITOR_DOCS = {
         title: z.string().optional(),
         started_at: z.string().optional().meta({ description: 'ISO 8601; default: when the request arrives' }),
       })
-      .meta({ examples: [{ job_key: 'nightly-backup', title: '夜間バックアップ' }] }),
+      .meta({ examples: [MONITOR_EXAMPLES.start] }),
     responses: {
       200: {
         description: 'Stored: the job shows running until its next report',
