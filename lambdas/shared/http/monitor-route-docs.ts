@@ -111,6 +111,11 @@ const MONITOR_DOCS = {
         finished_at: z.string().meta({ description: 'ISO 8601' }),
         tool_id: z.string().nullable().optional(),
         message: z.string().nullable().optional(),
+        tags: z
+          .array(z.string())
+          .optional()
+          .meta({ description: "Up to 10, each 1-32 characters of a-z 0-9 - _ . : (not in the TC Portal's contract)" }),
+        owner: z.string().nullable().optional().meta({ description: 'Whom to call, up to 100 characters' }),
       })
       .meta({ examples: [MONITOR_EXAMPLES.report] }),
     responses: {
@@ -146,6 +151,13 @@ const MONITOR_DOCS = {
     summary: 'Every job: errors first, then late, then by time',
     tag,
     security: 'readToken',
+    query: z.object({
+      status: z.enum(['error', 'late', 'hung', 'running', 'muted']).optional(),
+      tag: z.string().optional().meta({ description: 'Only jobs carrying this tag' }),
+      q: z.string().optional().meta({ description: 'Job key or title containing this text (any case)' }),
+      limit: z.number().int().min(1).max(500).optional(),
+      cursor: z.string().optional(),
+    }),
     responses: {
       200: {
         description: 'Jobs',
@@ -155,6 +167,7 @@ const MONITOR_DOCS = {
           generated_at: z.string(),
         }),
       },
+      400: error('Bad status, tag, q, limit or cursor'),
       401: error('Missing or wrong read token'),
     },
   },
@@ -198,6 +211,8 @@ const MONITOR_DOCS = {
         timezone: z.string().optional(),
         grace_minutes: z.number().int().optional(),
         title: z.string().optional(),
+        tags: z.array(z.string()).optional().meta({ description: 'As on reports; they win over the reports' }),
+        owner: z.string().nullable().optional(),
       })
       .meta({ examples: [MONITOR_EXAMPLES.expectation] }),
     responses: {
