@@ -1,7 +1,6 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { type LocalMode, startLocalMode } from '../support/local-mode-process';
 import { type OpenApiDocument, type PrefilledRequest, prefillRequests } from '../support/openapi-prefill';
 
 /**
@@ -10,64 +9,23 @@ import { type OpenApiDocument, type PrefilledRequest, prefillRequests } from '..
  * "Try it out" prefills it, and the README's HTTP-scheduler example with local mode's echo target.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
-const START_ARGS = (
-  JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-).scripts.start
-  .split(/\s+/)
-  .slice(1);
 
-const localDir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-examples-'));
-// Embedded PostgreSQL may run as another user (when tests run as root): it must reach its data folder.
-chmodSync(localDir, 0o755);
-const env: NodeJS.ProcessEnv = { ...process.env, NIGHTSHIFT_LOCAL_DIR: localDir, PORT: '0' };
-// The jest services must not leak in, and nothing may lift the outbound guard: plain `npm start`.
-for (const name of [
-  'DATABASE_URL',
-  'DYNAMODB_ENDPOINT',
-  'S3_ENDPOINT',
-  'JOB_STATUS_TABLE',
-  'HTTP_JOBS_ALLOW_HOSTS',
-  'SCHEDULER_ADMIN_TOKEN',
-  'JOB_REPORT_SECRET',
-  'JOB_READ_TOKEN',
-]) {
-  delete env[name];
-}
-
-let start: ChildProcessWithoutNullStreams;
-let startOutput = '';
+let localMode: LocalMode;
 let apiUrl: string;
 let tokens: Record<string, string>;
+const startOutput = () => localMode.output();
 
 beforeAll(async () => {
-  start = spawn(process.execPath, START_ARGS, { cwd: ROOT, env });
-  const collect = (chunk: Buffer) => {
-    startOutput += chunk.toString('utf8');
-  };
-  start.stdout.on('data', collect);
-  start.stderr.on('data', collect);
-  const deadline = Date.now() + 150_000;
-  while (!/Ctrl-C stops everything/.test(startOutput)) {
-    if (start.exitCode !== null) throw new Error(`npm start exited ${start.exitCode}:\n${startOutput}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not get ready:\n${startOutput}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  const running = JSON.parse(readFileSync(path.join(localDir, 'env.json'), 'utf8')) as {
-    apiUrl: string;
-    env: Record<string, string>;
-  };
-  apiUrl = running.apiUrl;
-  tokens = running.env;
+  // Plain `npm start`: no outside credentials, and nothing may lift the outbound guard.
+  localMode = await startLocalMode({
+    name: 'examples',
+    unset: ['HTTP_JOBS_ALLOW_HOSTS', 'SCHEDULER_ADMIN_TOKEN', 'JOB_REPORT_SECRET', 'JOB_READ_TOKEN'],
+  });
+  apiUrl = localMode.apiUrl;
+  tokens = localMode.running.env;
 }, 180_000);
 
-afterAll(async () => {
-  if (start && start.exitCode === null) {
-    const exited = new Promise((resolve) => start.once('exit', resolve));
-    start.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(localDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => localMode?.stop(), 60_000);
 
 /** The credential each security scheme of the document asks for, as a reader enters it under "Authorize". */
 function credentials(scheme: string): Record<string, string> {
@@ -116,7 +74,7 @@ function readmeSchedulerBlocks(): string[] {
 
 describe('examples against plain npm start', () => {
   it('lists the echo target in the start banner', () => {
-    expect(startOutput).toMatch(new RegExp(`^\\s+echo target\\s+${apiUrl}/echo\\s`, 'm'));
+    expect(startOutput()).toMatch(new RegExp(`^\\s+echo target\\s+${apiUrl}/echo\\s`, 'm'));
   });
 
   it('answers every operation of /openapi.json, prefilled as Swagger UI does, with a 2xx', async () => {

@@ -1,8 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { jstDateOffset } from '../../lambdas/shared/jst-time';
+import { type LocalMode, startLocalMode } from '../support/local-mode-process';
 import { type ProcessResult, runNode } from '../support/run-process';
 
 /**
@@ -15,52 +16,22 @@ const SCRIPTS = (
 ).scripts;
 const nodeArgs = (script: string) => SCRIPTS[script].split(/\s+/).slice(1);
 
-const localDir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-ops-local-'));
-// Embedded PostgreSQL may run as another user (when tests run as root): it must reach its data folder.
-chmodSync(localDir, 0o755);
-const env = {
-  ...process.env,
-  NIGHTSHIFT_LOCAL_DIR: localDir,
-  PORT: '0',
-  // The caller's own endpoints would win over local mode's: the jest services must not leak in.
-  DATABASE_URL: '',
-  DYNAMODB_ENDPOINT: '',
-  S3_ENDPOINT: '',
-  JOB_STATUS_TABLE: '',
-};
-for (const name of ['DATABASE_URL', 'DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'JOB_STATUS_TABLE'] as const) delete env[name];
-
-let start: ChildProcessWithoutNullStreams;
-let startOutput = '';
+let localMode: LocalMode;
+let env: NodeJS.ProcessEnv;
+let localDir: string;
+const startOutput = () => localMode.output();
 
 function ops(args: string[]): Promise<ProcessResult> {
   return runNode([...nodeArgs('ops'), ...args], { cwd: ROOT, env, timeoutMs: 120_000 });
 }
 
 beforeAll(async () => {
-  start = spawn(process.execPath, nodeArgs('start'), { cwd: ROOT, env });
-  start.stdout.on('data', (chunk: Buffer) => {
-    startOutput += chunk.toString('utf8');
-  });
-  start.stderr.on('data', (chunk: Buffer) => {
-    startOutput += chunk.toString('utf8');
-  });
-  const deadline = Date.now() + 150_000;
-  while (!/Ctrl-C stops everything/.test(startOutput)) {
-    if (start.exitCode !== null) throw new Error(`npm start exited ${start.exitCode}:\n${startOutput}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not get ready:\n${startOutput}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  localMode = await startLocalMode({ name: 'ops-local' });
+  env = localMode.env;
+  localDir = localMode.localDir;
 }, 180_000);
 
-afterAll(async () => {
-  if (start && start.exitCode === null) {
-    const exited = new Promise((resolve) => start.once('exit', resolve));
-    start.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(localDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => localMode?.stop(), 60_000);
 
 describe('ops against local mode', () => {
   it('picks the running npm start without --stage and shows status with JST times', async () => {
@@ -190,6 +161,6 @@ describe('ops against local mode', () => {
 
   it('keeps the terminal of npm start readable and the JSON in .local/logs', () => {
     expect(existsSync(path.join(localDir, 'logs', 'nightshift-job-watchdog.jsonl'))).toBe(true);
-    expect(startOutput).not.toMatch(/^\{"level"/m);
+    expect(startOutput()).not.toMatch(/^\{"level"/m);
   });
 });

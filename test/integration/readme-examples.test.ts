@@ -1,8 +1,7 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readRunningLocalMode } from '../../local/local-env';
+import { type LocalMode, startLocalMode } from '../support/local-mode-process';
 import { type ReadmeExample, readmeExamples } from '../support/readme-examples';
 
 /**
@@ -20,49 +19,23 @@ const runnable = examples.filter((example) =>
 );
 const DOCUMENTED_URL = 'http://127.0.0.1:3000';
 
-const localDir = mkdtempSync(path.join(os.tmpdir(), 'nightshift-readme-'));
-// Embedded PostgreSQL may run as another user (when tests run as root): it must reach its data folder.
-chmodSync(localDir, 0o755);
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  NIGHTSHIFT_LOCAL_DIR: localDir,
-  PORT: '0',
+const startEnv: Record<string, string> = {
   JOB_REPORT_SECRET: 'readme-report-secret',
   JOB_READ_TOKEN: 'readme-read-token',
   ...Object.assign({}, ...examples.map((example) => example.startEnv)),
 };
-// The jest services' endpoints would win over local mode's: examples run against npm start only.
-for (const name of ['DATABASE_URL', 'DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'JOB_STATUS_TABLE']) delete env[name];
 
-let start: ChildProcessWithoutNullStreams;
-let startOutput = '';
+let localMode: LocalMode;
+let env: NodeJS.ProcessEnv;
 let baseUrl = '';
 
 beforeAll(async () => {
-  start = spawn('npm', ['start'], { cwd: ROOT, env, detached: true });
-  const collect = (chunk: Buffer) => {
-    startOutput += chunk.toString('utf8');
-  };
-  start.stdout.on('data', collect);
-  start.stderr.on('data', collect);
-  const deadline = Date.now() + 150_000;
-  while (!/Ctrl-C stops everything/.test(startOutput)) {
-    if (start.exitCode !== null) throw new Error(`npm start exited ${start.exitCode}:\n${startOutput}`);
-    if (Date.now() > deadline) throw new Error(`npm start did not get ready:\n${startOutput}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  baseUrl = readRunningLocalMode(localDir)?.apiUrl ?? '';
-  if (!baseUrl) throw new Error(`npm start published no API URL in ${localDir}`);
+  localMode = await startLocalMode({ name: 'readme', env: startEnv, throughNpm: true });
+  env = localMode.env;
+  baseUrl = localMode.apiUrl;
 }, 180_000);
 
-afterAll(async () => {
-  if (start?.pid && start.exitCode === null) {
-    const exited = new Promise((resolve) => start.once('exit', resolve));
-    process.kill(-start.pid, 'SIGINT'); // npm and the local mode it started
-    await exited;
-  }
-  rmSync(localDir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => localMode?.stop(), 60_000);
 
 /** Runs a block's script in bash, stopping at the first failing command. */
 function runBlock(example: ReadmeExample): Promise<{ code: number | null; output: string }> {
