@@ -159,10 +159,10 @@ function fromExpectationOnly(expectation: Expectation): JobView {
   };
 }
 
-/** Errors first, then late jobs (and jobs the watchdog cannot watch), then everything else. */
+/** Errors first, then hung and late jobs (and jobs the watchdog cannot watch), then everything else. */
 export function urgency(job: JobView): number {
   if (job.status === 'error') return 0;
-  if (job.late || job.expectation?.problem) return 1;
+  if (job.hung || job.late || job.expectation?.problem) return 1;
   return 2;
 }
 

@@ -10,13 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ExpectationStore } from './expectation-store';
 import { type InFlightRun, InFlightRuns } from './in-flight-runs';
-import {
-  FAILS_DAY_PREFIX,
-  RECENT_RUNS_KEPT,
-  RECENT_RUNS_TRIM_AT,
-  type RecentRunTick,
-  RUNS_DAY_PREFIX,
-} from './latest-status-update';
+import { RECENT_RUNS_TRIM_AT, type RecentRunTick, takeDayCounters, trimRecentRuns } from './latest-status-update';
 import { decodeCursor, encodeCursor, exactObject } from './page-cursor';
 import { queryAll } from './query-all';
 import { type HistoryItem, isCommitAttribute, RunCommitter, runCommitWrites } from './run-commit';
@@ -341,19 +335,8 @@ export class JobStatusStore {
   }
 
   /** Cuts a job's recent runs back to the newest RECENT_RUNS_KEPT (the watchdog, for rows that reached the limit). */
-  async trimRecentRuns(jobKey: string): Promise<void> {
-    const key = { pk: jobPartitionKey(jobKey), sk: LATEST };
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ProjectionExpression: 'recentRuns', ConsistentRead: true }),
-    );
-    const ticks = (Item?.recentRuns ?? []) as RecentRunTick[];
-    if (ticks.length <= RECENT_RUNS_KEPT) return;
-    await this.updateLatestIf(jobKey, {
-      UpdateExpression: 'SET recentRuns = :kept',
-      // A run recorded in between makes the list longer: it is cut on the next sweep.
-      ConditionExpression: 'size(recentRuns) = :length',
-      ExpressionAttributeValues: { ':kept': ticks.slice(0, RECENT_RUNS_KEPT), ':length': ticks.length },
-    });
+  trimRecentRuns(jobKey: string): Promise<void> {
+    return trimRecentRuns(this.db, this.tableName, { pk: jobPartitionKey(jobKey), sk: LATEST });
   }
 
   private async queryLatest(
@@ -442,16 +425,7 @@ export function decodeRunsCursor(cursor: string, jobKey: string): Record<string,
 function toLatest(item: Record<string, unknown> | undefined): LatestStatus {
   if (!item) throw new Error('job-status store returned no item');
   const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
-  const runsByDay: Record<string, { runs: number; fails: number }> = {};
-  for (const [name, value] of Object.entries(rest)) {
-    const runs = name.startsWith(RUNS_DAY_PREFIX);
-    if (runs || name.startsWith(FAILS_DAY_PREFIX)) {
-      const day = name.slice((runs ? RUNS_DAY_PREFIX : FAILS_DAY_PREFIX).length);
-      runsByDay[day] ??= { runs: 0, fails: 0 };
-      runsByDay[day][runs ? 'runs' : 'fails'] = Number(value);
-      delete rest[name];
-    }
-    if (isCommitAttribute(name)) delete rest[name];
-  }
+  const runsByDay = takeDayCounters(rest);
+  for (const name of Object.keys(rest)) if (isCommitAttribute(name)) delete rest[name];
   return { late: false, toolId: null, lastMessage: null, ...rest, runsByDay } as LatestStatus;
 }

@@ -13,6 +13,8 @@
  *   cannot append to a list and cut it in one expression, so it grows by one per run and is cut
  *   back to RECENT_RUNS_KEPT by the watchdog once it reaches RECENT_RUNS_TRIM_AT (trimRecentRuns).
  */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { HistoryItem } from './run-commit';
 
 /** Optional labels of a run (tags, owner; job-labels.ts) that the latest status takes over when the run carries them. */
@@ -159,4 +161,44 @@ export function latestStatusUpdate(
       ...(parked ? { ':run': item, ':runIds': new Set([item.runId]) } : {}),
     },
   };
+}
+
+/** Moves the `runs:<day>` / `fails:<day>` attributes of a latest-status row out of it, as counts per day. */
+export function takeDayCounters(row: Record<string, unknown>): Record<string, { runs: number; fails: number }> {
+  const byDay: Record<string, { runs: number; fails: number }> = {};
+  for (const [name, value] of Object.entries(row)) {
+    const runs = name.startsWith(RUNS_DAY_PREFIX);
+    if (!runs && !name.startsWith(FAILS_DAY_PREFIX)) continue;
+    const day = name.slice((runs ? RUNS_DAY_PREFIX : FAILS_DAY_PREFIX).length);
+    byDay[day] ??= { runs: 0, fails: 0 };
+    byDay[day][runs ? 'runs' : 'fails'] = Number(value);
+    delete row[name];
+  }
+  return byDay;
+}
+
+/** Cuts a row's recent runs back to the newest RECENT_RUNS_KEPT; a run recorded meanwhile makes it wait for the next sweep. */
+export async function trimRecentRuns(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  key: { pk: string; sk: string },
+): Promise<void> {
+  const { Item } = await db.send(
+    new GetCommand({ TableName: tableName, Key: key, ProjectionExpression: 'recentRuns', ConsistentRead: true }),
+  );
+  const ticks = (Item?.recentRuns ?? []) as RecentRunTick[];
+  if (ticks.length <= RECENT_RUNS_KEPT) return;
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: 'SET recentRuns = :kept',
+        ConditionExpression: 'size(recentRuns) = :length',
+        ExpressionAttributeValues: { ':kept': ticks.slice(0, RECENT_RUNS_KEPT), ':length': ticks.length },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }

@@ -108,6 +108,16 @@ describe('hung runs', () => {
     expect(api.lateMetrics.jobHung).toEqual(['backup']);
   });
 
+  it('lists a hung job with the late ones, before jobs that are fine', async () => {
+    await backupStartedMinutesAgo(45);
+    await api.report(validReport(api, { job_key: 'fine', finished_at: minutesBefore(1) }));
+    await runWatchdog();
+
+    const body = (await (await api.read('/api/monitor/jobs')).json()) as { jobs: Array<{ job_key: string }> };
+
+    expect(body.jobs.map((job) => job.job_key)).toEqual(['backup', 'fine']);
+  });
+
   it('does not mark a run that is still within its max runtime', async () => {
     await backupStartedMinutesAgo(20);
 
