@@ -53,6 +53,8 @@ const FORGET_ROUNDS = 7;
 /** What step 1 read of the latest status: what step 3's condition compares. */
 interface SeenLatest {
   updatedAt?: string;
+  /** With updatedAt: two reports received in the same millisecond (another Lambda) still differ in their run. */
+  lastRunId?: string;
   inFlightRunId?: string;
   /** When the oldest run parked in it was received (epoch ms); absent when none is parked. */
   parkedSince?: number;
@@ -119,6 +121,7 @@ export class JobForgetter {
     const inFlight = item.inFlight as { runId?: string } | undefined;
     return {
       ...(typeof item.updatedAt === 'string' ? { updatedAt: item.updatedAt } : {}),
+      ...(typeof item.lastRunId === 'string' ? { lastRunId: item.lastRunId } : {}),
       ...(typeof inFlight?.runId === 'string' ? { inFlightRunId: inFlight.runId } : {}),
       ...(parked.length > 0 ? { parkedSince: Math.min(...parked) } : {}),
     };
@@ -135,6 +138,11 @@ export class JobForgetter {
     else {
       guards.push('updatedAt = :seen');
       values[':seen'] = seen.updatedAt;
+    }
+    if (seen?.lastRunId === undefined) guards.push('attribute_not_exists(lastRunId)');
+    else {
+      guards.push('lastRunId = :seenRun');
+      values[':seenRun'] = seen.lastRunId;
     }
     if (seen?.inFlightRunId === undefined) guards.push('attribute_not_exists(inFlight)');
     else {

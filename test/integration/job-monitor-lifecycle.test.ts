@@ -1,4 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { JobForgetter } from '../../lambdas/shared/job-forget';
 import { type MonitorFixture, startMonitorFixture, validReport } from './job-monitor-fixture';
 
 /** DELETE /api/monitor/jobs/{job_key}, and muting and unmuting a job, against the local API. */
@@ -133,6 +134,40 @@ describe('job lifecycle API', () => {
 
       api.clock.now = new Date(api.clock.now.getTime() + 2 * 60_000);
       expect((await api.write('DELETE', '/api/monitor/jobs/minpaku-in-report')).status).toBe(200);
+      expect(await storedFor('minpaku-in-report')).toEqual([]);
+    });
+
+    it('deletes a report that lands between the history and the status, even in the same millisecond as the last', async () => {
+      await api.report(validReport(api, { finished_at: minutesAgo(20) }));
+      const racing = { ...validReport(api, { status: 'error' as const }), jobKey: 'minpaku-in-report' };
+      let raced = false;
+      // Sends the racing report (same clock: the same updatedAt as the first) right before the status delete.
+      const db = new Proxy(api.db, {
+        get(target, property, receiver) {
+          if (property !== 'send') return Reflect.get(target, property, receiver);
+          return async (command: { input: { Key?: { sk?: string }; ConditionExpression?: string } }) => {
+            const input = command.input;
+            if (!raced && input.Key?.sk === 'LATEST' && input.ConditionExpression && command instanceof DeleteCommand) {
+              raced = true;
+              await api.store.recordRun({
+                jobKey: racing.jobKey,
+                title: racing.title,
+                status: 'error',
+                finishedAt: minutesAgo(1),
+                message: 'raced',
+                source: 'report',
+              });
+            }
+            return target.send(command as never);
+          };
+        },
+      });
+      const forgetter = new JobForgetter(db, api.tableName, api.store, api.mutes, () => api.clock.now);
+
+      const result = await forgetter.forget('minpaku-in-report');
+
+      expect(raced).toBe(true);
+      expect(result).toMatchObject({ found: true, complete: true, historyDeleted: 2 });
       expect(await storedFor('minpaku-in-report')).toEqual([]);
     });
 

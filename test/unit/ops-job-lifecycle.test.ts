@@ -137,7 +137,7 @@ describe('ops unmute', () => {
 
 describe('ops forget', () => {
   it('deletes the history in batches, then the latest status as read, the expectation and the mute', async () => {
-    dynamo.on(GetCommand).resolves({ Item: { updatedAt: latestRow.updatedAt } });
+    dynamo.on(GetCommand).resolves({ Item: { updatedAt: latestRow.updatedAt, lastRunId: 'r1' } });
     dynamo.on(QueryCommand).resolves({
       Items: [
         { pk: 'JOB#sales-import', sk: 'RUN#2025-08-11T22:00:00.000Z#r0' },
@@ -161,7 +161,7 @@ describe('ops forget', () => {
     ]);
     expect(dynamo.commandCalls(DeleteCommand)[0].args[0].input).toMatchObject({
       ConditionExpression:
-        'attribute_not_exists(parkedRunIds) AND updatedAt = :seen AND attribute_not_exists(inFlight)',
+        'attribute_not_exists(parkedRunIds) AND updatedAt = :seen AND lastRunId = :seenRun AND attribute_not_exists(inFlight)',
     });
   });
 
