@@ -1,5 +1,6 @@
 import type { ExpectationInput } from '#shared/expectation-store';
 import { cronProblem, cronScheduleProblem, isTimeZone } from '#shared/expected-runs';
+import { parseLabels } from './job-labels';
 import { jobKeyProblem, parseJsonObject, titleProblem, type Validation } from './report-validation';
 
 /**
@@ -63,6 +64,8 @@ export function validateExpectation(jobKey: string, body: string | undefined, no
   }
   const badTitle = typeof title === 'string' ? titleProblem(title) : undefined;
   if (badTitle) return invalid(badTitle);
+  const labels = parseLabels(parsed.value);
+  if (!labels.ok) return invalid(labels.error);
   return {
     ok: true,
     value: {
@@ -73,6 +76,8 @@ export function validateExpectation(jobKey: string, body: string | undefined, no
       graceMinutes: typeof grace_minutes === 'number' ? grace_minutes : EXPECTATION_DEFAULTS.graceMinutes,
       ...(typeof max_runtime_minutes === 'number' ? { maxRuntimeMinutes: max_runtime_minutes } : {}),
       ...(typeof title === 'string' ? { title } : {}),
+      ...(labels.value.tags && labels.value.tags.length > 0 ? { tags: labels.value.tags } : {}),
+      ...(labels.value.owner ? { owner: labels.value.owner } : {}),
       source: 'api',
     },
   };

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Route, serveRoutes } from '#shared/http/router';
 import { deleteExpectation, getExpectation, putExpectation } from './expectation-routes';
+import { deleteJob, muteJob, unmuteJob } from './lifecycle-routes';
 import type { MonitorApiDeps } from './monitor-deps';
 import { listJobRuns, listJobs, showIncidents } from './read-routes';
 import { reportJob } from './report-route';
@@ -12,7 +13,8 @@ export type MonitorApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGa
 
 /** Every route of the monitor API; the HTTP API sends `ANY /api/monitor/{proxy+}` and `GET /incidents` here. */
 export function monitorRoutes(deps: MonitorApiDeps): Route[] {
-  const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
+  const jobPath = '/api/monitor/jobs/{job_key}';
+  const expectationPath = `${jobPath}/expectation`;
   // No schemas here: they would pull zod into this bundle; the OpenAPI document adds them (#shared/http/monitor-route-docs).
   return [
     { method: 'POST', path: '/api/monitor/job-report', handle: (request) => reportJob(deps, request) },
@@ -22,6 +24,9 @@ export function monitorRoutes(deps: MonitorApiDeps): Route[] {
     { method: 'GET', path: expectationPath, handle: (request, params) => getExpectation(deps, request, params) },
     { method: 'PUT', path: expectationPath, handle: (request, params) => putExpectation(deps, request, params) },
     { method: 'DELETE', path: expectationPath, handle: (request, params) => deleteExpectation(deps, request, params) },
+    { method: 'DELETE', path: jobPath, handle: (request, params) => deleteJob(deps, request, params) },
+    { method: 'POST', path: `${jobPath}/mute`, handle: (request, params) => muteJob(deps, request, params) },
+    { method: 'DELETE', path: `${jobPath}/mute`, handle: (request, params) => unmuteJob(deps, request, params) },
     { method: 'GET', path: '/incidents', handle: (request) => showIncidents(deps, request) },
   ];
 }

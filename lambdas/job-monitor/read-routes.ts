@@ -2,6 +2,8 @@ import type { Expectation } from '#shared/expectation-store';
 import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from '#shared/http/messages';
 import { InvalidCursorError } from '#shared/job-status-store';
 import { escapeHtml, renderIncidentsPage, renderJobCard } from './incidents-page';
+import { filterJobs, filterParams, type JobFilter, parseJobFilter } from './job-filters';
+import { withLifecycleFields } from './job-lifecycle-view';
 import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
 import {
   buildJobViews,
@@ -28,11 +30,15 @@ const PAGE_JOBS = 50;
 
 /** Every job in page order, from status summaries (no text): cheap to hold and sort at any job count. */
 async function loadOrderedJobs(deps: MonitorApiDeps): Promise<{ ordered: JobView[]; expectations: Expectation[] }> {
-  const [summaries, expectations] = await Promise.all([
+  const now = deps.now();
+  const [summaries, expectations, mutes] = await Promise.all([
     deps.store.listLatestSummaries(),
     deps.store.expectations.list(),
+    deps.mutes.activeAt(now),
   ]);
-  return { ordered: buildJobViews(summaries.map(summaryAsLatest), expectations, deps.now()), expectations };
+  const views = buildJobViews(summaries.map(summaryAsLatest), expectations, now);
+  const reportLabels = new Map(summaries.map(({ jobKey, tags, owner }) => [jobKey, { tags, owner }]));
+  return { ordered: withLifecycleFields(views, { mutes, expectations, reportLabels, now }), expectations };
 }
 
 /** The full views (title, message...) of one page's jobs, in the page's order. */
@@ -47,9 +53,10 @@ async function withDetails(deps: MonitorApiDeps, page: readonly JobView[], expec
     const row = latest.get(job.job_key);
     if (!row) return job;
     const view = fromLatest(row, byJob.get(job.job_key), now);
+    // The summary's view keeps what was derived for every job (mute, labels, next run); the row adds the text.
     // A start-only row has no finished run: the expectation's view (title, late mark) stays, with the run in flight.
     return row.lastStatus
-      ? view
+      ? { ...job, ...view }
       : {
           ...job,
           running: view.running,
@@ -82,8 +89,8 @@ function pageOf(ordered: readonly JobView[], request: PageWanted) {
   }
 }
 
-const nextLink = (path: string, limit: number, cursor: string) =>
-  `${path}?${new URLSearchParams({ limit: String(limit), cursor })}`;
+const nextLink = (path: string, limit: number, cursor: string, filter: JobFilter) =>
+  `${path}?${new URLSearchParams({ ...filterParams(filter), limit: String(limit), cursor })}`;
 
 /** `GET /api/monitor/jobs?limit=100&cursor=...`: one page; `next_cursor` (and the Link header) fetch the next. */
 export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
@@ -91,8 +98,10 @@ export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Prom
   if (denied) return denied;
   const wanted = pageRequest(request, JOBS_PAGE.default);
   if ('error' in wanted) return errorResponse(400, wanted.error);
+  const filtering = parseJobFilter(request.query);
+  if (!filtering.ok) return errorResponse(400, filtering.error);
   const { ordered, expectations } = await loadOrderedJobs(deps);
-  const page = pageOf(ordered, wanted);
+  const page = pageOf(filterJobs(ordered, filtering.filter), wanted);
   if ('error' in page) return errorResponse(400, page.error);
   const detailed = await withDetails(deps, page.jobs, expectations);
   const { jobs, nextCursor } = fitToBudget(page, detailed, (job) => Buffer.byteLength(JSON.stringify(job)));
@@ -103,7 +112,9 @@ export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Prom
     next_cursor: nextCursor ?? null,
   };
   const headers: Record<string, string> = {};
-  if (nextCursor) headers.link = `<${nextLink('/api/monitor/jobs', wanted.limit, nextCursor)}>; rel="next"`;
+  if (nextCursor) {
+    headers.link = `<${nextLink('/api/monitor/jobs', wanted.limit, nextCursor, filtering.filter)}>; rel="next"`;
+  }
   return jsonResponse(200, body, headers);
 }
 
@@ -159,13 +170,14 @@ async function recentHistory(deps: MonitorApiDeps, jobs: readonly JobView[]): Pr
 export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
   const denied = await denyWithoutReadToken(deps, request, 'page');
   if (denied) return denied;
+  const badRequest = (error: string) =>
+    htmlResponse(400, `<!doctype html><html lang="ja"><meta charset="utf-8"><p>${escapeHtml(error)}</p></html>`);
+  const filtering = parseJobFilter(request.query);
+  if (!filtering.ok) return badRequest(filtering.error);
   const { ordered, expectations } = await loadOrderedJobs(deps);
-  const page = pageOf(ordered, { limit: PAGE_JOBS, cursor: request.query.get('cursor') ?? undefined });
-  if ('error' in page)
-    return htmlResponse(
-      400,
-      `<!doctype html><html lang="ja"><meta charset="utf-8"><p>${escapeHtml(page.error)}</p></html>`,
-    );
+  const filtered = filterJobs(ordered, filtering.filter);
+  const page = pageOf(filtered, { limit: PAGE_JOBS, cursor: request.query.get('cursor') ?? undefined });
+  if ('error' in page) return badRequest(page.error);
   const detailed = await withDetails(deps, page.jobs, expectations);
   const history = await recentHistory(deps, detailed);
   const now = deps.now();
@@ -178,7 +190,9 @@ export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest):
     attentionTotal: ordered.filter(needsAttention).length,
     history,
     now,
-    nextPage: nextCursor ? `/incidents?${new URLSearchParams({ cursor: nextCursor })}` : undefined,
+    nextPage: nextCursor
+      ? `/incidents?${new URLSearchParams({ ...filterParams(filtering.filter), cursor: nextCursor })}`
+      : undefined,
     firstPage: request.query.get('cursor') === null,
   });
   return htmlResponse(200, html);

@@ -32,6 +32,7 @@ describe('hung runs', () => {
   function runWatchdog(registry: readonly JobSpec[] = []): Promise<JobOutcome> {
     const job = createWatchdogJob(() => ({
       store: api.store,
+      mutes: api.mutes,
       builtInExpectations: JSON.stringify(builtInExpectations(registry)),
       publishLate: () => undefined,
       publishHung: (hung) => published.push([...hung]),
@@ -78,6 +79,33 @@ describe('hung runs', () => {
       runs: Array<Record<string, unknown>>;
     };
     expect(runs.runs[0]).toMatchObject({ run_id: runId, outcome: 'hung', status: 'running' });
+  });
+
+  it('marks a muted job’s run hung on the page but leaves it out of JobHung until the mute ends', async () => {
+    await backupStartedMinutesAgo(45);
+    const muted = await post('/api/monitor/jobs/backup/mute', { until: 'PT1H', reason: '移行作業中' });
+    expect(muted.status).toBe(200);
+
+    await runWatchdog();
+    api.clock.now = new Date(api.clock.now.getTime() + 61 * 60_000);
+    await runWatchdog();
+
+    expect(await jobView('backup')).toMatchObject({ hung: true });
+    expect(published.map((hung) => hung.map((job) => job.jobKey))).toEqual([[], ['backup']]);
+  });
+
+  it('publishes a muted job’s hung run at once when it is unmuted', async () => {
+    await backupStartedMinutesAgo(45);
+    await post('/api/monitor/jobs/backup/mute', { until: 'PT1H', reason: '移行作業中' });
+    await runWatchdog();
+
+    const unmuted = await fetch(`${api.url}/api/monitor/jobs/backup/mute`, {
+      method: 'DELETE',
+      headers: { 'x-tc-portal-webhook-secret': api.writeSecret },
+    });
+
+    expect(unmuted.status).toBe(200);
+    expect(api.lateMetrics.jobHung).toEqual(['backup']);
   });
 
   it('lists a hung job with the late ones, before jobs that are fine', async () => {

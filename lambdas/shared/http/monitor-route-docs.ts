@@ -29,6 +29,10 @@ const jobView = z.object({
   late_since: z.string().nullable(),
   reported_at: z.string().nullable(),
   expectation: expectationView.nullable(),
+  muted: z.object({ until: z.string(), reason: z.string() }).nullable().optional(),
+  next_expected_run: z.string().nullable().optional(),
+  tags: z.array(z.string()).optional(),
+  owner: z.string().nullable().optional(),
   health: z.enum(['error', 'hung', 'late', 'running', 'success', 'not_yet_run']).optional(),
   running: z.object({ run_id: z.string(), started_at: z.string(), slot: z.string().nullable() }).nullable().optional(),
   hung: z.boolean().optional(),
@@ -85,6 +89,11 @@ export const MONITOR_EXAMPLES = {
     message: '12 files written',
   },
   expectation: { cron: '0 3 * * *', timezone: 'Asia/Tokyo', grace_minutes: 30, title: '夜間バックアップ' },
+  /** A retired job of the demo data (local/demo-data.ts), which only the delete example names. */
+  retiredJob: 'legacy-export',
+  /** The demo data's failing job: muting it (for two hours, a duration never goes stale) and unmuting it both succeed again. */
+  mutedJob: 'sales-import',
+  mute: { until: 'PT2H', reason: '取引先のFTPサーバー移行中' },
   /** Without started_at: a fixed one would mark nothing once the job has a later finished run. */
   start: { job_key: 'nightly-backup', title: '夜間バックアップ' },
 } as const;
@@ -102,6 +111,11 @@ const MONITOR_DOCS = {
         finished_at: z.string().meta({ description: 'ISO 8601' }),
         tool_id: z.string().nullable().optional(),
         message: z.string().nullable().optional(),
+        tags: z
+          .array(z.string())
+          .optional()
+          .meta({ description: "Up to 10, each 1-32 characters of a-z 0-9 - _ . : (not in the TC Portal's contract)" }),
+        owner: z.string().nullable().optional().meta({ description: 'Whom to call, up to 100 characters' }),
       })
       .meta({ examples: [MONITOR_EXAMPLES.report] }),
     responses: {
@@ -137,6 +151,13 @@ const MONITOR_DOCS = {
     summary: 'Every job: errors first, then late, then by time',
     tag,
     security: 'readToken',
+    query: z.object({
+      status: z.enum(['error', 'late', 'hung', 'running', 'muted']).optional(),
+      tag: z.string().optional().meta({ description: 'Only jobs carrying this tag' }),
+      q: z.string().optional().meta({ description: 'Job key or title containing this text (any case)' }),
+      limit: z.number().int().min(1).max(500).optional(),
+      cursor: z.string().optional(),
+    }),
     responses: {
       200: {
         description: 'Jobs',
@@ -146,6 +167,7 @@ const MONITOR_DOCS = {
           generated_at: z.string(),
         }),
       },
+      400: error('Bad status, tag, q, limit or cursor'),
       401: error('Missing or wrong read token'),
     },
   },
@@ -189,6 +211,8 @@ const MONITOR_DOCS = {
         timezone: z.string().optional(),
         grace_minutes: z.number().int().optional(),
         title: z.string().optional(),
+        tags: z.array(z.string()).optional().meta({ description: 'As on reports; they win over the reports' }),
+        owner: z.string().nullable().optional(),
       })
       .meta({ examples: [MONITOR_EXAMPLES.expectation] }),
     responses: {
@@ -212,6 +236,90 @@ const MONITOR_DOCS = {
       404: error('No expectation'),
     },
   },
+  deleteJob: {
+    summary:
+      'Delete a job: its status, history, expectation and mute leave the monitor (a later report starts it afresh)',
+    tag,
+    security: 'webhookSecret',
+    params: jobKeyExample(MONITOR_EXAMPLES.retiredJob),
+    responses: {
+      200: {
+        description: 'Deleted',
+        schema: z.object({
+          success: z.literal(true),
+          job_key: z.string(),
+          deleted: z.literal(true),
+          history_deleted: z.number(),
+        }),
+      },
+      202: {
+        description: 'The history was too long to delete in one request: send the same DELETE again',
+        schema: z.object({
+          success: z.literal(false),
+          job_key: z.string(),
+          deleted: z.literal(false),
+          history_deleted: z.number(),
+          message: z.string(),
+        }),
+      },
+      400: error('Bad job_key'),
+      401: error('Invalid or missing webhook secret'),
+      404: error('No such job'),
+      409: error('Reports kept arriving while the job was being deleted: try again'),
+    },
+  },
+  muteJob: {
+    summary: 'Mute a job until a time: its runs are still recorded, its errors and lateness alarm no one',
+    tag,
+    security: 'webhookSecret',
+    params: jobKeyExample(MONITOR_EXAMPLES.mutedJob),
+    body: z
+      .object({
+        until: z.string().meta({
+          description:
+            'ISO 8601 time (e.g. 2026-12-03T09:00:00+09:00) or ISO 8601 duration from now (PT2H, P1D); in the future, at most 30 days ahead',
+          example: MONITOR_EXAMPLES.mute.until,
+        }),
+        reason: z.string().meta({
+          description: 'Why (at most 200 characters), shown on the page',
+          example: MONITOR_EXAMPLES.mute.reason,
+        }),
+      })
+      .meta({ examples: [MONITOR_EXAMPLES.mute] }),
+    responses: {
+      200: {
+        description: 'Muted',
+        schema: z.object({
+          success: z.literal(true),
+          job_key: z.string(),
+          muted: z.object({ until: z.string(), reason: z.string() }),
+        }),
+      },
+      400: error('Bad until or reason'),
+      401: error('Invalid or missing webhook secret'),
+      404: error('No such job'),
+    },
+  },
+  unmuteJob: {
+    summary: 'Unmute a job: its current error or lateness alarms at once (succeeds for a job that is not muted)',
+    tag,
+    security: 'webhookSecret',
+    params: jobKeyExample(MONITOR_EXAMPLES.mutedJob),
+    responses: {
+      200: {
+        description: 'Not muted (any more)',
+        schema: z.object({
+          success: z.literal(true),
+          job_key: z.string(),
+          muted: z.null(),
+          was_muted: z.boolean(),
+        }),
+      },
+      400: error('Bad job_key'),
+      401: error('Invalid or missing webhook secret'),
+      404: error('No such job'),
+    },
+  },
   incidents: {
     summary: 'The status page (HTML; browsers log in with the read token as Basic password)',
     tag,
@@ -220,7 +328,8 @@ const MONITOR_DOCS = {
   },
 } satisfies Record<string, RouteDocs>;
 
-const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
+const jobPath = '/api/monitor/jobs/{job_key}';
+const expectationPath = `${jobPath}/expectation`;
 /** Keyed by `METHOD path`, as the route table declares them. */
 const BY_ROUTE: Record<string, RouteDocs> = {
   'POST /api/monitor/job-report': MONITOR_DOCS.report,
@@ -230,6 +339,9 @@ const BY_ROUTE: Record<string, RouteDocs> = {
   [`GET ${expectationPath}`]: MONITOR_DOCS.getExpectation,
   [`PUT ${expectationPath}`]: MONITOR_DOCS.putExpectation,
   [`DELETE ${expectationPath}`]: MONITOR_DOCS.deleteExpectation,
+  [`DELETE ${jobPath}`]: MONITOR_DOCS.deleteJob,
+  [`POST ${jobPath}/mute`]: MONITOR_DOCS.muteJob,
+  [`DELETE ${jobPath}/mute`]: MONITOR_DOCS.unmuteJob,
   'GET /incidents': MONITOR_DOCS.incidents,
 };
 
