@@ -36,7 +36,7 @@ export class CallerPhases {
     const begin = ledger.begin.bind(ledger);
     const finish = ledger.finish.bind(ledger);
     const call = deps.call;
-    ledger.begin = (lease) => this.timed('jobAndLease', () => begin(lease));
+    ledger.begin = (lease, start) => this.timed('jobAndLease', () => begin(lease, start));
     ledger.finish = (finished) => this.timed('transaction', () => finish(finished));
     deps.call = (request) => this.timed('targetCall', () => call(request));
     this.observer.observe({ entryTypes: ['gc'] });

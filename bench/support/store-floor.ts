@@ -6,7 +6,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 /**
  * The local twin's floor under the caller's critical path: the very requests one caller run sent
  * (captured on the wire, signed), sent again with no SDK and no caller around them, in the caller's
- * order: GetItem ∥ PutItem (the job and the lease), then TransactWriteItems. What is left of the
+ * order: GetItem ∥ TransactWriteItems (the job, and the lease with the run's start in the job monitor),
+ * then the closing TransactWriteItems. What is left of the
  * caller's overhead above this is the caller's and its SDK's; this much is the store's and the wire's.
  */
 interface CapturedRequest {
@@ -23,8 +24,10 @@ export interface FloorSample {
   transaction: number;
 }
 
-const CAPTURED = ['GetItemCommand', 'PutItemCommand', 'TransactWriteItemsCommand'] as const;
+/** The caller's requests in the order it sends them: its two transactions are told apart by their order. */
+const CAPTURED = ['GetItemCommand', 'TransactWriteItemsCommand#lease', 'TransactWriteItemsCommand#end'] as const;
 type Captured = (typeof CAPTURED)[number];
+const OPERATIONS = ['GetItemCommand', 'TransactWriteItemsCommand'];
 
 export class StoreFloor {
   private capturing = false;
@@ -35,8 +38,13 @@ export class StoreFloor {
   constructor(client: DynamoDBClient) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const name = context.commandName as Captured;
-        if (this.capturing && CAPTURED.includes(name)) {
+        const operation = context.commandName as string;
+        if (this.capturing && OPERATIONS.includes(operation)) {
+          const name = (
+            operation === 'GetItemCommand'
+              ? operation
+              : `${operation}#${this.captured.has('TransactWriteItemsCommand#lease') ? 'end' : 'lease'}`
+          ) as Captured;
           const request = args.request as Omit<CapturedRequest, 'body'> & { body: unknown };
           const { hostname, port, path, headers, body } = request;
           // The SDK's JSON bodies are bytes that also answer string methods (with a warning): read the bytes.
@@ -60,6 +68,7 @@ export class StoreFloor {
    * never meet the caller's lease or latest status: each replay is a new run id and request token.
    */
   async capture(run: () => Promise<unknown>, runId: string, jobId: string, twinJobId: string): Promise<void> {
+    this.captured.clear();
     this.capturing = true;
     try {
       await run();
@@ -78,15 +87,16 @@ export class StoreFloor {
   /** One replay: the job ∥ lease pair, then the transaction; milliseconds of each and of both. */
   async twoRoundTrips(): Promise<FloorSample> {
     const runId = randomUUID();
-    const token = randomUUID();
     const request = (name: Captured) => {
       const captured = this.captured.get(name) as CapturedRequest;
-      return { ...captured, body: captured.body.replaceAll(RUN_ID_SLOT, runId).replaceAll(TOKEN_SLOT, token) };
+      // A token per transaction: the same token on two different transactions is refused.
+      const body = captured.body.replaceAll(RUN_ID_SLOT, runId).replaceAll(TOKEN_SLOT, randomUUID());
+      return { ...captured, body };
     };
     const t0 = performance.now();
-    await Promise.all([this.send(request('GetItemCommand')), this.send(request('PutItemCommand'))]);
+    await Promise.all([this.send(request('GetItemCommand')), this.send(request('TransactWriteItemsCommand#lease'))]);
     const t1 = performance.now();
-    await this.send(request('TransactWriteItemsCommand'));
+    await this.send(request('TransactWriteItemsCommand#end'));
     const t2 = performance.now();
     return { total: t2 - t0, jobAndLease: t1 - t0, transaction: t2 - t1 };
   }

@@ -13,7 +13,8 @@ import { RunLedger, type RunOutcome } from './run-ledger';
 import type { RunLease } from './run-store';
 
 /**
- * The caller: one run of an HTTP job. Takes the job's lease (one run at a time), refuses a run
+ * The caller: one run of an HTTP job. Takes the job's lease (one run at a time) and records the run's
+ * start in the job monitor with it (run-ledger.ts), refuses a run
  * fired later than the job's misfire grace, makes the signed call with the job's retries
  * (call-target.ts), and records the outcome once: the run's history, the job monitor's history and
  * latest status, the lease given back, in one transaction (run-ledger.ts). A target's fault is the
@@ -46,7 +47,7 @@ export interface CallerDeps {
 export function callerDepsOver(parts: {
   store: HttpJobStore;
   secrets: JobSecrets;
-  statusStore: Pick<JobStatusStore, 'runCommitWrites' | 'tableName'>;
+  statusStore: Pick<JobStatusStore, 'runCommitWrites' | 'tableName' | 'inFlight'>;
   allowHosts: ReadonlySet<string>;
   logger: CallerDeps['logger'];
 }): CallerDeps {
@@ -71,6 +72,8 @@ export const statusJobKey = (jobId: string) => `http-job:${jobId}`;
  */
 const LEASE_MS = (JOB_LIMITS.runSec + 30) * 1000;
 
+const runKind = (trigger: RunRecord['trigger']) => (trigger === 'schedule' ? 'scheduled' : 'manual');
+
 /** The job monitor's record of a run; none for a skipped run (the overlapping run reports its own). */
 function monitorReport(job: JobRecord, run: RunRecord): RunReport | undefined {
   if (run.status === 'skipped') return undefined;
@@ -86,7 +89,7 @@ function monitorReport(job: JobRecord, run: RunRecord): RunReport | undefined {
     runId: run.runId,
     // The status follows the newest slot: a late-delivered older slot's run goes into the history only.
     slot: run.scheduledTime,
-    kind: run.trigger === 'schedule' ? 'scheduled' : 'manual',
+    kind: runKind(run.trigger),
   };
 }
 
@@ -138,9 +141,17 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
   const eventSecrets = event.generation
     ? readSecrets(deps, { jobId: event.job_id, generation: event.generation })
     : undefined;
-  const { job, taken, abandoned } = await deps.ledger.begin(lease);
+  // The run shows running in the job monitor from its start, with the slot and kind its outcome will carry.
+  const start = {
+    jobKey: statusJobKey(event.job_id),
+    runId,
+    startedAt: lease.startedAt,
+    slot: scheduledTime,
+    kind: runKind(trigger),
+  };
+  const { job, taken, abandoned } = await deps.ledger.begin(lease, start);
   if (!job) {
-    if (taken) await deps.ledger.releaseLease(event.job_id, runId);
+    if (taken) await deps.ledger.withdraw(lease, start);
     deps.logger.warn('http job no longer exists', { job_id: event.job_id });
     return undefined;
   }

@@ -203,6 +203,17 @@ export class HttpJobStore {
     };
   }
 
+  /** The job's row is there (not deleted), as a transaction's check: a run's start never re-creates a deleted job's monitor entry. */
+  presenceCheck(jobId: string): TransactWrite {
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: { pk: partition(jobId), sk: 'JOB' },
+        ConditionExpression: 'attribute_exists(pk)',
+      },
+    };
+  }
+
   /** A one-shot job completed after its scheduled run, as an action of the run's transaction (run-ledger.ts). */
   completion(jobId: string, generation: string, now: Date): TransactWrite {
     const change = stateChange(jobId, generation, { from: 'scheduled', to: 'completed', now });

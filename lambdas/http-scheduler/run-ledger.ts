@@ -1,9 +1,10 @@
 import { type AttributeValue, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { RunStart } from '#shared/in-flight-runs';
 import type { JobStatusStore, RunReport } from '#shared/job-status-store';
 import { unmutedCheck } from '#shared/mute-keys';
-import type { TransactWrite } from '#shared/run-commit';
+import type { HistoryItem, TransactWrite } from '#shared/run-commit';
 import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
-import type { RunLease } from './run-store';
+import { leaseFromAttributes, type RunLease } from './run-store';
 
 /**
  * The caller's bookkeeping, in three DynamoDB requests for a run that calls its target:
@@ -58,34 +59,93 @@ type Labelled = {
 /** The actions that write the job monitor's entry of the job (its history and latest status). */
 const MONITOR_WRITES = new Set(['history', 'latest', 'abandoned history', 'abandoned latest']);
 
+/** Taking the lease: an expired lease taken over, or a transaction conflict, costs another attempt. */
+const LEASE_ATTEMPTS = 4;
+
 /** A cancelled transaction is resent without the actions whose conditions failed, at most this often. */
 const COMMIT_ATTEMPTS = 4;
 
 export class RunLedger {
   constructor(
     private readonly store: HttpJobStore,
-    private readonly statusStore: Pick<JobStatusStore, 'runCommitWrites' | 'tableName'>,
+    private readonly statusStore: Pick<JobStatusStore, 'runCommitWrites' | 'tableName' | 'inFlight'>,
   ) {}
 
-  /** The job and the lease; a lease taken while the job could not be read is given back (as it was) before the error. */
-  async begin(lease: RunLease): Promise<{ job: JobRecord | undefined; taken: boolean; abandoned?: RunLease }> {
-    const [job, taken] = await Promise.allSettled([this.store.getJob(lease.jobId), this.store.runs.takeLease(lease)]);
+  /**
+   * The job and the lease; a lease taken while the job could not be read is given back (as it was), and its
+   * start taken back, before the error. `job` is undefined when the job is gone (read so, or its row missing
+   * when the lease was taken).
+   */
+  async begin(
+    lease: RunLease,
+    start: RunStart,
+  ): Promise<{ job: JobRecord | undefined; taken: boolean; abandoned?: RunLease }> {
+    const [job, taken] = await Promise.allSettled([this.store.getJob(lease.jobId), this.takeLease(lease, start)]);
     if (job.status === 'rejected') {
       if (taken.status === 'fulfilled' && taken.value.taken) {
-        await this.store.runs.releaseLease(lease.jobId, lease.runId, taken.value.abandoned);
+        await Promise.all([
+          this.store.runs.releaseLease(lease.jobId, lease.runId, taken.value.abandoned),
+          this.statusStore.inFlight.withdrawStart(start.jobKey, start.runId),
+        ]);
       }
       throw job.reason;
     }
     if (taken.status === 'rejected') throw taken.reason;
-    return { job: job.value, ...taken.value };
+    const { jobGone, ...rest } = taken.value;
+    // Deleted between the read and the lease: nothing was written.
+    if (jobGone) return { job: undefined, taken: false };
+    return { job: job.value, ...rest };
+  }
+
+  /**
+   * One transaction: the lease, the run's start in the job monitor (its latest-status row's `inFlight`, so
+   * the run shows running), and a check that the job's row is still there (a start must not re-create the
+   * monitor entry of a job deleted meanwhile). A lease held by another run cancels it all: not expired, the
+   * run is skipped; expired, it is taken over in a second transaction conditioned on exactly that lease.
+   */
+  private async takeLease(
+    lease: RunLease,
+    start: RunStart,
+  ): Promise<{ taken: boolean; abandoned?: RunLease; jobGone?: boolean }> {
+    let over: RunLease | undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.store.runs.transact([
+          this.store.runs.writes.takeLease(lease, over),
+          this.statusStore.inFlight.startWrite(start),
+          this.store.presenceCheck(lease.jobId),
+        ]);
+        return { taken: true, ...(over ? { abandoned: over } : {}) };
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException) || attempt === LEASE_ATTEMPTS) throw error;
+        const [leaseReason, startReason, jobReason] = error.CancellationReasons ?? [];
+        if (jobReason?.Code === 'ConditionalCheckFailed') return { taken: false, jobGone: true };
+        const conflicted = [leaseReason, startReason, jobReason].some(
+          (reason) => reason?.Code === 'TransactionConflict',
+        );
+        if (leaseReason?.Code !== 'ConditionalCheckFailed') {
+          // Another write on one of the items at the same moment (AWS): the same actions once more.
+          if (conflicted) continue;
+          throw error;
+        }
+        const held = leaseFromAttributes(leaseReason.Item);
+        if (held && held.leaseUntil >= Date.parse(lease.startedAt)) return { taken: false };
+        // Expired: take over exactly that one; gone meanwhile (its run recorded): take a free lease.
+        over = held;
+      }
+    }
   }
 
   recordSkipped(run: RunRecord): Promise<void> {
     return this.store.runs.record(run);
   }
 
-  releaseLease(jobId: string, runId: string): Promise<void> {
-    return this.store.runs.releaseLease(jobId, runId);
+  /** A run that does not go ahead (its job is gone): its lease and its start are given back. */
+  async withdraw(lease: RunLease, start: RunStart): Promise<void> {
+    await Promise.all([
+      this.store.runs.releaseLease(lease.jobId, lease.runId),
+      this.statusStore.inFlight.withdrawStart(start.jobKey, start.runId),
+    ]);
   }
 
   /**
@@ -114,7 +174,15 @@ export class RunLedger {
       const check = unmutedCheck(this.statusStore.tableName, finished.unlessMuted, finished.now);
       writes.push({ what: 'unmuted', write: check });
     }
-    return this.commit(writes);
+    const result = await this.commit(writes);
+    const history = writes.find((entry) => entry.what === 'history')?.write.Put?.Item as HistoryItem | undefined;
+    if (history && result.dropped.has('latest') && !result.dropped.has('history')) {
+      // Kept in the history only (a newer slot holds the status): the status update that would have closed
+      // its start did not run, so it closes its own (one more request, for such runs only). Best effort, as
+      // for built-in jobs: the history row is what counts.
+      await this.statusStore.inFlight.closeHistoryOnly(history).catch(() => undefined);
+    }
+    return result;
   }
 
   private outcomeWrites({ run, report, latest }: RunOutcome, prefix: string): Labelled[] {

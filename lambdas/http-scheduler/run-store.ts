@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { TransactWrite } from '#shared/run-commit';
 import type { RunRecord } from './job-store';
@@ -30,31 +30,6 @@ export class RunStore {
   ) {}
 
   /**
-   * At most one run of a job at a time: the lease is taken only when free or expired. The lease row
-   * is the run while it runs (id, start, scheduled time); an expired one that is still there belongs
-   * to a run whose caller stopped before recording it (a recorded run deletes its lease), and is returned.
-   */
-  async takeLease(lease: RunLease): Promise<{ taken: boolean; abandoned?: RunLease }> {
-    try {
-      const result = await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: partition(lease.jobId), sk: LEASE, ...lease },
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': Date.parse(lease.startedAt) },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const old = result.Attributes;
-      const abandoned = old && typeof old.runId === 'string' && typeof old.startedAt === 'string';
-      return { taken: true, ...(abandoned ? { abandoned: toLease(old) } : {}) };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { taken: false };
-      throw error;
-    }
-  }
-
-  /**
    * Releases only this run's lease (an expired one may have been taken over). With `restore`, the
    * expired lease this run took over is put back instead, so the run it belongs to is still recorded later.
    */
@@ -79,6 +54,25 @@ export class RunStore {
 
   /** The actions that record a finished run in one transaction (run-ledger.ts). */
   readonly writes = {
+    /**
+     * At most one run of a job at a time: the lease is taken only when there is none, or (`over`) over
+     * exactly that expired lease. The lease row is the run while it runs (id, start, scheduled time); one
+     * still there after it expired belongs to a run whose caller stopped before recording it (a recorded run
+     * deletes its lease). A refusal returns the lease held (ALL_OLD): whether it expired decides what follows.
+     */
+    takeLease: (lease: RunLease, over?: RunLease): TransactWrite => ({
+      Put: {
+        TableName: this.tableName,
+        Item: { pk: partition(lease.jobId), sk: LEASE, ...lease },
+        ...(over
+          ? {
+              ConditionExpression: 'runId = :over AND leaseUntil < :now',
+              ExpressionAttributeValues: { ':over': over.runId, ':now': Date.parse(lease.startedAt) },
+            }
+          : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+    }),
     /** Its history row, once. */
     record: (run: RunRecord): TransactWrite => ({
       Put: { TableName: this.tableName, Item: runItem(run), ConditionExpression: 'attribute_not_exists(pk)' },
@@ -102,9 +96,17 @@ export class RunStore {
   }
 }
 
-function toLease(item: Record<string, unknown>): RunLease {
-  const { pk: _pk, sk: _sk, ...lease } = item;
-  return lease as unknown as RunLease;
+/** The lease a refused transaction returned (in DynamoDB's wire form: exceptions are not unmarshalled). */
+export function leaseFromAttributes(item: Record<string, AttributeValue> | undefined): RunLease | undefined {
+  if (!item?.runId?.S || !item.startedAt?.S || !item.leaseUntil?.N) return undefined;
+  return {
+    jobId: item.jobId?.S ?? '',
+    runId: item.runId.S,
+    trigger: item.trigger?.S === 'manual' ? 'manual' : 'schedule',
+    scheduledTime: item.scheduledTime?.S ?? item.startedAt.S,
+    startedAt: item.startedAt.S,
+    leaseUntil: Number(item.leaseUntil.N),
+  };
 }
 
 function runItem(run: RunRecord) {

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { recentRunTick, tickShift } from './latest-status-update';
-import type { HistoryItem } from './run-commit';
+import type { HistoryItem, TransactWrite } from './run-commit';
 
 /**
  * Runs in flight: a job-start (outside reporters, the shared runner) leaves the run in the job's
@@ -48,31 +48,13 @@ export class InFlightRuns {
    * finished already (its report arrived first): nothing is marked, and false is returned.
    */
   async recordStart(start: RunStart): Promise<boolean> {
-    const inFlight: InFlightRun = {
-      runId: start.runId,
-      startedAt: start.startedAt,
-      ...(start.slot ? { slot: start.slot } : {}),
-      ...(start.kind ? { kind: start.kind } : {}),
-    };
+    const update = this.startUpdate(start);
     try {
       await this.db.send(
         new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: this.partitionOf(start.jobKey), sk: LATEST },
-          UpdateExpression:
-            'SET #kind = :kind, jobKey = :jobKey, id = if_not_exists(id, :newId), createdAt = if_not_exists(createdAt, :now), ' +
-            `title = ${start.title ? ':title' : 'if_not_exists(title, :title)'}, inFlight = :inFlight`,
+          ...update,
           ConditionExpression: 'attribute_not_exists(lastFinishedAt) OR lastFinishedAt < :startedAt',
-          ExpressionAttributeNames: { '#kind': 'kind' },
-          ExpressionAttributeValues: {
-            ':kind': 'latest',
-            ':jobKey': start.jobKey,
-            ':newId': this.newId(),
-            ':now': this.now().toISOString(),
-            ':title': start.title ?? start.jobKey,
-            ':inFlight': inFlight,
-            ':startedAt': start.startedAt,
-          },
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':startedAt': start.startedAt },
         }),
       );
       return true;
@@ -80,6 +62,57 @@ export class InFlightRuns {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * A start as an action of another transaction (the HTTP caller's lease, run-ledger.ts). Without the
+   * finished-run condition: a caller's start is its own clock's now, and a failed condition would cancel
+   * the lease with it.
+   */
+  startWrite(start: RunStart): TransactWrite {
+    return { Update: this.startUpdate(start) };
+  }
+
+  /** Takes the start back if it is still `runId`'s (a run that did not go ahead after all). */
+  async withdrawStart(jobKey: string, runId: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: this.partitionOf(jobKey), sk: LATEST },
+          UpdateExpression: 'REMOVE inFlight',
+          ConditionExpression: 'inFlight.runId = :runId',
+          ExpressionAttributeValues: { ':runId': runId },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+  }
+
+  private startUpdate(start: RunStart) {
+    const inFlight: InFlightRun = {
+      runId: start.runId,
+      startedAt: start.startedAt,
+      ...(start.slot ? { slot: start.slot } : {}),
+      ...(start.kind ? { kind: start.kind } : {}),
+    };
+    return {
+      TableName: this.tableName,
+      Key: { pk: this.partitionOf(start.jobKey), sk: LATEST },
+      UpdateExpression:
+        'SET #kind = :kind, jobKey = :jobKey, id = if_not_exists(id, :newId), createdAt = if_not_exists(createdAt, :now), ' +
+        `title = ${start.title ? ':title' : 'if_not_exists(title, :title)'}, inFlight = :inFlight`,
+      ExpressionAttributeNames: { '#kind': 'kind' },
+      ExpressionAttributeValues: {
+        ':kind': 'latest',
+        ':jobKey': start.jobKey,
+        ':newId': this.newId(),
+        ':now': this.now().toISOString(),
+        ':title': start.title ?? start.jobKey,
+        ':inFlight': inFlight,
+      },
+    };
   }
 
   /**

@@ -37,18 +37,28 @@ describe('HTTP job run bookkeeping', () => {
     await fixture.close();
   });
 
-  /** Caller ports over their own client, whose every request is counted. */
-  function countedCaller(statusTable = fixture.statusStore.tableName) {
+  /**
+   * Caller ports over their own client, whose every request is counted. `endTable`: the table its closing
+   * transaction writes the job monitor's records to (a missing one makes that transaction fail; the start,
+   * taken with the lease, still goes to the real one).
+   */
+  function countedCaller(endTable = fixture.statusStore.tableName) {
     const client = dynamoClient();
     clients.push(client);
     const count = countDynamoDbRequests(client);
     const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     const store = new HttpJobStore(db, fixture.tableName);
+    const ending = new JobStatusStore(db, endTable);
+    const statusStore = {
+      tableName: endTable,
+      runCommitWrites: ending.runCommitWrites.bind(ending),
+      inFlight: new JobStatusStore(db, fixture.statusStore.tableName).inFlight,
+    };
     const deps: CallerDeps = {
       ...callerDepsOver({
         store,
         secrets: fixture.secrets,
-        statusStore: new JobStatusStore(db, statusTable),
+        statusStore,
         allowHosts: new Set(['127.0.0.1']),
         logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as CallerDeps['logger'],
       }),
@@ -69,14 +79,14 @@ describe('HTTP job run bookkeeping', () => {
     (await fixture.db.send(new GetCommand({ TableName: fixture.tableName, Key: { pk: `JOB#${jobId}`, sk: 'LEASE' } })))
       .Item;
 
-  it('costs three DynamoDB requests for a run that calls its target: read, lease, one transaction', async () => {
+  it('costs three DynamoDB requests for a run that calls its target: read ∥ lease and start, one transaction', async () => {
     const jobId = await createJob();
     const { deps, count } = countedCaller();
 
     const run = await callJob(deps, { job_id: jobId, scheduled_time: new Date().toISOString() });
 
     expect(run?.status).toBe('success');
-    expect(count.byOperation).toEqual({ GetItemCommand: 1, PutItemCommand: 1, TransactWriteItemsCommand: 1 });
+    expect(count.byOperation).toEqual({ GetItemCommand: 1, TransactWriteItemsCommand: 2 });
     expect(count.capacityUnits).toBeGreaterThan(0);
     expect(await runsOf(jobId)).toEqual([expect.objectContaining({ run_id: run?.runId, status: 'success' })]);
     expect(await fixture.statusStore.getLatest(`http-job:${jobId}`)).toMatchObject({ lastRunId: run?.runId });
@@ -100,14 +110,18 @@ describe('HTTP job run bookkeeping', () => {
     counts.oneShot = count.requests;
     count.reset();
     const { deps: holder } = countedCaller();
-    const holding = await holder.ledger.begin({
-      jobId,
-      runId: 'holder',
-      trigger: 'manual',
-      scheduledTime: new Date().toISOString(),
-      startedAt: new Date().toISOString(),
-      leaseUntil: Date.now() + 60_000,
-    });
+    const startedAt = new Date().toISOString();
+    const holding = await holder.ledger.begin(
+      {
+        jobId,
+        runId: 'holder',
+        trigger: 'manual',
+        scheduledTime: startedAt,
+        startedAt,
+        leaseUntil: Date.now() + 60_000,
+      },
+      { jobKey: `http-job:${jobId}`, runId: 'holder', startedAt },
+    );
     expect(holding.taken).toBe(true);
     const skipped = await callJob(deps, { job_id: jobId, trigger: 'manual' });
     counts.skipped = count.requests;
@@ -126,7 +140,10 @@ describe('HTTP job run bookkeeping', () => {
 
     expect(hits).toBe(hitsBefore + 1);
     expect(await runsOf(jobId)).toEqual([]);
-    expect(await fixture.statusStore.getLatest(`http-job:${jobId}`)).toBeUndefined();
+    // Only the start, written with the lease: the run shows running until the next run records it lost.
+    const started = await fixture.statusStore.getLatest(`http-job:${jobId}`);
+    expect(started).toMatchObject({ inFlight: { runId: 'lost-run' } });
+    expect(started?.lastRunId).toBeUndefined();
     expect(await lease(jobId)).toMatchObject({ runId: 'lost-run', trigger: 'manual' });
 
     const { deps } = countedCaller();
@@ -143,7 +160,9 @@ describe('HTTP job run bookkeeping', () => {
     });
     const history = (await fixture.statusStore.listRuns(`http-job:${jobId}`)).runs.map((run) => run.runId);
     expect(history.sort()).toEqual(['lost-run', 'next-run', 'third-run']);
-    expect(await fixture.statusStore.getLatest(`http-job:${jobId}`)).toMatchObject({ lastRunId: 'third-run' });
+    const latest = await fixture.statusStore.getLatest(`http-job:${jobId}`);
+    expect(latest).toMatchObject({ lastRunId: 'third-run' });
+    expect(latest?.inFlight).toBeUndefined();
   });
 
   it('keeps a newer latest status and still records the run in both histories', async () => {
@@ -162,8 +181,11 @@ describe('HTTP job run bookkeeping', () => {
     const run = await callJob(deps, { job_id: jobId, trigger: 'manual' });
 
     expect(run?.status).toBe('success');
-    expect(count.byOperation.TransactWriteItemsCommand).toBe(2);
-    expect(await fixture.statusStore.getLatest(`http-job:${jobId}`)).toMatchObject({ lastRunId: 'newer-run' });
+    // The lease and start; the end, sent again without the status update; then the start closed on its own.
+    expect(count.byOperation).toMatchObject({ TransactWriteItemsCommand: 3, UpdateItemCommand: 1 });
+    const latest = await fixture.statusStore.getLatest(`http-job:${jobId}`);
+    expect(latest).toMatchObject({ lastRunId: 'newer-run' });
+    expect(latest?.inFlight).toBeUndefined();
     const history = (await fixture.statusStore.listRuns(`http-job:${jobId}`)).runs.map((entry) => entry.runId);
     expect(history).toContain(run?.runId);
     expect(await runsOf(jobId)).toEqual([expect.objectContaining({ run_id: run?.runId })]);

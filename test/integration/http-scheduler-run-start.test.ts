@@ -1,0 +1,149 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { callJob } from '../../lambdas/http-scheduler/call-job';
+import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
+import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor/monitor-api';
+import { JobForgetter } from '../../lambdas/shared/job-forget';
+import { JobMuteStore } from '../../lambdas/shared/job-mutes';
+import { type Json, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
+
+/**
+ * An HTTP job's run shows in the job monitor from its start, as a built-in job's does: running in its
+ * runs and in the job list while the target answers, then finished with its start and duration. The
+ * start is written with the lease, only while the job's row is there.
+ */
+describe("an HTTP job's run in the job monitor while it runs", () => {
+  let fixture: SchedulerFixture;
+  let target: http.Server;
+  let targetUrl: string;
+  let requests = 0;
+  /** Each call waits for this before answering, so a test can look while a run is in flight. */
+  let answerWhen: Promise<void> = Promise.resolve();
+
+  beforeAll(async () => {
+    fixture = await startSchedulerFixture();
+    target = http.createServer((request, response) => {
+      requests += 1;
+      request.resume();
+      void answerWhen.then(() => response.end('ok'));
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook`;
+  });
+  afterAll(async () => {
+    target.closeAllConnections();
+    await new Promise((resolve) => target.close(resolve));
+    await fixture.close();
+  });
+
+  beforeEach(() => {
+    answerWhen = Promise.resolve();
+  });
+
+  async function createJob(jobId: string) {
+    const response = await fixture.request('POST', '/jobs', {
+      job_id: jobId,
+      schedule_type: 'interval',
+      interval: { minutes: 10 },
+      target_url: targetUrl,
+      max_retries: 0,
+    });
+    if (response.status !== 201) throw new Error(JSON.stringify(response.json));
+  }
+
+  /** A GET of the job monitor's API over the scheduler's job-status table. */
+  async function monitorGet(path: string): Promise<Json> {
+    const mutes = new JobMuteStore(fixture.db, fixture.statusStore.tableName);
+    const api = createMonitorApi({
+      store: fixture.statusStore,
+      mutes,
+      forgetter: new JobForgetter(fixture.db, fixture.statusStore.tableName, fixture.statusStore, mutes),
+      credentials: credentialsFromEnv({ JOB_READ_TOKEN: 'read' }),
+      metrics: { jobReportedError: () => {}, jobLate: () => {}, jobHung: () => {}, lateJobs: () => {} },
+      logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as MonitorApiDeps['logger'],
+      now: () => new Date(),
+    });
+    const response = await api({
+      rawPath: path,
+      rawQueryString: '',
+      headers: { authorization: 'Bearer read' },
+      requestContext: { http: { method: 'GET' } },
+    } as unknown as APIGatewayProxyEventV2);
+    expect(response.statusCode).toBe(200);
+    return JSON.parse(String(response.body));
+  }
+  const listed = async (jobKey: string) =>
+    ((await monitorGet('/api/monitor/jobs')).jobs as Json[]).find((job) => job.job_key === jobKey);
+
+  /** Starts a run whose target answers only when `answer` is called; resolves once the target was reached. */
+  async function runHeldAtTarget(jobId: string, event: { scheduled_time?: string; trigger?: 'manual' } = {}) {
+    let answer = () => {};
+    answerWhen = new Promise((resolve) => {
+      answer = resolve;
+    });
+    const before = requests;
+    const running = callJob(fixture.callerDeps, { job_id: jobId, scheduled_time: new Date().toISOString(), ...event });
+    while (requests === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    return { answer, running };
+  }
+
+  it('shows the run running in its runs and the job list while the target answers, then its start and duration', async () => {
+    await createJob('slow');
+    const jobKey = 'http-job:slow';
+    const delayMs = 300;
+    const { answer, running } = await runHeldAtTarget('slow');
+
+    const runsWhileRunning = (await monitorGet(`/api/monitor/jobs/${jobKey}/runs`)).runs as Json[];
+    const whileRunning = await listed(jobKey);
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    answer();
+    const finished = await running;
+
+    expect(runsWhileRunning).toEqual([
+      expect.objectContaining({ run_id: finished?.runId, status: 'running', started_at: finished?.startedAt }),
+    ]);
+    expect(whileRunning).toMatchObject({ health: 'running', running: { run_id: finished?.runId } });
+    const runs = (await monitorGet(`/api/monitor/jobs/${jobKey}/runs`)).runs as Json[];
+    expect(runs).toEqual([
+      expect.objectContaining({ run_id: finished?.runId, status: 'success', started_at: finished?.startedAt }),
+    ]);
+    expect(runs[0].duration_ms).toBeGreaterThanOrEqual(delayMs);
+    expect(await listed(jobKey)).toMatchObject({ health: 'success', running: null });
+  });
+
+  it('leaves no monitor entry when the job was deleted after the caller read it: the start checks the row', async () => {
+    await createJob('stale-read');
+    const job = await fixture.store.getJob('stale-read');
+    expect(await fixture.store.deleteJob('stale-read', String(job?.generation))).toBe(true);
+    const read = jest.spyOn(fixture.store, 'getJob').mockResolvedValueOnce(job);
+    const before = requests;
+
+    const run = await callJob(fixture.callerDeps, { job_id: 'stale-read', trigger: 'manual' });
+    read.mockRestore();
+
+    expect(run).toBeUndefined();
+    expect(requests).toBe(before);
+    expect(await fixture.statusStore.getLatest('http-job:stale-read')).toBeUndefined();
+  });
+
+  it('closes the start of a run kept in the history only (an older slot than the status’s)', async () => {
+    await createJob('backfilled');
+    const jobKey = 'http-job:backfilled';
+    const newer = await callJob(fixture.callerDeps, { job_id: 'backfilled', trigger: 'manual' });
+    const olderSlot = new Date(Date.parse(String(newer?.scheduledTime)) - 600_000).toISOString();
+    // A manual run for an older slot (as a backfill is): the misfire grace does not apply to it.
+    const { answer, running } = await runHeldAtTarget('backfilled', { scheduled_time: olderSlot, trigger: 'manual' });
+    expect((await fixture.statusStore.getLatest(jobKey))?.inFlight).toBeDefined();
+
+    answer();
+    const older = await running;
+
+    expect(older?.status).toBe('success');
+    expect((await fixture.statusStore.listRuns(jobKey)).runs.map((entry) => entry.runId)).toContain(older?.runId);
+    const latest = await fixture.statusStore.getLatest(jobKey);
+    expect(latest).toMatchObject({ lastRunId: newer?.runId });
+    expect(latest?.inFlight).toBeUndefined();
+    expect((await listed(jobKey)).running).toBeNull();
+  });
+});
