@@ -172,7 +172,9 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
   'lambdas/http-scheduler/run-store.ts': {
     PutCommand: table('HTTP_JOBS_TABLE'),
     DeleteCommand: table('HTTP_JOBS_TABLE'),
-    // A finished run in one transaction (run-ledger.ts): its run row, its lease and the job's completion
+    // A run's start in one transaction (run-ledger.ts): its lease and a check that the job's row is there
+    // in the HTTP jobs table, its in-flight mark on the latest status in the job-status table.
+    // A finished run in one transaction: its run row, its lease and the job's completion
     // (or a check that the job still exists) in the HTTP jobs table; the job monitor's history row and
     // latest status, and after a failure a check that the job is not muted, in the job-status table.
     TransactWriteCommand: (caller) => [
