@@ -89,7 +89,8 @@ function recentRuns(ticks: readonly RecentRunTick[], inFlight: InFlightRun | und
       started_at: tick.t ?? null,
       finished_at: tick.f,
       duration_ms: tick.d ?? null,
-      message: tick.m ?? null,
+      // Ticks keep no message (the row stays small): the run's history row has it.
+      message: null,
       slot: tick.sl ?? null,
       kind: (tick.k as RunKind | undefined) ?? 'report',
     });

@@ -11,13 +11,7 @@ import { type HungJob, watchHungRuns } from './watch-hung-runs';
 export interface WatchdogPorts {
   store: Pick<
     JobStatusStore,
-    | 'listLatestSummaries'
-    | 'completeInterruptedRuns'
-    | 'markLate'
-    | 'clearLate'
-    | 'expectations'
-    | 'inFlight'
-    | 'trimRecentRuns'
+    'listLatestSummaries' | 'completeInterruptedRuns' | 'markLate' | 'clearLate' | 'expectations' | 'inFlight'
   >;
   /** The registry's expectations (BUILT_IN_EXPECTATIONS). */
   builtIn: readonly ExpectationInput[];
@@ -103,8 +97,6 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
     if (!latest.parkedRunIds?.size || Date.parse(latest.updatedAt) > parkedBefore) continue;
     if ((await store.completeInterruptedRuns(latest.jobKey)) > 0) result.completed.push(latest.jobKey);
   }
-  // Recent-run lists grow by one per run (latest-status-update.ts): cut back those that reached the limit.
-  for (const latest of summaries) if (latest.recentRunsFull) await store.trimRecentRuns(latest.jobKey);
 
   for (const expectation of expectations) {
     const latest = latestByJob.get(expectation.jobKey);

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { recentRunTick } from './latest-status-update';
+import { recentRunTick, tickShift } from './latest-status-update';
 import type { HistoryItem } from './run-commit';
 
 /**
@@ -88,8 +88,8 @@ export class InFlightRuns {
    */
   async closeHistoryOnly(item: HistoryItem): Promise<void> {
     const key = { pk: item.pk, sk: LATEST };
-    const append = 'SET recentRuns = list_append(:tick, if_not_exists(recentRuns, :noTicks))';
-    const values = { ':tick': [recentRunTick(item)], ':noTicks': [] };
+    const append = `SET ${tickShift(':tick').join(', ')}`;
+    const values = { ':tick': recentRunTick(item), ':noTick': null };
     try {
       await this.db.send(
         new UpdateCommand({

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ExpectationStore } from './expectation-store';
 import { type InFlightRun, InFlightRuns } from './in-flight-runs';
-import { RECENT_RUNS_TRIM_AT, type RecentRunTick, takeDayCounters, trimRecentRuns } from './latest-status-update';
+import { type RecentRunTick, takeDayCounters, takeTicks } from './latest-status-update';
 import { decodeCursor, encodeCursor, exactObject } from './page-cursor';
 import { queryAll } from './query-all';
 import { type HistoryItem, isCommitAttribute, RunCommitter, runCommitWrites } from './run-commit';
@@ -126,8 +126,6 @@ export type LatestSummary = Pick<
 > & {
   /** Runs of reports still being written, or interrupted, waiting to be written to the history (run-commit.ts). */
   parkedRunIds?: Set<string>;
-  /** Its recent runs reached RECENT_RUNS_TRIM_AT: the watchdog cuts them back (trimRecentRuns). */
-  recentRunsFull?: boolean;
 };
 
 export interface RunRecord {
@@ -323,34 +321,21 @@ export class JobStatusStore {
   /** Every job's latest status without its text (title, message): what ordering and counting need, at any job count. */
   async listLatestSummaries(): Promise<LatestSummary[]> {
     const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
-    attributes.push('parkedRunIds', 'inFlight', 'recentRuns');
+    attributes.push('parkedRunIds', 'inFlight');
     // Short texts the list filters on (?q= matches titles, ?tag= tags) before it pages: a title is at most 200 characters.
     attributes.push('title', 'tags', 'owner');
-    // Only whether the list reached RECENT_RUNS_TRIM_AT ticks: its last allowed element, not the list.
-    const items = await this.queryLatest(attributes, { recentRuns: `[${RECENT_RUNS_TRIM_AT - 1}]` });
-    return items.map(({ recentRuns, ...item }) => {
-      const full = Array.isArray(recentRuns) && recentRuns.length > 0;
-      return { late: false, ...item, ...(full ? { recentRunsFull: true } : {}) } as LatestSummary;
-    });
+    const items = await this.queryLatest(attributes);
+    return items.map((item) => ({ late: false, ...item }) as LatestSummary);
   }
 
-  /** Cuts a job's recent runs back to the newest RECENT_RUNS_KEPT (the watchdog, for rows that reached the limit). */
-  trimRecentRuns(jobKey: string): Promise<void> {
-    return trimRecentRuns(this.db, this.tableName, { pk: jobPartitionKey(jobKey), sk: LATEST });
-  }
-
-  private async queryLatest(
-    attributes?: readonly string[],
-    elements: Record<string, string> = {},
-  ): Promise<Record<string, unknown>[]> {
+  private async queryLatest(attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
     const names: Record<string, string> = { '#kind': 'kind' };
     for (const [index, name] of (attributes ?? []).entries()) names[`#a${index}`] = name;
-    const projection = (attributes ?? []).map((name, index) => `#a${index}${elements[name] ?? ''}`);
     return queryAll(this.db, {
       TableName: this.tableName,
       IndexName: 'byKind',
       KeyConditionExpression: '#kind = :kind',
-      ...(attributes ? { ProjectionExpression: projection.join(', ') } : {}),
+      ...(attributes ? { ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', ') } : {}),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ':kind': LATEST_KIND },
       ScanIndexForward: false,
@@ -426,6 +411,7 @@ function toLatest(item: Record<string, unknown> | undefined): LatestStatus {
   if (!item) throw new Error('job-status store returned no item');
   const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
   const runsByDay = takeDayCounters(rest);
+  const recentRuns = takeTicks(rest);
   for (const name of Object.keys(rest)) if (isCommitAttribute(name)) delete rest[name];
-  return { late: false, toolId: null, lastMessage: null, ...rest, runsByDay } as LatestStatus;
+  return { late: false, toolId: null, lastMessage: null, ...rest, runsByDay, recentRuns } as LatestStatus;
 }

@@ -9,24 +9,21 @@
  * - `consecutiveFailures`, `failingSince`: the current streak of errors.
  * - `runs:<day>` / `fails:<day>` (UTC days of finished_at): counts for the 7-day success rate; the
  *   days 8 to 14 back are removed by each write, so a job keeps at most about two weeks of them.
- * - `recentRuns`: compact ticks, newest first, for the timeline and the duration sparkline. DynamoDB
- *   cannot append to a list and cut it in one expression, so it grows by one per run and is cut
- *   back to RECENT_RUNS_KEPT by the watchdog once it reaches RECENT_RUNS_TRIM_AT (trimRecentRuns).
+ * - `tick0` … `tick11`: compact ticks of the newest runs, newest first, for the timeline and the
+ *   duration sparkline. Each write shifts them by one (`tick11 = tick10, …, tick0 = :new`: operands
+ *   are read from the row as it was), so the row never grows: a list cannot be appended to and cut in
+ *   one expression, and a growing row would cost a write unit per kilobyte on every report.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { HistoryItem } from './run-commit';
 
 /** Optional labels of a run (tags, owner; job-labels.ts) that the latest status takes over when the run carries them. */
 const LABELS = ['tags', 'owner'] as const;
 
-export const RECENT_RUNS_KEPT = 30;
-export const RECENT_RUNS_TRIM_AT = 60;
+export const RECENT_RUNS_KEPT = 12;
+export const TICK_PREFIX = 'tick';
 export const SUCCESS_RATE_DAYS = 7;
-/** A tick's message is for a tooltip: longer ones are cut. */
-const TICK_MESSAGE_CHARS = 200;
 
-/** One run as the latest-status row keeps it in `recentRuns` (short names: up to 60 of them per job). */
+/** One run as the latest-status row keeps it (short names, no message: a row of 12 stays about 1.5 KB). */
 export interface RecentRunTick {
   /** run id */
   r: string;
@@ -38,8 +35,6 @@ export interface RecentRunTick {
   t?: string;
   /** duration in ms */
   d?: number;
-  /** message, cut to TICK_MESSAGE_CHARS */
-  m?: string;
   /** slot */
   sl?: string;
   /** kind */
@@ -50,10 +45,30 @@ export function recentRunTick(item: HistoryItem): RecentRunTick {
   const tick: RecentRunTick = { r: item.runId, s: item.status, f: item.finishedAt };
   if (typeof item.startedAt === 'string') tick.t = item.startedAt;
   if (typeof item.durationMs === 'number') tick.d = item.durationMs;
-  if (item.message) tick.m = [...item.message].slice(0, TICK_MESSAGE_CHARS).join('');
   if (typeof item.slot === 'string') tick.sl = item.slot;
   if (typeof item.kind === 'string') tick.k = item.kind;
   return tick;
+}
+
+/** The SET actions that shift the ticks by one and put `value` (a placeholder) first. */
+export function tickShift(value: string): string[] {
+  const actions: string[] = [];
+  for (let index = RECENT_RUNS_KEPT - 1; index > 0; index -= 1) {
+    actions.push(`${TICK_PREFIX}${index} = if_not_exists(${TICK_PREFIX}${index - 1}, :noTick)`);
+  }
+  actions.push(`${TICK_PREFIX}0 = ${value}`);
+  return actions;
+}
+
+/** Moves the tick attributes of a latest-status row out of it, newest first. */
+export function takeTicks(row: Record<string, unknown>): RecentRunTick[] {
+  const ticks: RecentRunTick[] = [];
+  for (let index = 0; index < RECENT_RUNS_KEPT; index += 1) {
+    const tick = row[`${TICK_PREFIX}${index}`];
+    delete row[`${TICK_PREFIX}${index}`];
+    if (tick && typeof tick === 'object') ticks.push(tick as RecentRunTick);
+  }
+  return ticks;
 }
 
 export const dayOf = (iso: string) => iso.slice(0, 10);
@@ -100,7 +115,7 @@ export function latestStatusUpdate(
     'createdAt = if_not_exists(createdAt, :now)',
     // A run that knows its start (runner, caller) brings it; an outside report takes its job-start's.
     typeof item.startedAt === 'string' ? 'lastStart = :start' : 'lastStart = if_not_exists(inFlight, :noStart)',
-    'recentRuns = list_append(:tick, if_not_exists(recentRuns, :noTicks))',
+    ...tickShift(':tick'),
     failed ? 'consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one' : 'consecutiveFailures = :zero',
   ];
   if (failed) set.push('failingSince = if_not_exists(failingSince, :finishedAt)');
@@ -151,8 +166,8 @@ export function latestStatusUpdate(
       ':newId': newId,
       ':zero': 0,
       ':one': 1,
-      ':tick': [recentRunTick(item)],
-      ':noTicks': [],
+      ':tick': recentRunTick(item),
+      ':noTick': null,
       ...(typeof item.startedAt === 'string'
         ? { ':start': { runId: item.runId, startedAt: item.startedAt } }
         : { ':noStart': null }),
@@ -175,30 +190,4 @@ export function takeDayCounters(row: Record<string, unknown>): Record<string, { 
     delete row[name];
   }
   return byDay;
-}
-
-/** Cuts a row's recent runs back to the newest RECENT_RUNS_KEPT; a run recorded meanwhile makes it wait for the next sweep. */
-export async function trimRecentRuns(
-  db: DynamoDBDocumentClient,
-  tableName: string,
-  key: { pk: string; sk: string },
-): Promise<void> {
-  const { Item } = await db.send(
-    new GetCommand({ TableName: tableName, Key: key, ProjectionExpression: 'recentRuns', ConsistentRead: true }),
-  );
-  const ticks = (Item?.recentRuns ?? []) as RecentRunTick[];
-  if (ticks.length <= RECENT_RUNS_KEPT) return;
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: 'SET recentRuns = :kept',
-        ConditionExpression: 'size(recentRuns) = :length',
-        ExpressionAttributeValues: { ':kept': ticks.slice(0, RECENT_RUNS_KEPT), ':length': ticks.length },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
 }

@@ -120,8 +120,8 @@ export class RunCommitter {
       new UpdateCommand({
         TableName: this.tableName,
         Key: latestKey,
-        UpdateExpression: 'SET recentRuns[0].t = :startedAt, recentRuns[0].d = :duration',
-        ConditionExpression: 'recentRuns[0].r = :runId',
+        UpdateExpression: 'SET tick0.t = :startedAt, tick0.d = :duration',
+        ConditionExpression: 'tick0.r = :runId',
         ExpressionAttributeValues: { ':startedAt': item.startedAt, ':duration': item.durationMs, ':runId': item.runId },
       }),
     );

@@ -154,11 +154,6 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
   },
   // Starts, hung marks and history-only runs' ticks on a job's latest-status row.
   'lambdas/shared/in-flight-runs.ts': { UpdateCommand: table('JOB_STATUS_TABLE') },
-  // The watchdog's cut of a row's recent runs.
-  'lambdas/shared/latest-status-update.ts': {
-    GetCommand: table('JOB_STATUS_TABLE'),
-    UpdateCommand: table('JOB_STATUS_TABLE'),
-  },
   'lambdas/shared/expectation-store.ts': {
     GetCommand: table('JOB_STATUS_TABLE'),
     UpdateCommand: table('JOB_STATUS_TABLE'),
