@@ -2,14 +2,15 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { type Route, serveRoutes } from '#shared/http/router';
 import { deleteExpectation, getExpectation, putExpectation } from './expectation-routes';
 import type { MonitorApiDeps } from './monitor-deps';
-import { listJobRuns, listJobs, showIncidents } from './read-routes';
+import { showIncidents, showJobPage } from './page-routes';
+import { listJobRuns, listJobs } from './read-routes';
 import { reportJob } from './report-route';
 
 export type { MonitorApiDeps } from './monitor-deps';
 
 export type MonitorApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Every route of the monitor API; the HTTP API sends `ANY /api/monitor/{proxy+}` and `GET /incidents` here. */
+/** Every route of the monitor API; the HTTP API sends `ANY /api/monitor/{proxy+}` and `GET /incidents`, `GET /incidents/{proxy+}` here. */
 export function monitorRoutes(deps: MonitorApiDeps): Route[] {
   const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
   // No schemas here: they would pull zod into this bundle; the OpenAPI document adds them (#shared/http/monitor-route-docs).
@@ -21,6 +22,7 @@ export function monitorRoutes(deps: MonitorApiDeps): Route[] {
     { method: 'PUT', path: expectationPath, handle: (request, params) => putExpectation(deps, request, params) },
     { method: 'DELETE', path: expectationPath, handle: (request, params) => deleteExpectation(deps, request, params) },
     { method: 'GET', path: '/incidents', handle: (request) => showIncidents(deps, request) },
+    { method: 'GET', path: '/incidents/jobs/{job_key}', handle: (r, params) => showJobPage(deps, r, params) },
   ];
 }
 

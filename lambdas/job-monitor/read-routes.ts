@@ -1,32 +1,19 @@
 import type { Expectation } from '#shared/expectation-store';
-import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from '#shared/http/messages';
+import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { InvalidCursorError } from '#shared/job-status-store';
-import { escapeHtml, renderIncidentsPage, renderJobCard } from './incidents-page';
 import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
-import {
-  buildJobViews,
-  countJobs,
-  fromLatest,
-  type JobView,
-  needsAttention,
-  type RunView,
-  toRunView,
-} from './job-views';
+import { buildJobViews, countJobs, fromLatest, type JobView, toRunView } from './job-views';
 import { denyWithoutReadToken, type MonitorApiDeps } from './monitor-deps';
 import { jobKeyProblem } from './report-validation';
 
-/** The read side: every job's status, one job's history, and the HTML status page. */
+/** The read side: every job's status and one job's history (the HTML pages: page-routes.ts). */
 
 const RUNS_PAGE = { default: 20, max: 100 } as const;
-/** Runs shown per job on the page; the API gives the full history. */
-const PAGE_HISTORY_RUNS = 5;
-/** History queries in flight at once while rendering the page. */
-const HISTORY_CONCURRENCY = 8;
-/** Jobs per status page: each shows its last runs, one history query per job. */
-const PAGE_JOBS = 50;
 
 /** Every job in page order, from status summaries (no text): cheap to hold and sort at any job count. */
-async function loadOrderedJobs(deps: MonitorApiDeps): Promise<{ ordered: JobView[]; expectations: Expectation[] }> {
+export async function loadOrderedJobs(
+  deps: MonitorApiDeps,
+): Promise<{ ordered: JobView[]; expectations: Expectation[] }> {
   const [summaries, expectations] = await Promise.all([
     deps.store.listLatestSummaries(),
     deps.store.expectations.list(),
@@ -35,7 +22,11 @@ async function loadOrderedJobs(deps: MonitorApiDeps): Promise<{ ordered: JobView
 }
 
 /** The full views (title, message...) of one page's jobs, in the page's order. */
-async function withDetails(deps: MonitorApiDeps, page: readonly JobView[], expectations: readonly Expectation[]) {
+export async function withDetails(
+  deps: MonitorApiDeps,
+  page: readonly JobView[],
+  expectations: readonly Expectation[],
+) {
   const reported = page.filter((job) => job.status !== null).map((job) => job.job_key);
   const latest = new Map((await deps.store.getLatestMany(reported)).map((row) => [row.jobKey, row]));
   const byJob = new Map(expectations.map((expectation) => [expectation.jobKey, expectation]));
@@ -45,7 +36,7 @@ async function withDetails(deps: MonitorApiDeps, page: readonly JobView[], expec
   });
 }
 
-interface PageWanted {
+export interface PageWanted {
   limit: number;
   cursor: string | undefined;
 }
@@ -57,7 +48,7 @@ function pageRequest(request: HttpRequest, defaultLimit: number): PageRequest {
   return { limit, cursor: request.query.get('cursor') ?? undefined };
 }
 
-function pageOf(ordered: readonly JobView[], request: PageWanted) {
+export function pageOf(ordered: readonly JobView[], request: PageWanted) {
   try {
     return selectPage(ordered, request.cursor, request.limit);
   } catch (error) {
@@ -91,7 +82,7 @@ export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Prom
   return jsonResponse(200, body, headers);
 }
 
-function parseLimit(raw: string | null, defaultLimit: number, max: number): number | undefined {
+export function parseLimit(raw: string | null, defaultLimit: number, max: number): number | undefined {
   if (raw === null) return defaultLimit;
   const limit = Number(raw);
   return /^\d+$/.test(raw) && limit >= 1 && limit <= max ? limit : undefined;
@@ -122,44 +113,4 @@ export async function listJobRuns(
     return errorResponse(404, `job_key "${jobKey}" has no reports`);
   }
   return jsonResponse(200, { job_key: jobKey, runs: page.runs.map(toRunView), next_cursor: page.nextCursor ?? null });
-}
-
-async function recentHistory(deps: MonitorApiDeps, jobs: readonly JobView[]): Promise<Map<string, RunView[]>> {
-  const history = new Map<string, RunView[]>();
-  const reported = jobs.filter((job) => job.status !== null);
-  for (let start = 0; start < reported.length; start += HISTORY_CONCURRENCY) {
-    const batch = reported.slice(start, start + HISTORY_CONCURRENCY);
-    const pages = await Promise.all(batch.map((job) => deps.store.listRuns(job.job_key, { limit: PAGE_HISTORY_RUNS })));
-    for (const [index, job] of batch.entries()) history.set(job.job_key, pages[index].runs.map(toRunView));
-  }
-  return history;
-}
-
-/** `GET /incidents?cursor=...`: the status page, one page of jobs; a browser is asked for the read token as a Basic password. */
-export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
-  const denied = await denyWithoutReadToken(deps, request, 'page');
-  if (denied) return denied;
-  const { ordered, expectations } = await loadOrderedJobs(deps);
-  const page = pageOf(ordered, { limit: PAGE_JOBS, cursor: request.query.get('cursor') ?? undefined });
-  if ('error' in page)
-    return htmlResponse(
-      400,
-      `<!doctype html><html lang="ja"><meta charset="utf-8"><p>${escapeHtml(page.error)}</p></html>`,
-    );
-  const detailed = await withDetails(deps, page.jobs, expectations);
-  const history = await recentHistory(deps, detailed);
-  const now = deps.now();
-  const { jobs, nextCursor } = fitToBudget(page, detailed, (job) =>
-    Buffer.byteLength(renderJobCard(job, history.get(job.job_key) ?? [], now)),
-  );
-  const html = renderIncidentsPage({
-    jobs,
-    counts: countJobs(ordered),
-    attentionTotal: ordered.filter(needsAttention).length,
-    history,
-    now,
-    nextPage: nextCursor ? `/incidents?${new URLSearchParams({ cursor: nextCursor })}` : undefined,
-    firstPage: request.query.get('cursor') === null,
-  });
-  return htmlResponse(200, html);
 }
