@@ -4,6 +4,7 @@ import { type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-c
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetScheduleCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { RUN_KIND_CONTEXT_KEY } from '#shared/job-runner';
 import { JobStatusStore } from '#shared/job-status-store';
 import { functionNameFor, type JobSpec, logGroupNameFor, scheduleGroupNameFor, scheduleNameFor } from '../lib/job-spec';
 import { jobReadTokenSecretName, jobStatusTableName, unhealthyAlarmName } from '../lib/resource-names';
@@ -14,12 +15,18 @@ import type { OpsTarget } from './ops-target';
 
 const REPORT_PATH = '/api/monitor/job-report';
 
+/** Marks a backfill's invocations for the job monitor (lambdas/shared/job-runner.ts reads it). */
+const BACKFILL_CLIENT_CONTEXT = Buffer.from(
+  JSON.stringify({ custom: { [RUN_KIND_CONTEXT_KEY]: 'backfill' } }),
+).toString('base64');
+
 /** Invokes the deployed function synchronously, as `aws lambda invoke` does, and reads its outcome. */
 async function invokeFunction(
   clients: OpsClients,
   target: OpsTarget,
   job: Pick<JobSpec, 'id'>,
   payload: Record<string, unknown>,
+  options: { backfill?: boolean } = {},
 ): Promise<Invocation> {
   const functionName = functionNameFor(target.stage, job.id);
   const started = Date.now();
@@ -31,6 +38,7 @@ async function invokeFunction(
         InvocationType: 'RequestResponse',
         LogType: 'Tail',
         Payload: Buffer.from(JSON.stringify(payload)),
+        ...(options.backfill ? { ClientContext: BACKFILL_CLIENT_CONTEXT } : {}),
       }),
     );
   } catch (error) {
@@ -93,7 +101,7 @@ export function awsBackend(target: OpsTarget, clients: OpsClients): OpsBackend {
 
     runnerName: (job) => functionNameFor(target.stage, job.id),
     runnerLabel: (job) => `${functionNameFor(target.stage, job.id)} (${target.region})`,
-    invoke: (job, payload) => invokeFunction(clients, target, job, payload),
+    invoke: (job, payload, options) => invokeFunction(clients, target, job, payload, options),
 
     /**
      * Sets every schedule of the job to DISABLED / ENABLED. UpdateSchedule replaces the whole schedule,

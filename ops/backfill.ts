@@ -81,7 +81,7 @@ export async function backfillJob(ctx: OpsContext, job: JobSpec, options: Backfi
     } else {
       const payload = { ...options.payload, [backfill.field]: value };
       // A refused invocation (throttling, a timeout) fails this value only; the others go on.
-      const run = await ctx.backend.invoke(job, payload).catch((error: Error) => ({
+      const run = await ctx.backend.invoke(job, payload, { backfill: true }).catch((error: Error) => ({
         ok: false,
         outcome: undefined,
         error: error.message,

@@ -71,13 +71,13 @@ export function localBackend(mode: RunningLocalMode): OpsBackend {
 
     runnerName: (job) => `local:${job.id}`,
     runnerLabel: (job) => `${job.id} in local mode (pid ${mode.pid})`,
-    async invoke(job: JobSpec, payload): Promise<Invocation> {
+    async invoke(job: JobSpec, payload, options = {}): Promise<Invocation> {
       useLocalEnvironment();
       const started = Date.now();
       try {
         // A deployed job never creates tables: bring the database up to date first, as the deploy does.
         if (mode.env.DATABASE_URL && job.secrets?.includes('database')) await migrateDatabase(mode.env.DATABASE_URL);
-        const outcome = await runJobLocally(job, payload);
+        const outcome = await runJobLocally(job, payload, options);
         const durationMs = Date.now() - started;
         const ok = outcome.status === 'success';
         const logTail = ok

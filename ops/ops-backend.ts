@@ -64,7 +64,8 @@ export interface OpsBackend {
   runnerName(job: Pick<JobSpec, 'id'>): string;
   /** What `rerun` says it invokes. */
   runnerLabel(job: Pick<JobSpec, 'id'>): string;
-  invoke(job: JobSpec, payload: Record<string, unknown>): Promise<Invocation>;
+  /** `backfill`: the run is part of a backfill, and the job monitor records it so. */
+  invoke(job: JobSpec, payload: Record<string, unknown>, options?: { backfill?: boolean }): Promise<Invocation>;
   /** The schedule group (AWS) or file (local) `pause`/`resume` change. */
   readonly scheduleGroup: string;
   setSchedulesState(job: JobSpec, state: ScheduleState): Promise<ScheduleChange[]>;

@@ -135,4 +135,12 @@ export function defineDailyParquetJob<Payload>(
 export const createDailyParquetJob = (
   portsFor: (settings: DailyParquetSettings) => DailyParquetPorts,
   env: NodeJS.ProcessEnv = process.env,
-) => defineDailyParquetJob(dailyParquetPayload, runDailyParquet, portsFor, env);
+): JobDefinition<DailyParquetPayload> => ({
+  ...defineDailyParquetJob(dailyParquetPayload, runDailyParquet, portsFor, env),
+  // The day a run writes is its slot (00:00 JST of it): a re-run of an older day never hides the newest day's outcome.
+  describeRun: (payload, now) => ({
+    slot: new Date(`${chooseTargetDate(payload, now, parseSettings(env).targetDateOffset)}T00:00:00+09:00`),
+    slotRequested: payload.target_date !== undefined,
+    dryRun: false,
+  }),
+});

@@ -158,6 +158,12 @@ export function createFtpExportJob(
     title: TITLE,
     payloadSchema: ftpExportPayload,
     run: (payload, context) => runFtpExport(payload, context, ports()),
+    // The job monitor's status follows the newest slot: a re-run of an older slot or a dry run never hides it.
+    describeRun: (payload, now) => ({
+      slot: chooseSlot(payload, now),
+      slotRequested: payload.slot !== undefined,
+      dryRun: payload.dry_run ?? false,
+    }),
   };
 }
 

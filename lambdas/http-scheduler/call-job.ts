@@ -84,6 +84,9 @@ function monitorReport(job: JobRecord, run: RunRecord): RunReport | undefined {
     message: run.status === 'success' ? `HTTP ${run.httpStatus} after ${run.attempts} attempt(s)` : run.error,
     source: 'runner',
     runId: run.runId,
+    // The status follows the newest slot: a late-delivered older slot's run goes into the history only.
+    slot: run.scheduledTime,
+    kind: run.trigger === 'schedule' ? 'scheduled' : 'manual',
   };
 }
 

@@ -111,7 +111,7 @@ function historyTable(runs: readonly RunView[], input: JobPageInput): string {
     const at = run.started_at ?? run.finished_at;
     const kind = KIND_LABELS[run.kind ?? (run.source === 'report' ? 'report' : 'scheduled')] ?? '';
     return (
-      `<tr class="run" data-outcome="${outcome}"><td class="num">${formatJst(at)}</td>` +
+      `<tr class="run" data-outcome="${outcome}"><td class="num">${at ? formatJst(at) : '—'}</td>` +
       `<td><span class="pill p-run o-${outcome}">${OUTCOME_LABELS[outcome]}</span></td>` +
       `<td class="num">${run.duration_ms === null ? '—' : formatDuration(run.duration_ms)}</td>` +
       `<td>${escapeHtml(kind)}${run.slot ? `<div class="small">枠 ${formatJstShort(run.slot)}</div>` : ''}</td>` +

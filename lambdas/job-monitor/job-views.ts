@@ -1,5 +1,6 @@
 import type { Expectation } from '#shared/expectation-store';
-import type { LatestStatus, RunRecord } from '#shared/job-status-store';
+import type { LatestStatus, RunKind, RunRecord } from '#shared/job-status-store';
+import { onCallFields } from './run-health';
 
 /** What the read API returns (snake_case, like the TC Portal's job_status columns) and the page shows. */
 export interface ExpectationView {
@@ -69,8 +70,8 @@ export interface RunTick {
 /** A run's outcome as the history shows it; 'late'/'missed' are slots that never ran. */
 export type RunOutcome = 'success' | 'error' | 'running' | 'hung' | 'skipped' | 'missed' | 'late';
 
-/** Why the run happened: only 'scheduled' (and a manual run of the newest slot) can move a built-in job's status. */
-export type RunKind = 'scheduled' | 'rerun' | 'backfill' | 'dry-run' | 'manual' | 'report';
+/** Why the run happened (#shared/job-status-store): a dry run never moves a job's status, an older slot's run neither. */
+export type { RunKind } from '#shared/job-status-store';
 
 export interface JobCounts {
   total: number;
@@ -83,8 +84,10 @@ export interface JobCounts {
 export interface RunView {
   run_id: string;
   title: string;
-  status: 'success' | 'error';
-  finished_at: string;
+  /** 'running' only for the run in flight, listed first on the first page of a job's runs. */
+  status: 'success' | 'error' | 'running';
+  /** null while the run is in flight. */
+  finished_at: string | null;
   started_at: string | null;
   duration_ms: number | null;
   message: string | null;
@@ -112,19 +115,25 @@ export function toExpectationView(expectation: Expectation): ExpectationView {
   };
 }
 
-export function fromLatest(latest: LatestStatus, expectation: Expectation | undefined): JobView {
+export function fromLatest(
+  latest: LatestStatus,
+  expectation: Expectation | undefined,
+  now: Date = new Date(),
+): JobView {
   return {
     job_key: latest.jobKey,
     id: latest.id,
     title: latest.title,
-    status: latest.lastStatus,
-    finished_at: latest.lastFinishedAt,
+    // A row with a start and no finished run yet (job-start before the first report) has no status.
+    status: latest.lastStatus ?? null,
+    finished_at: latest.lastFinishedAt ?? null,
     message: latest.lastMessage,
     tool_id: latest.toolId,
     late: latest.late === true,
     late_since: latest.late ? (latest.lateSince ?? null) : null,
-    reported_at: latest.lastReceivedAt ?? latest.updatedAt,
+    reported_at: latest.lastReceivedAt ?? latest.updatedAt ?? null,
     expectation: expectation ? toExpectationView(expectation) : null,
+    ...onCallFields(latest, now),
   };
 }
 
@@ -141,6 +150,7 @@ function fromExpectationOnly(expectation: Expectation): JobView {
     late_since: expectation.lateSince ?? null,
     reported_at: null,
     expectation: toExpectationView(expectation),
+    health: expectation.lateSince !== undefined ? 'late' : 'not_yet_run',
   };
 }
 
@@ -165,11 +175,15 @@ export function compareJobs(a: JobView, b: JobView): number {
 }
 
 /** Every job that reported or is expected to, in the order people should look at them. */
-export function buildJobViews(latest: readonly LatestStatus[], expectations: readonly Expectation[]): JobView[] {
+export function buildJobViews(
+  latest: readonly LatestStatus[],
+  expectations: readonly Expectation[],
+  now: Date = new Date(),
+): JobView[] {
   const byJob = new Map(expectations.map((expectation) => [expectation.jobKey, expectation]));
   const reported = new Set(latest.map((status) => status.jobKey));
   const views = [
-    ...latest.map((status) => fromLatest(status, byJob.get(status.jobKey))),
+    ...latest.map((status) => fromLatest(status, byJob.get(status.jobKey), now)),
     ...expectations.filter((expectation) => !reported.has(expectation.jobKey)).map(fromExpectationOnly),
   ];
   return views.sort(compareJobs);
@@ -197,5 +211,8 @@ export function toRunView(run: RunRecord): RunView {
     tool_id: run.toolId,
     source: run.source,
     received_at: run.receivedAt,
+    slot: run.slot ?? null,
+    kind: run.kind ?? (run.source === 'report' ? 'report' : 'scheduled'),
+    outcome: run.status,
   };
 }

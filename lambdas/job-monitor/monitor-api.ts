@@ -5,6 +5,7 @@ import type { MonitorApiDeps } from './monitor-deps';
 import { showIncidents, showJobPage } from './page-routes';
 import { listJobRuns, listJobs } from './read-routes';
 import { reportJob } from './report-route';
+import { startJob } from './start-route';
 
 export type { MonitorApiDeps } from './monitor-deps';
 
@@ -16,6 +17,7 @@ export function monitorRoutes(deps: MonitorApiDeps): Route[] {
   // No schemas here: they would pull zod into this bundle; the OpenAPI document adds them (#shared/http/monitor-route-docs).
   return [
     { method: 'POST', path: '/api/monitor/job-report', handle: (request) => reportJob(deps, request) },
+    { method: 'POST', path: '/api/monitor/job-start', handle: (request) => startJob(deps, request) },
     { method: 'GET', path: '/api/monitor/jobs', handle: (request) => listJobs(deps, request) },
     { method: 'GET', path: '/api/monitor/jobs/{job_key}/runs', handle: (r, params) => listJobRuns(deps, r, params) },
     { method: 'GET', path: expectationPath, handle: (request, params) => getExpectation(deps, request, params) },

@@ -12,6 +12,7 @@ import { filterJobs, filterQuery, matchesStatus, parseJobFilter, STATUS_FILTERS 
 import { PAGE_HEADERS } from './page-shell';
 import { loadOrderedJobs, pageOf, withDetails } from './read-routes';
 import { jobKeyProblem } from './report-validation';
+import { inFlightRunView } from './run-health';
 
 /** The HTML pages: /incidents (every job, one dense row each) and /incidents/jobs/{job_key} (one job). */
 
@@ -114,8 +115,9 @@ export async function showJobPage(
   }
   if (!latest && !expectation && page.runs.length === 0)
     return htmlError(404, `job_key "${jobKey}" の報告も予定もありません`);
-  const [job] = buildJobViews(latest ? [latest] : [], expectation ? [expectation] : []);
   const now = deps.now();
+  const [job] = buildJobViews(latest ? [latest] : [], expectation ? [expectation] : [], now);
+  const inFlight = latest && cursor === undefined ? inFlightRunView(latest) : undefined;
   const html = renderJobPage({
     job: job ?? {
       job_key: jobKey,
@@ -130,7 +132,8 @@ export async function showJobPage(
       reported_at: null,
       expectation: null,
     },
-    runs: page.runs.map(toRunView),
+    // The first page starts with the run in flight, as the runs API lists it.
+    runs: [...(inFlight ? [inFlight] : []), ...page.runs.map(toRunView)],
     actions: jobActions(jobKey, deps.page ?? NO_PAGE_SETTINGS, job?.failing_since ?? null, now),
     now,
     nextPage: page.nextCursor ? `?${new URLSearchParams({ cursor: page.nextCursor })}` : undefined,

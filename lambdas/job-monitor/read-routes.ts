@@ -5,6 +5,7 @@ import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages
 import { buildJobViews, countJobs, fromLatest, type JobView, toRunView } from './job-views';
 import { denyWithoutReadToken, type MonitorApiDeps } from './monitor-deps';
 import { jobKeyProblem } from './report-validation';
+import { inFlightRunView } from './run-health';
 
 /** The read side: every job's status and one job's history (the HTML pages: page-routes.ts). */
 
@@ -18,7 +19,7 @@ export async function loadOrderedJobs(
     deps.store.listLatestSummaries(),
     deps.store.expectations.list(),
   ]);
-  return { ordered: buildJobViews(summaries.map(summaryAsLatest), expectations), expectations };
+  return { ordered: buildJobViews(summaries.map(summaryAsLatest), expectations, deps.now()), expectations };
 }
 
 /** The full views (title, message...) of one page's jobs, in the page's order. */
@@ -27,12 +28,27 @@ export async function withDetails(
   page: readonly JobView[],
   expectations: readonly Expectation[],
 ) {
-  const reported = page.filter((job) => job.status !== null).map((job) => job.job_key);
-  const latest = new Map((await deps.store.getLatestMany(reported)).map((row) => [row.jobKey, row]));
+  // Never-reported jobs too: one may have a run in flight (started, not finished yet).
+  const latest = new Map(
+    (await deps.store.getLatestMany(page.map((job) => job.job_key))).map((row) => [row.jobKey, row]),
+  );
   const byJob = new Map(expectations.map((expectation) => [expectation.jobKey, expectation]));
+  const now = deps.now();
   return page.map((job) => {
     const row = latest.get(job.job_key);
-    return row ? fromLatest(row, byJob.get(job.job_key)) : job;
+    if (!row) return job;
+    const view = fromLatest(row, byJob.get(job.job_key), now);
+    // A start-only row has no finished run: the expectation's view (title, late mark) stays, with the run in flight.
+    return row.lastStatus
+      ? view
+      : {
+          ...job,
+          running: view.running,
+          hung: view.hung,
+          hung_since: view.hung_since,
+          health: view.health === 'not_yet_run' ? job.health : view.health,
+          recent_runs: view.recent_runs,
+        };
   });
 }
 
@@ -109,8 +125,12 @@ export async function listJobRuns(
     if (error instanceof InvalidCursorError) return errorResponse(400, `cursor is invalid: ${error.message}`);
     throw error;
   }
-  if (page.runs.length === 0 && !cursor && !(await deps.store.getLatest(jobKey))) {
+  // The first page starts with the run in flight, if any (a started job has runs before its first report).
+  const latest = cursor ? undefined : await deps.store.getLatest(jobKey);
+  if (page.runs.length === 0 && !cursor && !latest) {
     return errorResponse(404, `job_key "${jobKey}" has no reports`);
   }
-  return jsonResponse(200, { job_key: jobKey, runs: page.runs.map(toRunView), next_cursor: page.nextCursor ?? null });
+  const inFlight = latest ? inFlightRunView(latest) : undefined;
+  const runs = [...(inFlight ? [inFlight] : []), ...page.runs.map(toRunView)];
+  return jsonResponse(200, { job_key: jobKey, runs, next_cursor: page.nextCursor ?? null });
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -9,6 +9,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ExpectationStore } from './expectation-store';
+import { type InFlightRun, InFlightRuns } from './in-flight-runs';
+import {
+  FAILS_DAY_PREFIX,
+  RECENT_RUNS_KEPT,
+  RECENT_RUNS_TRIM_AT,
+  type RecentRunTick,
+  RUNS_DAY_PREFIX,
+} from './latest-status-update';
 import { decodeCursor, encodeCursor, exactObject } from './page-cursor';
 import { queryAll } from './query-all';
 import { type HistoryItem, isCommitAttribute, RunCommitter, runCommitWrites } from './run-commit';
@@ -19,6 +27,15 @@ import { type HistoryItem, isCommitAttribute, RunCommitter, runCommitWrites } fr
  * so built-in and outside jobs show up alike.
  */
 export type RunStatus = 'success' | 'error';
+
+/**
+ * Why a run happened. A built-in or HTTP job's status is the outcome of the latest run of its newest
+ * slot: a dry run or a backfill never moves it, and a re-run moves it only when its slot is the newest.
+ */
+export type RunKind = 'scheduled' | 'rerun' | 'backfill' | 'dry-run' | 'manual' | 'report';
+
+/** Dry runs and backfills go into the history only; every other run may move the status (by the slot rule). */
+const historyOnly = (kind: RunKind | undefined) => kind === 'dry-run' || kind === 'backfill';
 
 export interface RunReport {
   jobKey: string;
@@ -37,6 +54,14 @@ export interface RunReport {
   counts?: Record<string, number>;
   /** Job-specific detail (file names, per-recipient results); stored when small enough (DETAILS_MAX_BYTES). */
   details?: Record<string, unknown>;
+  /**
+   * The scheduled time the run is for (ISO 8601; built-in and HTTP jobs). With a slot, the newest slot's
+   * latest run is the status (an older slot's run goes into the history only); without one, the newest
+   * finished_at wins (outside reports).
+   */
+  slot?: string;
+  /** Why it ran; a 'dry-run' or 'backfill' only goes into the history. Default: 'report' for reports, unset for the runner. */
+  kind?: RunKind;
 }
 
 export interface RecordResult {
@@ -64,21 +89,35 @@ export interface LatestStatus {
   lastFinishedAt: string;
   lastMessage: string | null;
   lastRunId: string;
+  /** The slot of the run the status shows (built-in and HTTP jobs). */
+  lastSlot?: string;
   /** When the last report that moved this status arrived (server clock): the job's last check-in. */
   lastReceivedAt?: string;
   late: boolean;
   lateSince?: string;
   createdAt: string;
   updatedAt: string;
+  /** The run started and not finished yet (in-flight-runs.ts). */
+  inFlight?: InFlightRun;
+  /** The start of the run the status shows, when known (its duration: lastFinishedAt - startedAt). */
+  lastStart?: { runId: string; startedAt: string } | null;
+  consecutiveFailures?: number;
+  failingSince?: string;
+  /** Compact ticks of the newest runs, newest first (latest-status-update.ts). */
+  recentRuns?: RecentRunTick[];
+  /** Finished runs and failures per UTC day (latest-status-update.ts), for the 7-day success rate. */
+  runsByDay?: Record<string, { runs: number; fails: number }>;
 }
 
 /** What listLatestSummaries reads: enough to order and count jobs, without their text. */
 export type LatestSummary = Pick<
   LatestStatus,
-  'jobKey' | 'lastStatus' | 'lastFinishedAt' | 'late' | 'lateSince' | 'lastReceivedAt' | 'updatedAt'
+  'jobKey' | 'lastStatus' | 'lastFinishedAt' | 'late' | 'lateSince' | 'lastReceivedAt' | 'updatedAt' | 'inFlight'
 > & {
   /** Runs of reports still being written, or interrupted, waiting to be written to the history (run-commit.ts). */
   parkedRunIds?: Set<string>;
+  /** Its recent runs reached RECENT_RUNS_TRIM_AT: the watchdog cuts them back (trimRecentRuns). */
+  recentRunsFull?: boolean;
 };
 
 export interface RunRecord {
@@ -95,6 +134,8 @@ export interface RunRecord {
   counts?: Record<string, number>;
   details?: Record<string, unknown>;
   receivedAt: string;
+  slot?: string;
+  kind?: RunKind;
 }
 
 const LATEST = 'LATEST';
@@ -128,7 +169,11 @@ export class JobStatusStore {
   ) {
     this.expectations = new ExpectationStore(db, tableName, () => this.now());
     this.committer = new RunCommitter(db, tableName);
+    this.inFlight = new InFlightRuns(db, tableName, jobPartitionKey, randomUUID, () => this.now());
   }
+
+  /** Runs started and not finished (job-start, the runner's start, the watchdog's hung marks). */
+  readonly inFlight: InFlightRuns;
 
   private readonly committer: RunCommitter;
 
@@ -139,8 +184,14 @@ export class JobStatusStore {
   /** The history row and, unless this run is older, the latest status: all or nothing as run-commit.ts explains. */
   async recordRun(report: RunReport): Promise<RecordResult> {
     const { item, receivedAt } = this.historyItem(report);
-    const outcome = await this.committer.record(item, LATEST_KIND, receivedAt);
+    const outcome = historyOnly(report.kind)
+      ? await this.committer.recordHistoryOnly(item)
+      : await this.committer.record(item, LATEST_KIND, receivedAt);
     const { id, duplicate, stale, committed, stored } = outcome;
+    // The runner's run kept in the history only still joins the timeline and closes its own start.
+    if (report.source === 'runner' && !committed && stored) {
+      await this.inFlight.closeHistoryOnly(item).catch(() => undefined);
+    }
     return { id, jobKey: report.jobKey, runId: item.runId, duplicate, stale, firstRecorded: committed || stored };
   }
 
@@ -150,7 +201,8 @@ export class JobStatusStore {
    */
   runCommitWrites(report: RunReport, options: { latest: boolean }) {
     const { item, receivedAt } = this.historyItem(report);
-    return runCommitWrites(this.tableName, item, LATEST_KIND, receivedAt, options);
+    const latest = options.latest && !historyOnly(report.kind);
+    return runCommitWrites(this.tableName, item, LATEST_KIND, receivedAt, { latest });
   }
 
   private historyItem(report: RunReport): { item: HistoryItem; receivedAt: string } {
@@ -175,6 +227,8 @@ export class JobStatusStore {
         ? { details: report.details }
         : {}),
       receivedAt,
+      ...(report.slot ? { slot: new Date(report.slot).toISOString() } : {}),
+      ...(report.kind ? { kind: report.kind } : {}),
     };
     const item: HistoryItem = {
       pk: jobPartitionKey(report.jobKey),
@@ -255,19 +309,43 @@ export class JobStatusStore {
   /** Every job's latest status without its text (title, message): what ordering and counting need, at any job count. */
   async listLatestSummaries(): Promise<LatestSummary[]> {
     const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
-    attributes.push('parkedRunIds');
-    const items = await this.queryLatest(attributes);
-    return items.map((item) => ({ late: false, ...item }) as LatestSummary);
+    attributes.push('parkedRunIds', 'inFlight', 'recentRuns');
+    // Only whether the list reached RECENT_RUNS_TRIM_AT ticks: its last allowed element, not the list.
+    const items = await this.queryLatest(attributes, { recentRuns: `[${RECENT_RUNS_TRIM_AT - 1}]` });
+    return items.map(({ recentRuns, ...item }) => {
+      const full = Array.isArray(recentRuns) && recentRuns.length > 0;
+      return { late: false, ...item, ...(full ? { recentRunsFull: true } : {}) } as LatestSummary;
+    });
   }
 
-  private async queryLatest(attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
+  /** Cuts a job's recent runs back to the newest RECENT_RUNS_KEPT (the watchdog, for rows that reached the limit). */
+  async trimRecentRuns(jobKey: string): Promise<void> {
+    const key = { pk: jobPartitionKey(jobKey), sk: LATEST };
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ProjectionExpression: 'recentRuns', ConsistentRead: true }),
+    );
+    const ticks = (Item?.recentRuns ?? []) as RecentRunTick[];
+    if (ticks.length <= RECENT_RUNS_KEPT) return;
+    await this.updateLatestIf(jobKey, {
+      UpdateExpression: 'SET recentRuns = :kept',
+      // A run recorded in between makes the list longer: it is cut on the next sweep.
+      ConditionExpression: 'size(recentRuns) = :length',
+      ExpressionAttributeValues: { ':kept': ticks.slice(0, RECENT_RUNS_KEPT), ':length': ticks.length },
+    });
+  }
+
+  private async queryLatest(
+    attributes?: readonly string[],
+    elements: Record<string, string> = {},
+  ): Promise<Record<string, unknown>[]> {
     const names: Record<string, string> = { '#kind': 'kind' };
     for (const [index, name] of (attributes ?? []).entries()) names[`#a${index}`] = name;
+    const projection = (attributes ?? []).map((name, index) => `#a${index}${elements[name] ?? ''}`);
     return queryAll(this.db, {
       TableName: this.tableName,
       IndexName: 'byKind',
       KeyConditionExpression: '#kind = :kind',
-      ...(attributes ? { ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', ') } : {}),
+      ...(attributes ? { ProjectionExpression: projection.join(', ') } : {}),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ':kind': LATEST_KIND },
       ScanIndexForward: false,
@@ -342,6 +420,16 @@ export function decodeRunsCursor(cursor: string, jobKey: string): Record<string,
 function toLatest(item: Record<string, unknown> | undefined): LatestStatus {
   if (!item) throw new Error('job-status store returned no item');
   const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
-  for (const name of Object.keys(rest)) if (isCommitAttribute(name)) delete rest[name];
-  return { late: false, toolId: null, lastMessage: null, ...rest } as LatestStatus;
+  const runsByDay: Record<string, { runs: number; fails: number }> = {};
+  for (const [name, value] of Object.entries(rest)) {
+    const runs = name.startsWith(RUNS_DAY_PREFIX);
+    if (runs || name.startsWith(FAILS_DAY_PREFIX)) {
+      const day = name.slice((runs ? RUNS_DAY_PREFIX : FAILS_DAY_PREFIX).length);
+      runsByDay[day] ??= { runs: 0, fails: 0 };
+      runsByDay[day][runs ? 'runs' : 'fails'] = Number(value);
+      delete rest[name];
+    }
+    if (isCommitAttribute(name)) delete rest[name];
+  }
+  return { late: false, toolId: null, lastMessage: null, ...rest, runsByDay } as LatestStatus;
 }

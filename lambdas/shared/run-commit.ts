@@ -7,6 +7,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { latestStatusUpdate } from './latest-status-update';
 
 /**
  * How one run becomes a history row plus the job's latest status, as if in one transaction.
@@ -95,11 +96,35 @@ export class RunCommitter {
       id = String(latest?.id ?? '');
       parkedByUs = latest?.[parkedAttribute(item.runId)] !== undefined; // our own earlier, interrupted attempt
     }
-    const stored = await this.putHistory(item);
+    // An outside report closes the run its job-start opened: the history row gets its start and duration.
+    const paired = before ? withStartOf(item, before.previous) : item;
+    const stored = await this.putHistory(paired);
+    if (paired !== item) await this.setTickDuration(latestKey, paired).catch(() => undefined);
     // Best effort: this report is stored either way, and the watchdog sweeps what is left.
     if (before) await this.writeOutAbandoned(latestKey, before.previous, receivedAt).catch(() => undefined);
     if (parkedByUs) await this.dropParked(latestKey, item.runId).catch(() => undefined); // written out later if this fails
     return { id: id ?? '', duplicate: false, committed, stored, stale: !committed && !sameRun(latest, item) };
+  }
+
+  /** A run that never moves the latest status (a dry run): its history row only, written once. */
+  async recordHistoryOnly(item: HistoryItem): Promise<CommitOutcome> {
+    const latest = this.readLatest({ pk: item.pk, sk: LATEST });
+    const stored = await this.putHistory(item);
+    const id = String((await latest)?.id ?? '');
+    return { id, duplicate: !stored, committed: false, stored, stale: true };
+  }
+
+  /** The newest tick was written before the start was known (same write): give it its duration. */
+  private async setTickDuration(latestKey: Record<string, string>, item: HistoryItem) {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: latestKey,
+        UpdateExpression: 'SET recentRuns[0].t = :startedAt, recentRuns[0].d = :duration',
+        ConditionExpression: 'recentRuns[0].r = :runId',
+        ExpressionAttributeValues: { ':startedAt': item.startedAt, ':duration': item.durationMs, ':runId': item.runId },
+      }),
+    );
   }
 
   /** Writes out every run parked in a job's latest status (the watchdog's clean-up); returns how many. */
@@ -137,7 +162,7 @@ export class RunCommitter {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: item.pk, sk: LATEST },
-          ...latestStatusUpdate(item, latestKind, receivedAt, newId, { park: true }),
+          ...latestStatusUpdate(item, latestKind, receivedAt, newId, { attribute: parkedAttribute(item.runId) }),
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -185,45 +210,6 @@ export class RunCommitter {
   }
 }
 
-/**
- * The latest-status update of a run: newer wins; at the same finished_at the later arrival wins, but never
- * the same run again. `park` keeps a copy of the history row in it (the protocol above, without a transaction).
- */
-function latestStatusUpdate(
-  item: HistoryItem,
-  latestKind: string,
-  receivedAt: string,
-  newId: string,
-  options: { park: boolean },
-) {
-  const parking = options.park ? ', #parked = :run ADD parkedRunIds :runIds' : '';
-  return {
-    UpdateExpression:
-      'SET #kind = :kind, jobKey = :jobKey, title = :title, toolId = :toolId, lastStatus = :status, ' +
-      'lastFinishedAt = :finishedAt, lastMessage = :message, lastRunId = :runId, updatedAt = :now, ' +
-      'lastReceivedAt = :now, late = :false, id = if_not_exists(id, :newId), ' +
-      `createdAt = if_not_exists(createdAt, :now)${parking} REMOVE lateSince`,
-    ConditionExpression:
-      'attribute_not_exists(pk) OR lastFinishedAt < :finishedAt OR ' +
-      '(lastFinishedAt = :finishedAt AND lastRunId <> :runId)',
-    ExpressionAttributeNames: { '#kind': 'kind', ...(options.park ? { '#parked': parkedAttribute(item.runId) } : {}) },
-    ExpressionAttributeValues: {
-      ':kind': latestKind,
-      ':jobKey': item.jobKey,
-      ':title': item.title,
-      ':toolId': item.toolId,
-      ':status': item.status,
-      ':finishedAt': item.finishedAt,
-      ':message': item.message,
-      ':runId': item.runId,
-      ':now': receivedAt,
-      ':false': false,
-      ':newId': newId,
-      ...(options.park ? { ':run': item, ':runIds': new Set([item.runId]) } : {}),
-    },
-  };
-}
-
 /** One action of a TransactWriteItems request (document client shapes). */
 export type TransactWrite = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -245,8 +231,16 @@ export function runCommitWrites(
     Put: { TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
   };
   if (!options.latest) return { history };
-  const update = latestStatusUpdate(item, latestKind, receivedAt, randomUUID(), { park: false });
+  const update = latestStatusUpdate(item, latestKind, receivedAt, randomUUID());
   return { history, latest: { Update: { TableName: tableName, Key: { pk: item.pk, sk: LATEST }, ...update } } };
+}
+
+/** The run with the start its job-start recorded (in `inFlight` before this commit), if that start is not after its end. */
+function withStartOf(item: HistoryItem, previous: Record<string, unknown>): HistoryItem {
+  const start = previous.inFlight as { startedAt?: unknown } | undefined;
+  if (item.startedAt !== undefined || typeof start?.startedAt !== 'string') return item;
+  const durationMs = Date.parse(item.finishedAt) - Date.parse(start.startedAt);
+  return durationMs >= 0 ? { ...item, startedAt: start.startedAt, durationMs } : item;
 }
 
 function sameRun(latest: Record<string, unknown> | undefined, item: HistoryItem): boolean {

@@ -40,6 +40,19 @@ describe('a registry job run through its real handler', () => {
     });
   });
 
+  it('records a backfill run (as `ops backfill` marks it) in the history with its kind, not as the status', async () => {
+    const scheduled = await runJobLocally(spec, { rows: 1 });
+    const backfill = await runJobLocally(spec, { rows: 2 }, { backfill: true });
+
+    expect(backfill).toMatchObject({ status: 'success', kind: 'backfill' });
+    const { runs } = await store.listRuns('sample-job', { limit: 2 });
+    expect(runs.map((run) => [run.runId, run.kind])).toEqual([
+      [backfill.runId, 'backfill'],
+      [scheduled.runId, 'scheduled'],
+    ]);
+    expect(await store.getLatest('sample-job')).toMatchObject({ lastRunId: scheduled.runId });
+  });
+
   it('records a failed run with its error and hands the outcome back', async () => {
     const outcome = await runJobLocally(spec, { fail_with: 'connection refused by ftp.example.com' });
 

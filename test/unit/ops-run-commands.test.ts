@@ -202,6 +202,26 @@ describe('ops backfill', () => {
     expect(stderr()).toContain('4/4 (2 ok, 1 failed, 1 skipped)');
   });
 
+  it('marks each run as part of a backfill in its client context, which a re-run does not carry', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    lambda.on(InvokeCommand).resolves({ Payload: encode({ status: 'success', message: 'ok' }) });
+    const { io } = captureIo();
+    const range = ['--from', '2025-08-11T00:00', '--to', '2025-08-11T01:00'];
+
+    await runOps(['backfill', 'hourly-slots', ...range], { io, jobs: JOBS });
+    await runOps(['rerun', 'hourly-slots', '{"slot":"2025-08-11T00:00"}'], { io, jobs: JOBS });
+
+    const contexts = lambda
+      .commandCalls(InvokeCommand)
+      .map((call) => call.args[0].input.ClientContext)
+      .map((encoded) => (encoded ? JSON.parse(Buffer.from(encoded, 'base64').toString()) : undefined));
+    expect(contexts).toEqual([
+      { custom: { nightshift_run_kind: 'backfill' } },
+      { custom: { nightshift_run_kind: 'backfill' } },
+      undefined,
+    ]);
+  });
+
   it('runs every date with --force, without reading the history, and never past today (JST)', async () => {
     lambda.on(InvokeCommand).resolves({ Payload: encode({ status: 'success' }) });
     const { io } = captureIo(new Date('2025-08-12T00:00:00Z')); // 09:00 JST on 2025-08-12

@@ -29,18 +29,37 @@ const jobView = z.object({
   late_since: z.string().nullable(),
   reported_at: z.string().nullable(),
   expectation: expectationView.nullable(),
+  health: z.enum(['error', 'hung', 'late', 'running', 'success', 'not_yet_run']).optional(),
+  running: z.object({ run_id: z.string(), started_at: z.string(), slot: z.string().nullable() }).nullable().optional(),
+  hung: z.boolean().optional(),
+  hung_since: z.string().nullable().optional(),
+  failing_since: z.string().nullable().optional(),
+  consecutive_failures: z.number().optional(),
+  success_rate_7d: z.number().nullable().optional(),
+  last_duration_ms: z.number().nullable().optional(),
+  recent_runs: z.array(z.record(z.string(), z.unknown())).optional(),
 });
+const runKind = z.enum(['scheduled', 'rerun', 'backfill', 'dry-run', 'manual', 'report']);
 const runView = z.object({
   run_id: z.string(),
   title: z.string(),
-  status: z.enum(['success', 'error']),
-  finished_at: z.string(),
+  status: z
+    .enum(['success', 'error', 'running'])
+    .meta({ description: "'running': the run in flight, first on page one" }),
+  finished_at: z.string().nullable(),
   started_at: z.string().nullable(),
   duration_ms: z.number().nullable(),
   message: z.string().nullable(),
   tool_id: z.string().nullable(),
   source: z.enum(['report', 'runner']),
   received_at: z.string(),
+  slot: z
+    .string()
+    .nullable()
+    .optional()
+    .meta({ description: 'The scheduled time the run was for (built-in and HTTP jobs)' }),
+  kind: runKind.optional(),
+  outcome: z.enum(['success', 'error', 'running', 'hung', 'skipped', 'missed', 'late']).optional(),
 });
 const jobKeyParams = z.object({ job_key: z.string() });
 const error = (description: string) => ({ description, schema: errorSchema });
@@ -65,6 +84,26 @@ const MONITOR_DOCS = {
         schema: z.object({ success: z.literal(true), id: z.string(), job_key: z.string() }),
       },
       400: error('Bad report'),
+      401: error('Invalid or missing webhook secret'),
+    },
+  },
+  start: {
+    summary: 'Report that a run of a job started (its next job-report closes it and gets a duration)',
+    tag,
+    security: 'webhookSecret',
+    body: z
+      .object({
+        job_key: z.string(),
+        title: z.string().optional(),
+        started_at: z.string().optional().meta({ description: 'ISO 8601; default: when the request arrives' }),
+      })
+      .meta({ examples: [{ job_key: 'nightly-backup', title: '夜間バックアップ' }] }),
+    responses: {
+      200: {
+        description: 'Stored: the job shows running until its next report',
+        schema: z.object({ success: z.literal(true), job_key: z.string(), run_id: z.string() }),
+      },
+      400: error('Bad start (the message names the field)'),
       401: error('Invalid or missing webhook secret'),
     },
   },
@@ -154,6 +193,7 @@ const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
 /** Keyed by `METHOD path`, as the route table declares them. */
 const BY_ROUTE: Record<string, RouteDocs> = {
   'POST /api/monitor/job-report': MONITOR_DOCS.report,
+  'POST /api/monitor/job-start': MONITOR_DOCS.start,
   'GET /api/monitor/jobs': MONITOR_DOCS.jobs,
   'GET /api/monitor/jobs/{job_key}/runs': MONITOR_DOCS.runs,
   [`GET ${expectationPath}`]: MONITOR_DOCS.getExpectation,
