@@ -1,7 +1,8 @@
 import { clip, escapeHtml, formatAgo, formatDuration, formatJst, formatJstShort, formatUntil } from './html-format';
 import { displayTitle, HEALTH_LABELS, healthOf, needsAction, recentTicks } from './job-display';
+import { type JobFilter, STATUS_FILTERS, type StatusFilter } from './job-filters';
 import type { JobCounts, JobView, RunView } from './job-views';
-import { filterQuery, type JobFilter, STATUS_FILTERS, type StatusFilter } from './page-filters';
+import { filterQuery } from './page-filters';
 import { PAGE_HEADERS, renderDocument } from './page-shell';
 import { OUTCOME_COLORS, OUTCOME_LABELS, renderSparkline, renderTimeline } from './run-charts';
 

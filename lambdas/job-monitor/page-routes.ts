@@ -4,11 +4,12 @@ import { escapeHtml } from './html-format';
 import { renderIncidentsPage, renderJobRow } from './incidents-page';
 import { jobActions, NO_PAGE_SETTINGS } from './job-actions';
 import { needsAction } from './job-display';
+import { filterJobs, matchesFilter, parseJobFilter, STATUS_FILTERS } from './job-filters';
 import { renderJobPage } from './job-page';
 import { fitToBudget } from './job-pages';
 import { buildJobViews, countJobs, type JobView, type RunView, toRunView } from './job-views';
 import { denyWithoutReadToken, type MonitorApiDeps } from './monitor-deps';
-import { filterJobs, filterQuery, matchesStatus, parseJobFilter, STATUS_FILTERS } from './page-filters';
+import { filterQuery } from './page-filters';
 import { PAGE_HEADERS } from './page-shell';
 import { loadOrderedJobs, pageOf, withDetails } from './read-routes';
 import { jobKeyProblem } from './report-validation';
@@ -57,12 +58,20 @@ function tagsOf(jobs: readonly JobView[]): string[] {
     .map(([tag]) => tag);
 }
 
+/** The search form sends `q=` when its box is empty (a GET form cannot leave it out): that is no search. */
+function withoutBlankSearch(query: URLSearchParams): URLSearchParams {
+  const copy = new URLSearchParams(query);
+  if (copy.get('q')?.trim() === '') copy.delete('q');
+  return copy;
+}
+
 /** `GET /incidents?status=&tag=&q=&cursor=`: the status page, one page of the (filtered) jobs. */
 export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
   const denied = await denyWithoutReadToken(deps, request, 'page');
   if (denied) return denied;
-  const filter = parseJobFilter(request.query);
-  if ('error' in filter) return htmlError(400, filter.error);
+  const filtering = parseJobFilter(withoutBlankSearch(request.query));
+  if (!filtering.ok) return htmlError(400, filtering.error);
+  const { filter } = filtering;
   const { ordered, expectations } = await loadOrderedJobs(deps);
   const matching = filterJobs(ordered, filter);
   const cursor = request.query.get('cursor') ?? undefined;
@@ -75,7 +84,7 @@ export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest):
     Buffer.byteLength(renderJobRow(job, history.get(job.job_key), now)),
   );
   const statusCounts = Object.fromEntries(
-    STATUS_FILTERS.map((status) => [status, ordered.filter((job) => matchesStatus(job, status)).length]),
+    STATUS_FILTERS.map((status) => [status, ordered.filter((job) => matchesFilter(job, { status })).length]),
   );
   const html = renderIncidentsPage({
     jobs,

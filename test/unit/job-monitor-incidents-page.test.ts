@@ -106,7 +106,8 @@ describe('/incidents rows', () => {
   });
 
   it('draws ticks from the run history for views that carry no recent runs yet', () => {
-    const [latest] = buildJobViews([latestRow('plain')], []);
+    const [built] = buildJobViews([latestRow('plain')], [], now);
+    const latest: JobView = { ...built, recent_runs: undefined };
     const history: RunView[] = [
       {
         run_id: 'a',

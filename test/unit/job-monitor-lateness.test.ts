@@ -1,8 +1,8 @@
 import { parseBuiltInExpectations } from '../../lambdas/job-watchdog/built-in-expectations';
 import { evaluateLateness, nextExpectedRun } from '../../lambdas/shared/expected-runs';
 import { builtInExpectations, graceMinutesFor } from '../../lib/expectations';
-import { JOBS } from '../../lib/jobs';
 import type { JobSpec } from '../../lib/job-spec';
+import { JOBS } from '../../lib/jobs';
 
 const daily9Jst = { crons: ['0 9 * * *'], timezone: 'Asia/Tokyo', graceMinutes: 10 };
 const utc = (iso: string) => new Date(iso);
@@ -125,7 +125,8 @@ describe('built-in expectations', () => {
   });
 
   it('gives every job of the registry a Japanese display title', () => {
-    for (const registered of JOBS) expect(registered.displayTitle).toMatch(/[\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}]/u);
+    for (const registered of JOBS)
+      expect(registered.displayTitle).toMatch(/[\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}]/u);
   });
 
   it('names the bad entry of an invalid BUILT_IN_EXPECTATIONS', () => {
