@@ -65,7 +65,7 @@ function noteOf(job: JobView, now: Date): string {
     return `<div class="note muted-note">ミュート: ${escapeHtml(clip(job.muted.reason, NOTE_CHARS))} (${formatJstShort(job.muted.until)} JST まで)</div>`;
   }
   if (job.expectation?.problem)
-    return `<div class="note late">予定を評価できません: ${escapeHtml(clip(job.expectation.problem, NOTE_CHARS))}</div>`;
+    return `<div class="note late">予定を評価できません (監視されていません): ${escapeHtml(clip(job.expectation.problem, NOTE_CHARS))}</div>`;
   const health = healthOf(job);
   if (health === 'hung' && (job.hung_since || job.running?.started_at)) {
     const since = job.running?.started_at ?? (job.hung_since as string);

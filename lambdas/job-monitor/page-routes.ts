@@ -58,10 +58,10 @@ function tagsOf(jobs: readonly JobView[]): string[] {
     .map(([tag]) => tag);
 }
 
-/** The search form sends `q=` when its box is empty (a GET form cannot leave it out): that is no search. */
+/** A GET form sends `q=` when its box is empty (it cannot leave the field out): a blank filter is no filter. */
 function withoutBlankSearch(query: URLSearchParams): URLSearchParams {
   const copy = new URLSearchParams(query);
-  if (copy.get('q')?.trim() === '') copy.delete('q');
+  for (const name of ['status', 'tag', 'q']) if (copy.get(name)?.trim() === '') copy.delete(name);
   return copy;
 }
 
