@@ -50,6 +50,18 @@ export function runTime(run: RunTick): string | null {
   return run.started_at ?? run.finished_at ?? run.slot;
 }
 
+/** Each run's escaped title, built once though both timelines draw the run. */
+const escapedTitles = new WeakMap<RunTick, string>();
+
+function escapedTickTitle(run: RunTick): string {
+  let title = escapedTitles.get(run);
+  if (title === undefined) {
+    title = escapeHtml(tickTitle(run));
+    escapedTitles.set(run, title);
+  }
+  return title;
+}
+
 /** `08/11 12:00 JST · エラー · 4.2秒 · 再実行 (枠 08/11 09:15) · FTP 530`: what hovering a tick tells. */
 export function tickTitle(run: RunTick): string {
   const at = runTime(run);
@@ -86,7 +98,7 @@ export function renderTimeline(runs: readonly RunTick[], options: TimelineOption
     shown += 1;
     const x = round(((time - start) / windowMs) * (width - tickWidth));
     ticks.push(
-      `<rect class="tick o-${run.status}" x="${x}" y="2" width="${tickWidth}" height="${height - 4}"><title>${escapeHtml(tickTitle(run))}</title></rect>`,
+      `<rect class="tick o-${run.status}" x="${x}" y="2" width="${tickWidth}" height="${height - 4}"><title>${escapedTickTitle(run)}</title></rect>`,
     );
   }
   const name = `${options.label}の実行 ${shown}回`;
