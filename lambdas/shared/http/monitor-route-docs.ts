@@ -187,6 +187,16 @@ const MONITOR_DOCS = {
     security: 'readToken',
     responses: { 200: { description: 'The page', schema: z.string(), contentType: 'text/html' } },
   },
+  jobPage: {
+    summary: 'One job’s page (HTML): its history paged, durations, runbook sections and commands',
+    tag,
+    security: 'readToken',
+    params: jobKeyParams,
+    responses: {
+      200: { description: 'The page', schema: z.string(), contentType: 'text/html' },
+      404: { description: 'No report, run or expectation of that job', schema: z.string(), contentType: 'text/html' },
+    },
+  },
 } satisfies Record<string, RouteDocs>;
 
 const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
@@ -200,6 +210,7 @@ const BY_ROUTE: Record<string, RouteDocs> = {
   [`PUT ${expectationPath}`]: MONITOR_DOCS.putExpectation,
   [`DELETE ${expectationPath}`]: MONITOR_DOCS.deleteExpectation,
   'GET /incidents': MONITOR_DOCS.incidents,
+  'GET /incidents/jobs/{job_key}': MONITOR_DOCS.jobPage,
 };
 
 /** The route table with each route's schemas attached (a route without docs stays undocumented, and a test says so). */
