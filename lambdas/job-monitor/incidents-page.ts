@@ -1,14 +1,10 @@
 import { clip, escapeHtml, formatAgo, formatDuration, formatJst, formatJstShort, formatUntil } from './html-format';
 import { displayTitle, HEALTH_LABELS, healthOf, needsAction, recentTicks } from './job-display';
 import { type JobFilter, STATUS_FILTERS, type StatusFilter } from './job-filters';
-import type { JobCounts, JobView, RunView } from './job-views';
+import type { JobCounts, JobView, RunTick, RunView } from './job-views';
 import { filterQuery } from './page-filters';
-import { PAGE_HEADERS, renderDocument } from './page-shell';
+import { renderDocument } from './page-shell';
 import { OUTCOME_COLORS, OUTCOME_LABELS, renderSparkline, renderTimeline } from './run-charts';
-
-export { escapeHtml, formatAgo, formatJst } from './html-format';
-export { PAGE_REFRESH_SECONDS } from './page-shell';
-export const INCIDENTS_PAGE_HEADERS = PAGE_HEADERS;
 
 /**
  * The /incidents status page: one dense row per job, as wide as the screen (a phone stacks each row
@@ -99,7 +95,7 @@ function rateCell(job: JobView): string {
   return `<div class="cell num rate" data-label="7日成功率">${text}</div>`;
 }
 
-function durationCell(job: JobView, ticks: JobView['recent_runs'] & object): string {
+function durationCell(job: JobView, ticks: readonly RunTick[]): string {
   const last = job.last_duration_ms ?? ticks.find((run) => run.duration_ms !== null)?.duration_ms ?? null;
   return `<div class="cell dur" data-label="所要時間"><span class="num">${last === null ? '—' : formatDuration(last)}</span>${renderSparkline(ticks.slice(0, 30), { width: 72, height: 18 })}</div>`;
 }
