@@ -32,9 +32,24 @@ export async function seedVisitorCounts(databaseUrl: string): Promise<number> {
   }
 }
 
+/** The outside job the documented API examples name (lambdas/shared/http/monitor-route-docs.ts). */
+export const DEMO_REPORTED_JOB = 'minpaku-in-report';
+
 export async function seedOutsideJobReports(client: DynamoDBClient, tableName: string): Promise<void> {
   const store = new JobStatusStore(DynamoDBDocumentClient.from(client), tableName);
-  if ((await store.listLatest()).some((job) => job.jobKey === 'minpaku-in-report')) return;
+  // Put back when missing (also into an older .local/), so the documented GET of it answers.
+  if (!(await store.expectations.get(DEMO_REPORTED_JOB))) {
+    await store.expectations.put({
+      jobKey: DEMO_REPORTED_JOB,
+      title: 'minpaku-IN レポート作成',
+      crons: [],
+      everyMinutes: 1440,
+      timezone: 'Asia/Tokyo',
+      graceMinutes: 60,
+      source: 'api',
+    });
+  }
+  if ((await store.listLatest()).some((job) => job.jobKey === DEMO_REPORTED_JOB)) return;
   const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
   const reports = [
     { jobKey: 'minpaku-in-report', title: 'minpaku-IN レポート作成', status: 'success', finishedAt: hoursAgo(26) },

@@ -10,6 +10,7 @@ import { createSchedulerApi, type SchedulerApiHandler } from '../lambdas/http-sc
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
 import { createLogger } from '../lambdas/shared/logger';
 import { CronerJobScheduler } from './croner-job-scheduler';
+import { echoTarget, isEchoPath } from './echo-target';
 import { EncryptedFileJobSecrets } from './encrypted-job-secrets';
 import { createHttpJobsTable } from './http-jobs-table';
 import type { HttpApiHandler } from './http-server';
@@ -23,12 +24,14 @@ import { formatJstSecond } from './local-schedules';
  */
 export const LOCAL_HTTP_JOBS_TABLE = 'nightshift-local-http-jobs';
 
-/** Paths the scheduler API serves; everything else goes to the job monitor. */
+/** Paths the scheduler API serves; the echo target is local mode's own; everything else goes to the job monitor. */
 const SCHEDULER_PATH = /^\/(jobs(\/|$)|openapi\.json$|docs(\/|$))/;
 
 export function combineHandlers(monitor: HttpApiHandler, scheduler: SchedulerApiHandler): HttpApiHandler {
-  return (event: APIGatewayProxyEventV2, context) =>
-    SCHEDULER_PATH.test(event.rawPath) ? scheduler(event) : monitor(event, context);
+  return (event: APIGatewayProxyEventV2, context) => {
+    if (isEchoPath(event.rawPath)) return echoTarget(event);
+    return SCHEDULER_PATH.test(event.rawPath) ? scheduler(event) : monitor(event, context);
+  };
 }
 
 export interface LocalHttpScheduler {
@@ -38,10 +41,19 @@ export interface LocalHttpScheduler {
   stop(): void;
 }
 
+export interface LocalHttpSchedulerOptions {
+  /**
+   * Local mode's echo target (local/echo-target.ts): jobs may call exactly its origin without
+   * HTTP_JOBS_ALLOW_HOSTS, and the documented POST /jobs example calls it.
+   */
+  readonly echoUrl?: string;
+}
+
 export async function startLocalHttpScheduler(
   localEnv: Record<string, string>,
   dataDir: string,
   log: (line: string) => void,
+  options: LocalHttpSchedulerOptions = {},
 ): Promise<LocalHttpScheduler> {
   // HTTP_JOBS_ALLOW_HOSTS and SCHEDULER_ADMIN_TOKEN may come from the shell that ran npm start.
   const env: NodeJS.ProcessEnv = { ...process.env, ...localEnv };
@@ -51,7 +63,8 @@ export async function startLocalHttpScheduler(
   const store = new HttpJobStore(db, LOCAL_HTTP_JOBS_TABLE);
   const statusStore = new JobStatusStore(db, env.JOB_STATUS_TABLE as string);
   const secrets = new EncryptedFileJobSecrets(path.join(dataDir, 'http-scheduler'));
-  const allowHosts = parseAllowHosts(env.HTTP_JOBS_ALLOW_HOSTS);
+  // The echo target's origin (scheme, host and port), not its whole host: other loopback ports stay refused.
+  const allowHosts = parseAllowHosts([env.HTTP_JOBS_ALLOW_HOSTS, options.echoUrl].filter(Boolean).join(','));
   const callerDeps = callerDepsOver({
     store,
     secrets,
@@ -82,6 +95,7 @@ export async function startLocalHttpScheduler(
     allowHosts,
     logger: createLogger('nightshift-http-scheduler'),
     now: () => new Date(),
+    exampleTargetUrl: options.echoUrl,
   });
   return { handler, restored, stop: () => scheduler.stop() };
 }

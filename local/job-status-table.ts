@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
@@ -58,11 +59,33 @@ export async function createKeyedTable(
       }),
     );
   } catch (error) {
-    if (error instanceof ResourceInUseException) return false;
-    throw error;
+    if (!(error instanceof ResourceInUseException)) throw error;
+    // Another process may have just created it: it is usable only once ACTIVE.
+    await waitUntilActive(client, tableName);
+    return false;
   }
+  await waitUntilActive(client, tableName);
   if (timeToLiveAttribute) await enableTimeToLive(client, tableName, timeToLiveAttribute);
   return true;
+}
+
+/**
+ * A new table is CREATING for a while (even dynalite with createTableMs 0 flips it on a timer),
+ * and a write to it meanwhile fails with "Requested resource not found": npm start seeded demo
+ * messages into a table that was not yet there, now and then. The SDK's waiter polls every 20 s
+ * at least, too slow for a local table, hence this loop.
+ */
+async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = table?.GlobalSecondaryIndexes ?? [];
+    if (table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
+    if (Date.now() > deadline) {
+      throw new Error(`DynamoDB table ${tableName} is still ${table?.TableStatus} after ${timeoutMs / 1000} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**

@@ -8,16 +8,14 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { handler as jobMonitorHandler } from '../lambdas/job-monitor/handler';
 import { LOCAL_LOG_DIR_ENV, LOCAL_LOG_FORMAT_ENV } from '../lambdas/shared/local-mode-logger';
 import { builtInJobInfos } from '../lib/built-in-jobs';
 import { builtInExpectations } from '../lib/expectations';
 import { JOBS } from '../lib/jobs';
 import { LOCAL_MESSAGES_TABLE, localTenants, seedDemoMessages } from './daily-parquet-local';
 import { seedOutsideJobReports, seedVisitorCounts } from './demo-data';
-import { combineHandlers, startLocalHttpScheduler } from './http-scheduler-local';
-import { startHttpServer } from './http-server';
 import { createJobStatusTable } from './job-status-table';
+import { startLocalApi } from './local-api';
 import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES, localLogDir } from './local-env';
 import { formatJstMinute, startLocalSchedules } from './local-schedules';
 import { migrateDatabase } from './migrate';
@@ -79,8 +77,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const demoMessages = await seedDemoMessages(dynamo, env.MESSAGES_TABLE, env.TENANT_ID.split(','));
 
   const port = Number(process.env.PORT ?? 3000);
-  const httpJobs = await startLocalHttpScheduler(env, LOCAL_DIR, (line) => console.log(line));
-  const http = await startHttpServer({ port, handler: combineHandlers(jobMonitorHandler, httpJobs.handler) });
+  const http = await startLocalApi({ port, env, dataDir: LOCAL_DIR, log: (line) => console.log(line) });
   writeFileSync(LOCAL_ENV_FILE, JSON.stringify({ pid: process.pid, apiUrl: http.url, env }, null, 2), {
     mode: 0o600,
   });
@@ -98,8 +95,9 @@ async function main(argv: readonly string[]): Promise<void> {
     ['job list', `GET  ${http.url}/api/monitor/jobs   (Authorization: Bearer <JOB_READ_TOKEN>)`],
     [
       'HTTP jobs',
-      `${http.url}/jobs   (Bearer <SCHEDULER_ADMIN_TOKEN>; ${httpJobs.restored} restored)   API docs ${http.url}/docs`,
+      `${http.url}/jobs   (Bearer <SCHEDULER_ADMIN_TOKEN>; ${http.httpJobs.restored} restored)   API docs ${http.url}/docs`,
     ],
+    ['echo target', `${http.echoUrl}   (GET/POST; HTTP jobs may call it, other local URLs need HTTP_JOBS_ALLOW_HOSTS)`],
     ['PostgreSQL', `${env.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}   (visitor_counts: ${demoRows} demo rows)`],
     [
       'DynamoDB',
@@ -134,7 +132,6 @@ async function main(argv: readonly string[]): Promise<void> {
     stopping = true;
     console.log('\nstopping ...');
     for (const cron of schedules) cron.stop();
-    httpJobs.stop();
     rmSync(LOCAL_ENV_FILE, { force: true });
     await http.close();
     await youtube.stop();

@@ -42,33 +42,43 @@ export function isForbiddenAddress(address: string): boolean {
   return !(v6.range() === 'unicast' && v6.match(GLOBAL_UNICAST_V6));
 }
 
-/** HTTP_JOBS_ALLOW_HOSTS, a comma list of host names or addresses, lower-cased. */
+/**
+ * HTTP_JOBS_ALLOW_HOSTS, a comma list of host names or addresses (any port), or origins such as
+ * `http://127.0.0.1:3000` (that scheme, host and port only; local mode allows its echo target so).
+ */
 export function parseAllowHosts(raw: string | undefined): Set<string> {
   return new Set(
     (raw ?? '')
       .split(',')
-      .map((host) =>
-        host
-          .trim()
-          .toLowerCase()
-          .replace(/^\[|\]$/g, ''),
-      )
-      .filter(Boolean),
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => (entry.includes('://') ? originOf(entry) : entry.toLowerCase().replace(/^\[|\]$/g, ''))),
   );
 }
 
-export function isAllowListed(hostname: string, allowHosts: ReadonlySet<string>): boolean {
-  return allowHosts.has(hostname.toLowerCase().replace(/^\[|\]$/g, ''));
+/** An entry that is no URL keeps its text, which no origin equals: it allows nothing. */
+function originOf(entry: string): string {
+  try {
+    return new URL(entry).origin;
+  } catch {
+    return entry;
+  }
 }
 
+/** The URL's host, or its exact origin, is on the allow list. */
+export function isAllowListed(url: URL, allowHosts: ReadonlySet<string>): boolean {
+  return allowHosts.has(url.origin) || allowHosts.has(url.hostname.toLowerCase().replace(/^\[|\]$/g, ''));
+}
+
+/** The variable that lifts the guard for a host: named in every refusal, since it is read only at start. */
+export const ALLOW_HOSTS_VARIABLE = 'HTTP_JOBS_ALLOW_HOSTS';
+
 export const FORBIDDEN_ADDRESS =
-  'points to a loopback, private, link-local or metadata address, or another special-purpose range (not global unicast)';
+  'points to a loopback, private, link-local or metadata address, or another special-purpose range (not global unicast); ' +
+  `to let HTTP jobs call it, list its host in ${ALLOW_HOSTS_VARIABLE} (read only at start: restart npm start after setting it)`;
 
 /** At creation: only what the URL itself says (an address literal), never DNS, which can change before the run. */
-export function literalAddressProblem(
-  hostname: string,
-  allowHosts: ReadonlySet<string> = new Set(),
-): string | undefined {
-  if (isAllowListed(hostname, allowHosts)) return undefined;
-  return isForbiddenAddress(hostname) ? FORBIDDEN_ADDRESS : undefined;
+export function literalAddressProblem(url: URL, allowHosts: ReadonlySet<string> = new Set()): string | undefined {
+  if (isAllowListed(url, allowHosts)) return undefined;
+  return isForbiddenAddress(url.hostname) ? FORBIDDEN_ADDRESS : undefined;
 }

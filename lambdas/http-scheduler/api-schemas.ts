@@ -81,9 +81,38 @@ export const runsPageSchema = z.object({
 
 export const runStartedSchema = z.object({ job_id: jobId, run_id: z.string(), status: z.literal('started') });
 
-const idParams = z.object({ job_id: z.string() });
+/**
+ * The documented examples: what Swagger UI's "Try it out" fills in, so each request succeeds as
+ * it stands against `npm start` (test/integration/local-api-examples.test.ts submits them all, in
+ * the document's order with the deletes last). The POST example creates the job the others name.
+ */
+export const EXAMPLE_JOB_ID = 'hello';
+/** On AWS (no echo target): a public URL, which the outbound guard lets through. */
+export const DEFAULT_EXAMPLE_TARGET_URL = 'https://example.com/';
+
+/** A recurring job, so the example never goes stale the way a date job's run_at would. */
+export function exampleJobRequest(targetUrl: string) {
+  return {
+    job_id: EXAMPLE_JOB_ID,
+    replace_existing: true,
+    name: 'daily report (example)',
+    schedule_type: 'cron',
+    cron: { hour: '10', minute: '30' },
+    target_url: targetUrl,
+    method: 'POST',
+    headers: { 'X-Report-Kind': 'daily' },
+    body: { report: 'daily', projectId: 123 },
+    max_retries: 2,
+    retry_backoff_sec: 2,
+    timezone: 'Asia/Tokyo',
+  };
+}
+
+const idParams = z.object({
+  job_id: z.string().meta({ description: 'The job_id given at creation (or generated)', example: EXAMPLE_JOB_ID }),
+});
 export const runsQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number().int().min(1).max(100).default(20).meta({ example: 20 }),
   cursor: z.string().optional(),
 });
 
@@ -107,9 +136,10 @@ const docs = (summary: string, rest: Omit<RouteDocs, 'summary' | 'tag' | 'securi
   ...rest,
 });
 
-export const SCHEDULER_DOCS = {
+/** Every route's documentation; `exampleTargetUrl` is what the POST /jobs example calls (local mode: its echo target). */
+export const schedulerDocs = (exampleTargetUrl: string = DEFAULT_EXAMPLE_TARGET_URL) => ({
   create: docs('Create (or with replace_existing, replace) a job', {
-    body: jobRequestSchema,
+    body: jobRequestSchema.meta({ examples: [exampleJobRequest(exampleTargetUrl)] }),
     responses: {
       201: { description: 'Scheduled', schema: createdSchema },
       400: error(
@@ -173,4 +203,4 @@ export const SCHEDULER_DOCS = {
       ...common,
     },
   }),
-} satisfies Record<string, RouteDocs>;
+});

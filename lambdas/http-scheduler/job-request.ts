@@ -131,7 +131,7 @@ function urlProblem(raw: string, allowHosts: ReadonlySet<string>): string | unde
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http:// or https:// URL';
   if (url.username || url.password) return 'must not carry credentials (use headers)';
-  return literalAddressProblem(url.hostname, allowHosts);
+  return literalAddressProblem(url, allowHosts);
 }
 
 function headerProblems(headers: Record<string, string>, secretHeaders: readonly string[]): Problem[] {

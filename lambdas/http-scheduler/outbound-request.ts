@@ -67,7 +67,7 @@ const guardedLookup: LookupFunction = (hostname, options, callback) => {
 };
 
 function sendOnce(url: URL, request: OutboundRequest, method: string, body: string | undefined, signal: AbortSignal) {
-  const allowed = isAllowListed(url.hostname, request.allowHosts);
+  const allowed = isAllowListed(url, request.allowHosts);
   if (!allowed && isForbiddenAddress(url.hostname)) {
     return Promise.reject(new AddressRefusedError(`${url.hostname} ${FORBIDDEN_ADDRESS}`));
   }

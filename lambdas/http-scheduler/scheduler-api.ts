@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { type Route, serveRoutes } from '#shared/http/router';
-import { SCHEDULER_DOCS as docs } from './api-schemas';
+import { schedulerDocs } from './api-schemas';
 import { createJob } from './create-job';
 import { openApiDocument, serveDocsAsset, serveOpenApi, showDocsPage } from './docs-routes';
 import { deleteJob, getJob, listJobs, listRuns, pauseJob, resumeJob, runJobNow } from './job-routes';
@@ -11,6 +11,7 @@ export type SchedulerApiHandler = (event: APIGatewayProxyEventV2) => Promise<API
 /** The HTTP job scheduler's route table; the HTTP API sends `/jobs`, `/jobs/{proxy+}`, `/openapi.json` and `/docs` here. */
 export function schedulerRoutes(deps: SchedulerApiDeps): Route[] {
   const job = '/jobs/{job_id}';
+  const docs = schedulerDocs(deps.exampleTargetUrl);
   return [
     { method: 'POST', path: '/jobs', handle: (r) => createJob(deps, r), docs: docs.create },
     { method: 'GET', path: '/jobs', handle: (r) => listJobs(deps, r), docs: docs.list },

@@ -24,6 +24,8 @@ export interface SchedulerApiDeps {
   allowHosts: ReadonlySet<string>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => Date;
+  /** The target_url of the documented POST /jobs example (local mode: its echo target). @default 'https://example.com/' */
+  exampleTargetUrl?: string;
 }
 
 /** undefined when the request carries an accepted admin token; else the 401 (or 500 when unconfigured). */

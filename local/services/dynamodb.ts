@@ -21,7 +21,7 @@ export interface DynamoDbService {
 export async function startDynamoDb(opts: DynamoDbOptions = {}): Promise<DynamoDbService> {
   const port = opts.port ?? (await findFreePort());
   if (opts.path) await mkdir(opts.path, { recursive: true });
-  // Tables become ACTIVE at once, so code and tests need no waiting loop.
+  // Tables become ACTIVE on the next tick, not at once: local/job-status-table.ts waits for it.
   const server = dynaliteWithTransactions({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

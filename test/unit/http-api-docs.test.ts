@@ -1,9 +1,12 @@
+import { z } from 'zod';
 import { openApiDocument } from '../../lambdas/http-scheduler/docs-routes';
 import { schedulerRoutes } from '../../lambdas/http-scheduler/scheduler-api';
 import type { SchedulerApiDeps } from '../../lambdas/http-scheduler/scheduler-deps';
 import { monitorRoutes } from '../../lambdas/job-monitor/monitor-api';
 import type { MonitorApiDeps } from '../../lambdas/job-monitor/monitor-deps';
 import { withMonitorDocs } from '../../lambdas/shared/http/monitor-route-docs';
+import { buildOpenApiDocument } from '../../lambdas/shared/http/openapi';
+import { type OpenApiDocument, prefillRequests } from '../support/openapi-prefill';
 
 /** Route handlers are never called here: the tables are read for their declarations only. */
 const monitor = withMonitorDocs(monitorRoutes({} as MonitorApiDeps));
@@ -71,5 +74,50 @@ describe('the one OpenAPI document of the HTTP API', () => {
     const create = document.paths['/jobs'].post as { responses: Record<string, { content?: unknown }> };
     expect(create.responses['413'].content).toBeDefined();
     expect(create.responses['502'].content).toBeDefined();
+  });
+
+  it('gives every operation the examples Swagger UI prefills: each path parameter and each request body', () => {
+    const { problems, requests } = prefillRequests(openApiDocument(scheduler) as OpenApiDocument);
+
+    expect(problems).toEqual([]);
+    expect(requests.find((request) => request.route === 'POST /jobs')?.body).toMatchObject({
+      job_id: 'hello',
+      schedule_type: 'cron',
+      target_url: 'https://example.com/',
+    });
+    expect(requests.find((request) => request.route === 'GET /jobs/{job_id}/runs')?.path).toBe(
+      '/jobs/hello/runs?limit=20',
+    );
+  });
+
+  it('puts the echo target of local mode into the POST /jobs example when given', () => {
+    const local = schedulerRoutes({ exampleTargetUrl: 'http://127.0.0.1:3000/echo' } as SchedulerApiDeps);
+    const { requests } = prefillRequests(openApiDocument(local) as OpenApiDocument);
+
+    expect(requests.find((request) => request.route === 'POST /jobs')?.body).toMatchObject({
+      target_url: 'http://127.0.0.1:3000/echo',
+    });
+  });
+
+  it('names the route and the part that has no example, for a route added without one', () => {
+    const document = buildOpenApiDocument({ title: 't', version: '1', description: 'd' }, [
+      {
+        method: 'POST',
+        path: '/api/monitor/jobs/{job_key}/start',
+        docs: {
+          summary: 'a route documented without examples',
+          tag: 't',
+          security: 'webhookSecret',
+          params: z.object({ job_key: z.string() }),
+          body: z.object({ started_at: z.string() }),
+          responses: { 200: { description: 'ok' } },
+        },
+      },
+    ]);
+
+    expect(prefillRequests(document as OpenApiDocument).problems).toEqual([
+      'POST /api/monitor/jobs/{job_key}/start: path parameter job_key has no example',
+      'POST /api/monitor/jobs/{job_key}/start: the request body has no example',
+    ]);
   });
 });

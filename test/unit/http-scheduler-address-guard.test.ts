@@ -1,4 +1,4 @@
-import { isForbiddenAddress, literalAddressProblem } from '../../lambdas/http-scheduler/address-guard';
+import { isForbiddenAddress, literalAddressProblem, parseAllowHosts } from '../../lambdas/http-scheduler/address-guard';
 
 /**
  * Every entry of the IANA IPv4 and IPv6 Special-Purpose Address Registries
@@ -148,8 +148,22 @@ describe('outbound address guard', () => {
 
   it('leaves host names to the check after DNS, and exempts allow-listed hosts', () => {
     expect(isForbiddenAddress('example.com')).toBe(false);
-    expect(literalAddressProblem('127.0.0.1')).toMatch(/loopback/);
-    expect(literalAddressProblem('127.0.0.1', new Set(['127.0.0.1']))).toBeUndefined();
-    expect(literalAddressProblem('[::1]', new Set(['::1']))).toBeUndefined();
+    expect(literalAddressProblem(new URL('http://127.0.0.1/'))).toMatch(/loopback/);
+    expect(literalAddressProblem(new URL('http://127.0.0.1:8080/'), parseAllowHosts('127.0.0.1'))).toBeUndefined();
+    expect(literalAddressProblem(new URL('http://[::1]/'), parseAllowHosts('[::1]'))).toBeUndefined();
+  });
+
+  it('exempts an allow-listed origin on its own port only, not the rest of its host', () => {
+    const allowed = parseAllowHosts('http://127.0.0.1:3000/echo');
+
+    expect([...allowed]).toEqual(['http://127.0.0.1:3000']);
+    expect(literalAddressProblem(new URL('http://127.0.0.1:3000/echo'), allowed)).toBeUndefined();
+    expect(literalAddressProblem(new URL('http://127.0.0.1:3001/echo'), allowed)).toMatch(/loopback/);
+    expect(literalAddressProblem(new URL('https://127.0.0.1:3000/echo'), allowed)).toMatch(/loopback/);
+    expect(literalAddressProblem(new URL('http://localhost:3000/echo'), allowed)).toBeUndefined(); // a name: judged after DNS
+  });
+
+  it('names HTTP_JOBS_ALLOW_HOSTS and the restart it needs in the refusal', () => {
+    expect(literalAddressProblem(new URL('http://10.0.0.1/'))).toMatch(/HTTP_JOBS_ALLOW_HOSTS.*restart npm start/);
   });
 });

@@ -61,23 +61,47 @@ const runView = z.object({
   kind: runKind.optional(),
   outcome: z.enum(['success', 'error', 'running', 'hung', 'skipped', 'missed', 'late']).optional(),
 });
-const jobKeyParams = z.object({ job_key: z.string() });
+/** A job_key with an example that exists under `npm start` (its demo data), so "Try it out" succeeds as is. */
+const jobKeyExample = (example: string) => z.object({ job_key: z.string().meta({ example }) });
 const error = (description: string) => ({ description, schema: errorSchema });
 const tag = 'Job monitor';
+
+/**
+ * Examples Swagger UI's "Try it out" fills in; each must succeed as it stands against `npm start`:
+ * test/integration/local-api-examples.test.ts submits every operation in the document's order with
+ * the deletes last, then the non-deletes again. `minpaku-in-report` is local mode's demo job
+ * (local/demo-data.ts: reports and an expectation), which the reads name; a delete names something
+ * an earlier example creates (the expectation example sets, then deletes, one of its own) or demo
+ * data of its own, never what the reads need.
+ */
+export const MONITOR_EXAMPLES = {
+  reportedJob: 'minpaku-in-report',
+  expectationJob: 'nightly-backup',
+  report: {
+    job_key: 'minpaku-in-report',
+    title: 'minpaku-IN レポート作成',
+    status: 'success',
+    finished_at: '2025-08-11T09:15:00+09:00',
+    message: '12 files written',
+  },
+  expectation: { cron: '0 3 * * *', timezone: 'Asia/Tokyo', grace_minutes: 30, title: '夜間バックアップ' },
+} as const;
 
 const MONITOR_DOCS = {
   report: {
     summary: 'Report a run of a job (TC Portal contract)',
     tag,
     security: 'webhookSecret',
-    body: z.object({
-      job_key: z.string(),
-      title: z.string(),
-      status: z.enum(['success', 'error']),
-      finished_at: z.string().meta({ description: 'ISO 8601' }),
-      tool_id: z.string().nullable().optional(),
-      message: z.string().nullable().optional(),
-    }),
+    body: z
+      .object({
+        job_key: z.string(),
+        title: z.string(),
+        status: z.enum(['success', 'error']),
+        finished_at: z.string().meta({ description: 'ISO 8601' }),
+        tool_id: z.string().nullable().optional(),
+        message: z.string().nullable().optional(),
+      })
+      .meta({ examples: [MONITOR_EXAMPLES.report] }),
     responses: {
       200: {
         description: 'Stored',
@@ -127,8 +151,11 @@ const MONITOR_DOCS = {
     summary: "One job's reported runs, newest first",
     tag,
     security: 'readToken',
-    params: jobKeyParams,
-    query: z.object({ limit: z.number().int().min(1).max(100).optional(), cursor: z.string().optional() }),
+    params: jobKeyExample(MONITOR_EXAMPLES.reportedJob),
+    query: z.object({
+      limit: z.number().int().min(1).max(100).optional().meta({ example: 20 }),
+      cursor: z.string().optional(),
+    }),
     responses: {
       200: {
         description: 'One page',
@@ -142,7 +169,7 @@ const MONITOR_DOCS = {
     summary: "A job's expectation (when it should report)",
     tag,
     security: 'readToken',
-    params: jobKeyParams,
+    params: jobKeyExample(MONITOR_EXAMPLES.reportedJob),
     responses: {
       200: { description: 'The expectation', schema: z.object({ job_key: z.string(), expectation: expectationView }) },
       404: error('No expectation'),
@@ -152,14 +179,16 @@ const MONITOR_DOCS = {
     summary: "Set a job's expectation",
     tag,
     security: 'webhookSecret',
-    params: jobKeyParams,
-    body: z.object({
-      cron: z.string().optional(),
-      every_minutes: z.number().int().optional(),
-      timezone: z.string().optional(),
-      grace_minutes: z.number().int().optional(),
-      title: z.string().optional(),
-    }),
+    params: jobKeyExample(MONITOR_EXAMPLES.expectationJob),
+    body: z
+      .object({
+        cron: z.string().optional(),
+        every_minutes: z.number().int().optional(),
+        timezone: z.string().optional(),
+        grace_minutes: z.number().int().optional(),
+        title: z.string().optional(),
+      })
+      .meta({ examples: [MONITOR_EXAMPLES.expectation] }),
     responses: {
       200: {
         description: 'Stored',
@@ -172,7 +201,7 @@ const MONITOR_DOCS = {
     summary: "Delete a job's expectation",
     tag,
     security: 'webhookSecret',
-    params: jobKeyParams,
+    params: jobKeyExample(MONITOR_EXAMPLES.expectationJob),
     responses: {
       200: {
         description: 'Deleted',

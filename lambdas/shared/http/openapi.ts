@@ -39,15 +39,36 @@ function jsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, unk
   return rest;
 }
 
+/**
+ * A schema's first example (`.meta({ examples: [...] })` or `.meta({ example })`). Swagger UI's
+ * "Try it out" prefills a parameter from the parameter's `example` and a body from the media
+ * type's `example`, so the document puts it there as well.
+ */
+function firstExample(schema: Record<string, unknown>): { example?: unknown } {
+  if (Array.isArray(schema.examples) && schema.examples.length > 0) return { example: schema.examples[0] };
+  return schema.example === undefined ? {} : { example: schema.example };
+}
+
 function parameters(schema: ZodType | undefined, where: 'path' | 'query') {
   if (!schema) return [];
-  const object = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  const object = jsonSchema(schema, 'input') as {
+    properties?: Record<string, Record<string, unknown>>;
+    required?: string[];
+  };
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({
     name,
     in: where,
     required: where === 'path' || (object.required ?? []).includes(name),
     schema: property,
+    ...firstExample(property),
   }));
+}
+
+/** zod leaves `examples` out of the input schema of an object with a transform in it: read them from the metadata. */
+function requestBody(schema: ZodType) {
+  const body = jsonSchema(schema, 'input');
+  const examples = firstExample({ ...schema.meta(), ...body });
+  return { required: true, content: { 'application/json': { schema: body, ...examples } } };
 }
 
 export function buildOpenApiDocument(
@@ -78,14 +99,7 @@ export function buildOpenApiDocument(
       operationId: `${route.method.toLowerCase()}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_, next: string = '') => next.toUpperCase())}`,
       ...(docs.security === 'none' ? { security: [] } : { security: [{ [docs.security]: [] }] }),
       parameters: [...parameters(docs.params, 'path'), ...parameters(docs.query, 'query')],
-      ...(docs.body
-        ? {
-            requestBody: {
-              required: true,
-              content: { 'application/json': { schema: jsonSchema(docs.body, 'input') } },
-            },
-          }
-        : {}),
+      ...(docs.body ? { requestBody: requestBody(docs.body) } : {}),
       responses,
     };
   }
