@@ -220,7 +220,7 @@ const MONITOR_DOCS = {
     summary: 'One job’s page (HTML): its history paged, durations, runbook sections and commands',
     tag,
     security: 'readToken',
-    params: jobKeyParams,
+    params: jobKeyExample(MONITOR_EXAMPLES.reportedJob),
     responses: {
       200: { description: 'The page', schema: z.string(), contentType: 'text/html' },
       404: { description: 'No report, run or expectation of that job', schema: z.string(), contentType: 'text/html' },
