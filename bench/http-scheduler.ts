@@ -24,6 +24,8 @@ import { parseAllowHosts } from '../lambdas/http-scheduler/address-guard';
 import { callerDepsOver, callJob } from '../lambdas/http-scheduler/call-job';
 import { HttpJobStore } from '../lambdas/http-scheduler/job-store';
 import { createSchedulerApi } from '../lambdas/http-scheduler/scheduler-api';
+import { JobForgetter } from '../lambdas/shared/job-forget';
+import { JobMuteStore } from '../lambdas/shared/job-mutes';
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
 import { createLogger } from '../lambdas/shared/logger';
 import { EncryptedFileJobSecrets } from '../local/encrypted-job-secrets';
@@ -131,7 +133,7 @@ async function main() {
       scheduler: { create: async () => {}, update: async () => {}, delete: async () => {} },
       secrets,
       expectations: statusStore.expectations,
-      latestStatus: statusStore,
+      monitorEntries: new JobForgetter(db, 'bench-status', statusStore, new JobMuteStore(db, 'bench-status')),
       runNow: async () => {},
       adminTokens: async () => [TOKEN],
       allowHosts,

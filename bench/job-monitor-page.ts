@@ -16,6 +16,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { renderIncidentsPage } from '../lambdas/job-monitor/incidents-page';
 import { buildJobViews, countJobs } from '../lambdas/job-monitor/job-views';
 import { createMonitorApi } from '../lambdas/job-monitor/monitor-api';
+import { JobForgetter } from '../lambdas/shared/job-forget';
+import { JobMuteStore } from '../lambdas/shared/job-mutes';
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
 import { createJobStatusTable } from '../local/job-status-table';
 import { startDynamoDb } from '../local/services/dynamodb';
@@ -127,10 +129,13 @@ async function main() {
     await seed(store, db, 'bench-page');
     console.log(`seeded ${JOBS} jobs × ${RUNS} runs in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
     const silent = { info: () => {}, warn: () => {}, error: () => {} } as never;
+    const mutes = new JobMuteStore(db, 'bench-page');
     const api = createMonitorApi({
       store,
+      mutes,
+      forgetter: new JobForgetter(db, 'bench-page', store, mutes, () => NOW),
       credentials: { writeSecrets: async () => ['w'], readTokens: async () => [TOKEN] },
-      metrics: { jobReportedError: () => {} },
+      metrics: { jobReportedError: () => {}, jobLate: () => {}, lateJobs: () => {} },
       logger: silent,
       now: () => NOW,
     });

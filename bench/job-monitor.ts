@@ -16,6 +16,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { build } from 'esbuild';
 import { credentialsFromEnv } from '../lambdas/job-monitor/credentials';
 import { createMonitorApi } from '../lambdas/job-monitor/monitor-api';
+import { JobForgetter } from '../lambdas/shared/job-forget';
+import { JobMuteStore } from '../lambdas/shared/job-mutes';
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
 import { createLogger } from '../lambdas/shared/logger';
 import { createJobStatusTable } from '../local/job-status-table';
@@ -70,12 +72,15 @@ function reportEvent(index: number): APIGatewayProxyEventV2 {
   };
 }
 
+/** The document client each store was made with, for the real handler's other ports (mutes, forgetting). */
+const documentClients = new WeakMap<JobStatusStore, DynamoDBDocumentClient>();
+
 async function freshStore(client: DynamoDBClient, name: string): Promise<JobStatusStore> {
   await createJobStatusTable(client, name);
-  return new JobStatusStore(
-    DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
-    name,
-  );
+  const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const store = new JobStatusStore(db, name);
+  documentClients.set(store, db);
+  return store;
 }
 
 function trivialHandler(store: JobStatusStore): Handler {
@@ -94,10 +99,14 @@ function trivialHandler(store: JobStatusStore): Handler {
 }
 
 function realHandler(store: JobStatusStore): Handler {
+  const mutes = new JobMuteStore(documentClients.get(store) as DynamoDBDocumentClient, store.tableName);
   return createMonitorApi({
     store,
+    mutes,
+    forgetter: new JobForgetter(documentClients.get(store) as DynamoDBDocumentClient, store.tableName, store, mutes),
     credentials: credentialsFromEnv({ JOB_REPORT_SECRET: SECRET }),
-    metrics: { jobReportedError: () => {} }, // EMF is a stdout line, like the logs
+    // EMF is a stdout line, like the logs
+    metrics: { jobReportedError: () => {}, jobLate: () => {}, lateJobs: () => {} },
     logger: createLogger('nightshift-job-monitor'),
     now: () => new Date('2025-08-12T00:00:00Z'),
   });

@@ -61,6 +61,14 @@ export async function seedOutsideJobReports(client: DynamoDBClient, tableName: s
       finishedAt: hoursAgo(1),
       message: 'FileNotFoundError: sales_20250811.xlsx',
     },
+    // A retired job whose last report failed: what DELETE /api/monitor/jobs/{job_key} (ops forget) is for.
+    {
+      jobKey: 'legacy-export',
+      title: '旧エクスポート (廃止済み)',
+      status: 'error',
+      finishedAt: hoursAgo(24 * 35),
+      message: 'ConnectionRefusedError: the old FTP server was shut down',
+    },
   ] as const;
   for (const report of reports) await store.recordRun({ ...report, source: 'report' });
 }

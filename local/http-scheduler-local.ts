@@ -7,6 +7,8 @@ import { callerDepsOver, callJob } from '../lambdas/http-scheduler/call-job';
 import { HttpJobStore } from '../lambdas/http-scheduler/job-store';
 import { adminTokensFromEnv } from '../lambdas/http-scheduler/ports-from-env';
 import { createSchedulerApi, type SchedulerApiHandler } from '../lambdas/http-scheduler/scheduler-api';
+import { JobForgetter } from '../lambdas/shared/job-forget';
+import { JobMuteStore } from '../lambdas/shared/job-mutes';
 import { JobStatusStore } from '../lambdas/shared/job-status-store';
 import { createLogger } from '../lambdas/shared/logger';
 import { CronerJobScheduler } from './croner-job-scheduler';
@@ -62,6 +64,7 @@ export async function startLocalHttpScheduler(
   const db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   const store = new HttpJobStore(db, LOCAL_HTTP_JOBS_TABLE);
   const statusStore = new JobStatusStore(db, env.JOB_STATUS_TABLE as string);
+  const mutes = new JobMuteStore(db, env.JOB_STATUS_TABLE as string);
   const secrets = new EncryptedFileJobSecrets(path.join(dataDir, 'http-scheduler'));
   // The echo target's origin (scheme, host and port), not its whole host: other loopback ports stay refused.
   const allowHosts = parseAllowHosts([env.HTTP_JOBS_ALLOW_HOSTS, options.echoUrl].filter(Boolean).join(','));
@@ -89,7 +92,7 @@ export async function startLocalHttpScheduler(
     scheduler,
     secrets,
     expectations: statusStore.expectations,
-    latestStatus: statusStore,
+    monitorEntries: new JobForgetter(db, env.JOB_STATUS_TABLE as string, statusStore, mutes),
     runNow: async (event) => run(event),
     adminTokens: adminTokensFromEnv(env),
     allowHosts,

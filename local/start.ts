@@ -19,6 +19,7 @@ import { startLocalApi } from './local-api';
 import { LOCAL_DIR, LOCAL_ENV_FILE, LOCAL_RESOURCES, localLogDir } from './local-env';
 import { formatJstMinute, startLocalSchedules } from './local-schedules';
 import { migrateDatabase } from './migrate';
+import { storeRegistryExpectations } from './registry-expectations';
 import { readPausedSchedules } from './schedule-pauses';
 import { describeServices, servicesEnv, startLocalServices } from './services';
 import { type BannerRow, renderBanner } from './start-banner';
@@ -74,6 +75,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const { jobEnv } = await migrateDatabase(env.DATABASE_URL, { jobSettings: process.env.JOB_SETTINGS });
   for (const [name, value] of Object.entries(jobEnv)) env[name] = process.env[name] ||= value;
   await seedOutsideJobReports(dynamo, env.JOB_STATUS_TABLE);
+  await storeRegistryExpectations(dynamo, env.JOB_STATUS_TABLE, env.BUILT_IN_EXPECTATIONS);
   const demoMessages = await seedDemoMessages(dynamo, env.MESSAGES_TABLE, env.TENANT_ID.split(','));
 
   const port = Number(process.env.PORT ?? 3000);

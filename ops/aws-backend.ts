@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeAlarmsCommand, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { type FilteredLogEvent, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import { GetScheduleCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { JobForgetter } from '#shared/job-forget';
+import { JobMuteStore } from '#shared/job-mutes';
 import { RUN_KIND_CONTEXT_KEY } from '#shared/job-runner';
 import { JobStatusStore } from '#shared/job-status-store';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '#shared/metrics';
 import { functionNameFor, type JobSpec, logGroupNameFor, scheduleGroupNameFor, scheduleNameFor } from '../lib/job-spec';
 import { jobReadTokenSecretName, jobStatusTableName, unhealthyAlarmName } from '../lib/resource-names';
 import type { Invocation, LogEvent, LogQuery, OpsBackend, ScheduleChange, ScheduleState } from './ops-backend';
@@ -70,6 +73,41 @@ export function awsBackend(target: OpsTarget, clients: OpsClients): OpsBackend {
     scheduleGroup,
     statusTable: jobStatusTableName(target.stage),
     statusStore: () => new JobStatusStore(clients.dynamo, jobStatusTableName(target.stage)),
+    monitorEntries() {
+      const table = jobStatusTableName(target.stage);
+      const mutes = new JobMuteStore(clients.dynamo, table);
+      return {
+        mutes,
+        forgetter: new JobForgetter(clients.dynamo, table, new JobStatusStore(clients.dynamo, table), mutes),
+      };
+    },
+
+    /**
+     * The same metrics the functions publish as EMF (namespace, `service`, and `service` + `job`), sent
+     * with PutMetricData: the CLI is no Lambda function whose log lines CloudWatch turns into metrics.
+     */
+    async publishMonitorMetrics(metrics) {
+      const service = { Name: 'service', Value: METRICS_SERVICE };
+      const data = metrics.flatMap((metric) => [
+        { MetricName: metric.name, Value: metric.value, Unit: StandardUnit.Count, Dimensions: [service] },
+        ...(metric.job === undefined
+          ? []
+          : [
+              {
+                MetricName: metric.name,
+                Value: metric.value,
+                Unit: StandardUnit.Count,
+                Dimensions: [service, { Name: 'job', Value: metric.job }],
+              },
+            ]),
+      ]);
+      await clients.cloudwatch
+        .send(new PutMetricDataCommand({ Namespace: METRICS_NAMESPACE, MetricData: data }))
+        .catch((error) => {
+          throw explainAwsError(error, target, `metrics in namespace ${METRICS_NAMESPACE}`);
+        });
+      return `published ${metrics.map((metric) => `${metric.name}=${metric.value}`).join(', ')} for the alarms`;
+    },
     explain: (error, resource) => explainAwsError(error, target, resource),
     logSource: (functionId) => logGroupNameFor(target.stage, functionId),
 

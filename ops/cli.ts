@@ -10,6 +10,7 @@ import { type JobSpec, SERVICE_FUNCTION_IDS } from '../lib/job-spec';
 import { JOBS } from '../lib/jobs';
 import { awsBackend } from './aws-backend';
 import { backfillJob } from './backfill';
+import { forgetJob, muteJob, unmuteJob } from './job-lifecycle';
 import { localBackend } from './local-backend';
 import { showLogs } from './logs';
 import { createClients, type OpsClients, type OpsContext, type OpsIo, requireJob } from './ops-context';
@@ -130,6 +131,31 @@ export async function runOps(argv: readonly string[], deps: OpsDeps): Promise<nu
     .action(async (jobId: string, options) => {
       const job = knownJob(jobId, (candidate) => candidate.backfill !== undefined, 'date- or slot-driven jobs');
       exitCode = await backfillJob(context(), job, options);
+    });
+
+  program
+    .command('mute <job>')
+    .description(
+      'mute a job in the job monitor until a time: its runs are still recorded, its errors and lateness alarm no one',
+    )
+    .requiredOption('--until <time>', 'an ISO 8601 time, or a duration from now: 30m, 2h, 3d, 1w (at most 30 days)')
+    .requiredOption('--reason <text>', 'why, shown on the status page (at most 200 characters)')
+    .action(async (jobKey: string, options: { until: string; reason: string }) => {
+      exitCode = await muteJob(context(), jobKey, options);
+    });
+  program
+    .command('unmute <job>')
+    .description("end a job's mute: its current error or lateness counts toward the alarms at once")
+    .action(async (jobKey: string) => {
+      exitCode = await unmuteJob(context(), jobKey);
+    });
+  program
+    .command('forget <job>')
+    .description(
+      'delete a job from the job monitor: its status, history, expectation and mute (a later report starts it afresh)',
+    )
+    .action(async (jobKey: string) => {
+      exitCode = await forgetJob(context(), jobKey);
     });
 
   program

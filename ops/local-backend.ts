@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { JobForgetter } from '#shared/job-forget';
+import { JobMuteStore } from '#shared/job-mutes';
 import { JobStatusStore } from '#shared/job-status-store';
 import { LOCAL_LOG_DIR_ENV, LOCAL_LOG_FORMAT_ENV, readableLogLine } from '#shared/local-mode-logger';
 import type { JobSpec } from '../lib/job-spec';
@@ -37,6 +39,14 @@ function readLogFile(file: string): Array<{ event: LogEvent; attributes: Record<
 export function localBackend(mode: RunningLocalMode): OpsBackend {
   const logDir = mode.env[LOCAL_LOG_DIR_ENV] ?? localLogDir(mode.dir);
   const logFile = (functionId: string) => path.join(logDir, `nightshift-${functionId}.jsonl`);
+  const documentClient = () => {
+    const dynamo = new DynamoDBClient({
+      endpoint: mode.env.DYNAMODB_ENDPOINT,
+      region: mode.env.AWS_REGION,
+      credentials: { accessKeyId: mode.env.AWS_ACCESS_KEY_ID, secretAccessKey: mode.env.AWS_SECRET_ACCESS_KEY },
+    });
+    return DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  };
   const useLocalEnvironment = () => {
     // The jobs read their endpoints, tables and tokens from the environment, as on Lambda.
     Object.assign(process.env, mode.env, { [LOCAL_LOG_DIR_ENV]: logDir, [LOCAL_LOG_FORMAT_ENV]: 'file' });
@@ -46,15 +56,14 @@ export function localBackend(mode: RunningLocalMode): OpsBackend {
     label: `local mode (pid ${mode.pid})`,
     stage: 'local',
     statusTable: mode.env.JOB_STATUS_TABLE,
-    statusStore() {
-      const dynamo = new DynamoDBClient({
-        endpoint: mode.env.DYNAMODB_ENDPOINT,
-        region: mode.env.AWS_REGION,
-        credentials: { accessKeyId: mode.env.AWS_ACCESS_KEY_ID, secretAccessKey: mode.env.AWS_SECRET_ACCESS_KEY },
-      });
-      const client = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-      return new JobStatusStore(client, mode.env.JOB_STATUS_TABLE);
+    statusStore: () => new JobStatusStore(documentClient(), mode.env.JOB_STATUS_TABLE),
+    monitorEntries() {
+      const [db, table] = [documentClient(), mode.env.JOB_STATUS_TABLE];
+      const mutes = new JobMuteStore(db, table);
+      return { mutes, forgetter: new JobForgetter(db, table, new JobStatusStore(db, table), mutes) };
     },
+    // Local mode has no CloudWatch alarms (its metrics are off): the status page is what reflects an unmute.
+    publishMonitorMetrics: async () => 'local mode has no alarms to publish to',
     explain: (error, resource) =>
       error instanceof OpsError
         ? error

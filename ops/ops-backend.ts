@@ -1,4 +1,7 @@
+import type { JobForgetter } from '#shared/job-forget';
+import type { JobMuteStore } from '#shared/job-mutes';
 import type { JobStatusStore } from '#shared/job-status-store';
+import type { MonitorCount } from '../lambdas/job-monitor/alarm-state';
 import type { JobSpec } from '../lib/job-spec';
 
 /** One run of a job through a backend's runner. */
@@ -55,6 +58,10 @@ export interface OpsBackend {
   readonly statusTable: string;
   /** The job-status table (DynamoDB, or local mode's dynalite). */
   statusStore(): JobStatusStore;
+  /** The job monitor's mutes and job forgetting, on the same table (mute, unmute, forget). */
+  monitorEntries(): { mutes: JobMuteStore; forgetter: JobForgetter };
+  /** Publishes the monitor's alarm metrics now (after an unmute); says what it did, for the summary line. */
+  publishMonitorMetrics(metrics: readonly MonitorCount[]): Promise<string>;
   /** Explains a failure of statusStore() in one line. */
   explain(error: unknown, resource: string): Error;
   /** What `logs` reads from, for its summary line. */

@@ -46,7 +46,7 @@ export interface CallerDeps {
 export function callerDepsOver(parts: {
   store: HttpJobStore;
   secrets: JobSecrets;
-  statusStore: Pick<JobStatusStore, 'runCommitWrites'>;
+  statusStore: Pick<JobStatusStore, 'runCommitWrites' | 'tableName'>;
   allowHosts: ReadonlySet<string>;
   logger: CallerDeps['logger'];
 }): CallerDeps {
@@ -201,11 +201,17 @@ export async function callJob(deps: CallerDeps, event: CallEvent): Promise<RunRe
     abandoned: lost,
     releaseLease: taken,
     complete,
+    jobCreatedAt: job.createdAt,
+    // Only a failure asks whether the job is muted (a check in the same transaction): a success pays nothing for it.
+    ...(run.status !== 'success' || lost ? { unlessMuted: statusJobKey(job.jobId) } : {}),
     now: deps.now(),
   });
-  // Counted once per run: not again when an earlier attempt had recorded it already.
-  if (run.status !== 'success' && !dropped.has('history')) deps.metrics.jobReportedError(statusJobKey(job.jobId));
-  if (lost && !dropped.has('abandoned history')) deps.metrics.jobReportedError(statusJobKey(job.jobId));
+  // Counted once per run: not again when an earlier attempt had recorded it already; not while the job is muted.
+  const muted = dropped.has('unmuted');
+  if (run.status !== 'success' && !dropped.has('history') && !muted) {
+    deps.metrics.jobReportedError(statusJobKey(job.jobId));
+  }
+  if (lost && !dropped.has('abandoned history') && !muted) deps.metrics.jobReportedError(statusJobKey(job.jobId));
   if (lost) deps.logger.error('http job run lost: its caller stopped before recording it', { ...lost.run });
   return logged(deps, run);
 }

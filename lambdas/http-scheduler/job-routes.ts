@@ -13,6 +13,9 @@ import { deleteExpectation, putExpectation } from './status-expectation';
 /** The scheduler API's routes after creation: read, delete, pause, resume, run now, history. */
 type Params = Record<string, string>;
 
+/** Time for deleting the job monitor's history of a deleted job; what is left then expires with its TTL. */
+const FORGET_BUDGET_MS = 5_000;
+
 const notFound = (jobId: string) => errorResponse(404, `job_id: no job "${jobId}"`);
 
 /** Authorised and existing, or the response that says why not. */
@@ -64,16 +67,19 @@ export async function deleteJob(deps: SchedulerApiDeps, request: HttpRequest, pa
     const now = await deps.store.getJob(job.jobId);
     return now ? changedMeanwhile(job.jobId, 'nothing was deleted') : notFound(job.jobId);
   }
+  // After the row: a run in flight records its monitor entry only while the row exists (run-ledger.ts).
   const cleanups: [string, () => Promise<unknown>][] = [
     ['secret', () => deps.secrets.delete({ jobId: job.jobId, generation: job.generation })],
-    ['status', () => deps.latestStatus.deleteLatest(statusJobKey(job.jobId))],
+    [
+      'job monitor entry',
+      () => deps.monitorEntries.forget(statusJobKey(job.jobId), { budgetMs: FORGET_BUDGET_MS, leaveLongHistory: true }),
+    ],
   ];
   for (const [what, cleanup] of cleanups) {
     await cleanup().catch((error: Error) =>
       deps.logger.error(`deleted job's ${what} left behind`, { job_id: job.jobId, error }),
     );
   }
-  await deleteExpectation(deps, job.jobId);
   deps.logger.info('http job deleted', { job_id: job.jobId });
   return jsonResponse(200, { job_id: job.jobId, status: 'deleted' });
 }

@@ -191,6 +191,18 @@ export class HttpJobStore {
     return { runs, nextCursor };
   }
 
+  /** The job still exists as created at `createdAt` (not deleted, nor deleted and created anew), as a transaction's check. */
+  existenceCheck(jobId: string, createdAt: string): TransactWrite {
+    return {
+      ConditionCheck: {
+        TableName: this.tableName,
+        Key: { pk: partition(jobId), sk: 'JOB' },
+        ConditionExpression: 'createdAt = :createdAt',
+        ExpressionAttributeValues: { ':createdAt': createdAt },
+      },
+    };
+  }
+
   /** A one-shot job completed after its scheduled run, as an action of the run's transaction (run-ledger.ts). */
   completion(jobId: string, generation: string, now: Date): TransactWrite {
     const change = stateChange(jobId, generation, { from: 'scheduled', to: 'completed', now });

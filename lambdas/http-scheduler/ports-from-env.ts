@@ -3,6 +3,8 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createDocumentClient } from '#shared/aws-clients';
 import { rotatingSecretSource } from '#shared/http/secret-check';
+import { JobForgetter } from '#shared/job-forget';
+import { JobMuteStore } from '#shared/job-mutes';
 import { JobStatusStore } from '#shared/job-status-store';
 import { createLogger } from '#shared/logger';
 import { requireEnv } from '#shared/secrets';
@@ -21,9 +23,14 @@ import type { SchedulerApiDeps } from './scheduler-deps';
 function shared(env: NodeJS.ProcessEnv) {
   const db = createDocumentClient(env);
   const region = env.AWS_REGION ?? 'ap-northeast-1';
+  const statusTable = requireEnv('JOB_STATUS_TABLE', env);
+  const statusStore = new JobStatusStore(db, statusTable);
+  const mutes = new JobMuteStore(db, statusTable);
   return {
     store: new HttpJobStore(db, requireEnv('HTTP_JOBS_TABLE', env)),
-    statusStore: new JobStatusStore(db, requireEnv('JOB_STATUS_TABLE', env)),
+    statusStore,
+    mutes,
+    monitorEntries: new JobForgetter(db, statusTable, statusStore, mutes),
     secrets: new SecretsManagerJobSecrets(new SecretsManagerClient({ region }), requireEnv('JOB_SECRETS_PREFIX', env)),
     allowHosts: parseAllowHosts(env.HTTP_JOBS_ALLOW_HOSTS),
     region,
@@ -36,7 +43,7 @@ export function adminTokensFromEnv(env: NodeJS.ProcessEnv): () => Promise<string
 }
 
 export function schedulerApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): SchedulerApiDeps {
-  const { store, statusStore, secrets, allowHosts, region } = shared(env);
+  const { store, statusStore, monitorEntries, secrets, allowHosts, region } = shared(env);
   const lambda = new LambdaClient({ region });
   const callerArn = requireEnv('CALLER_FUNCTION_ARN', env);
   return {
@@ -50,7 +57,7 @@ export function schedulerApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): S
       deadLetterArn: requireEnv('SCHEDULER_DLQ_ARN', env),
     }),
     expectations: statusStore.expectations,
-    latestStatus: statusStore,
+    monitorEntries,
     runNow: async (event) => {
       await lambda.send(
         new InvokeCommand({ FunctionName: callerArn, InvocationType: 'Event', Payload: JSON.stringify(event) }),

@@ -1,5 +1,6 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { JobStatusStore, RunReport } from '#shared/job-status-store';
+import { unmutedCheck } from '#shared/mute-keys';
 import type { TransactWrite } from '#shared/run-commit';
 import type { HttpJobStore, JobRecord, RunRecord } from './job-store';
 import type { RunLease } from './run-store';
@@ -33,10 +34,29 @@ export interface FinishedRun {
   releaseLease: boolean;
   /** A one-shot job's scheduled run: the job (this generation of it) is completed. */
   complete?: { generation: string };
+  /**
+   * The createdAt of the job the run belongs to: its job monitor entry is written only while that job
+   * still exists (a ConditionCheck on its row), so a run in flight when the job was deleted does not
+   * bring the deleted job back to the monitor. The run's own row and its lease are written either way.
+   */
+  jobCreatedAt?: string;
+  /**
+   * The job monitor key of a failed run's job: the transaction checks that the job is not muted, and
+   * `unmuted` is dropped (the caller does not count the failure toward the alarm) when it is.
+   */
+  unlessMuted?: string;
   now: Date;
 }
 
-type Labelled = { write: TransactWrite; what: string };
+type Labelled = {
+  write: TransactWrite;
+  what: string;
+  /** For an action on the job's row: whether its failed condition (with the row as it was) means the job is gone. */
+  jobGone?: (row: Record<string, AttributeValue> | undefined) => boolean;
+};
+
+/** The actions that write the job monitor's entry of the job (its history and latest status). */
+const MONITOR_WRITES = new Set(['history', 'latest', 'abandoned history', 'abandoned latest']);
 
 /** A cancelled transaction is resent without the actions whose conditions failed, at most this often. */
 const COMMIT_ATTEMPTS = 4;
@@ -44,7 +64,7 @@ const COMMIT_ATTEMPTS = 4;
 export class RunLedger {
   constructor(
     private readonly store: HttpJobStore,
-    private readonly statusStore: Pick<JobStatusStore, 'runCommitWrites'>,
+    private readonly statusStore: Pick<JobStatusStore, 'runCommitWrites' | 'tableName'>,
   ) {}
 
   /** The job and the lease; a lease taken while the job could not be read is given back (as it was) before the error. */
@@ -79,10 +99,20 @@ export class RunLedger {
     const writes: Labelled[] = [...this.outcomeWrites(outcome, '')];
     if (abandoned) writes.push(...this.outcomeWrites(abandoned, 'abandoned '));
     const { jobId, runId } = outcome.run;
+    const createdAt = finished.jobCreatedAt;
     if (finished.releaseLease) writes.push({ what: 'lease', write: this.store.runs.writes.releaseLease(jobId, runId) });
+    // One action per item in a transaction: the completion, when there is one, doubles as the check that the job is there.
+    const goneUnless = (row: Record<string, AttributeValue> | undefined) => row?.createdAt?.S !== createdAt;
     if (finished.complete) {
       const completion = this.store.completion(jobId, finished.complete.generation, finished.now);
-      writes.push({ what: 'completion', write: completion });
+      if (completion.Update) completion.Update.ReturnValuesOnConditionCheckFailure = 'ALL_OLD';
+      writes.push({ what: 'completion', write: completion, ...(createdAt ? { jobGone: goneUnless } : {}) });
+    } else if (createdAt !== undefined && writes.some((entry) => MONITOR_WRITES.has(entry.what))) {
+      writes.push({ what: 'job', write: this.store.existenceCheck(jobId, createdAt), jobGone: () => true });
+    }
+    if (finished.unlessMuted !== undefined) {
+      const check = unmutedCheck(this.statusStore.tableName, finished.unlessMuted, finished.now);
+      writes.push({ what: 'unmuted', write: check });
     }
     return this.commit(writes);
   }
@@ -105,11 +135,17 @@ export class RunLedger {
         return { dropped };
       } catch (error) {
         if (!(error instanceof TransactionCanceledException) || attempt === COMMIT_ATTEMPTS) throw error;
-        const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
+        const reasons = error.CancellationReasons ?? [];
+        const codes = reasons.map((reason) => reason.Code);
         const moot = pending.filter((_, index) => codes[index] === 'ConditionalCheckFailed');
+        const jobGone = pending.some(
+          (entry, index) => codes[index] === 'ConditionalCheckFailed' && entry.jobGone?.(reasons[index].Item),
+        );
         // Another write on one of the items at the same moment (AWS): the same actions once more.
         const conflicted = codes.includes('TransactionConflict');
         if (moot.length === 0 && !conflicted) throw error;
+        // The job is gone (deleted, or deleted and created anew): the monitor no longer lists it, and must not again.
+        if (jobGone) moot.push(...pending.filter((entry) => MONITOR_WRITES.has(entry.what) && !moot.includes(entry)));
         for (const entry of moot) dropped.add(entry.what);
         pending = pending.filter((entry) => !moot.includes(entry));
         if (pending.length === 0) return { dropped };

@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ExpectationStore } from '#shared/expectation-store';
 import { errorResponse, type HttpRequest, type HttpResponse } from '#shared/http/messages';
 import { bearerToken, matchesAnySecret } from '#shared/http/secret-check';
-import type { JobStatusStore } from '#shared/job-status-store';
+import type { JobForgetter } from '#shared/job-forget';
 import type { CallEvent } from './call-job';
 import type { JobScheduler } from './job-scheduler';
 import type { JobSecrets } from './job-secrets';
@@ -15,8 +15,8 @@ export interface SchedulerApiDeps {
   secrets: JobSecrets;
   /** The job-status store's expectations: cron and interval jobs are watched for lateness like any job. */
   expectations: Pick<ExpectationStore, 'put' | 'delete'>;
-  /** The job-status store's latest statuses: a deleted job leaves /incidents. */
-  latestStatus: Pick<JobStatusStore, 'deleteLatest'>;
+  /** The job monitor's entries: a deleted job leaves /incidents with its history, expectation and mute. */
+  monitorEntries: Pick<JobForgetter, 'forget'>;
   /** Starts one run without waiting for it (async Lambda invoke on AWS, in-process locally). */
   runNow: (event: CallEvent) => Promise<void>;
   /** Accepted admin tokens (current and previous); [] = not configured. */

@@ -1,5 +1,6 @@
 import type { ExpectationInput } from '#shared/expectation-store';
 import { cronProblem, cronScheduleProblem, isTimeZone } from '#shared/expected-runs';
+import { parseLabels } from './job-labels';
 import { jobKeyProblem, parseJsonObject, titleProblem, type Validation } from './report-validation';
 
 /**
@@ -54,6 +55,8 @@ export function validateExpectation(jobKey: string, body: string | undefined, no
   }
   const badTitle = typeof title === 'string' ? titleProblem(title) : undefined;
   if (badTitle) return invalid(badTitle);
+  const labels = parseLabels(parsed.value);
+  if (!labels.ok) return invalid(labels.error);
   return {
     ok: true,
     value: {
@@ -63,6 +66,8 @@ export function validateExpectation(jobKey: string, body: string | undefined, no
       timezone: typeof timezone === 'string' ? timezone : EXPECTATION_DEFAULTS.timezone,
       graceMinutes: typeof grace_minutes === 'number' ? grace_minutes : EXPECTATION_DEFAULTS.graceMinutes,
       ...(typeof title === 'string' ? { title } : {}),
+      ...(labels.value.tags && labels.value.tags.length > 0 ? { tags: labels.value.tags } : {}),
+      ...(labels.value.owner ? { owner: labels.value.owner } : {}),
       source: 'api',
     },
   };

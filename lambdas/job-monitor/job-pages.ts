@@ -44,7 +44,7 @@ export function summaryAsLatest(summary: LatestSummary): LatestStatus {
   return {
     ...summary,
     id: '',
-    title: summary.jobKey,
+    title: summary.title ?? summary.jobKey,
     toolId: null,
     lastMessage: null,
     lastRunId: '',

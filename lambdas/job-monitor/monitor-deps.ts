@@ -1,6 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse } from '#shared/http/messages';
 import { bearerOrBasicToken, matchesAnySecret } from '#shared/http/secret-check';
+import type { JobForgetter } from '#shared/job-forget';
+import type { JobMuteStore } from '#shared/job-mutes';
 import type { JobStatusStore } from '#shared/job-status-store';
 import type { Credentials } from './credentials';
 import type { PageSettings } from './job-actions';
@@ -8,8 +10,17 @@ import type { PageSettings } from './job-actions';
 /** The ports of the monitor API: everything it touches outside itself, so tests and local mode pass their own. */
 export interface MonitorApiDeps {
   store: JobStatusStore;
+  /** Muted jobs (job-mutes.ts): their errors and lateness do not count toward the alarms. */
+  mutes: JobMuteStore;
+  /** Deletes a job with its history (job-forget.ts). */
+  forgetter: Pick<JobForgetter, 'forget'>;
   credentials: Credentials;
-  metrics: { jobReportedError(jobKey: string): void };
+  /** The monitor's alarm metrics (monitor-metrics.ts); late ones are the watchdog's, and unmuting publishes them at once. */
+  metrics: {
+    jobReportedError(jobKey: string): void;
+    jobLate(jobKey: string): void;
+    lateJobs(count: number): void;
+  };
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => Date;
   /** What the job page needs to say what to do (stage, region, runbook URL, registry jobs); none: it names sections only. */

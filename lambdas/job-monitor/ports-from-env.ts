@@ -1,4 +1,6 @@
 import { createDocumentClient } from '#shared/aws-clients';
+import { JobForgetter } from '#shared/job-forget';
+import { JobMuteStore } from '#shared/job-mutes';
 import { DEFAULT_HISTORY_TTL_DAYS, JobStatusStore } from '#shared/job-status-store';
 import { createLogger } from '#shared/logger';
 import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
@@ -23,13 +25,20 @@ function historyTtlDays(env: NodeJS.ProcessEnv): number {
  * job page's NIGHTSHIFT_STAGE, RUNBOOK_URL and BUILT_IN_JOBS (job-actions.ts).
  */
 export function monitorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): MonitorApiDeps {
-  const store = new JobStatusStore(createDocumentClient(env), requireEnv('JOB_STATUS_TABLE', env), {
-    historyTtlDays: historyTtlDays(env),
-  });
+  const db = createDocumentClient(env);
+  const tableName = requireEnv('JOB_STATUS_TABLE', env);
+  const store = new JobStatusStore(db, tableName, { historyTtlDays: historyTtlDays(env) });
+  const mutes = new JobMuteStore(db, tableName);
   return {
     store,
+    mutes,
+    forgetter: new JobForgetter(db, tableName, store, mutes),
     credentials: credentialsFromEnv(env),
-    metrics: { jobReportedError: (jobKey) => publishMonitorCount(MonitorMetric.jobReportedError, 1, jobKey) },
+    metrics: {
+      jobReportedError: (jobKey) => publishMonitorCount(MonitorMetric.jobReportedError, 1, jobKey),
+      jobLate: (jobKey) => publishMonitorCount(MonitorMetric.jobLate, 1, jobKey),
+      lateJobs: (count) => publishMonitorCount(MonitorMetric.lateJobs, count),
+    },
     logger: createLogger('nightshift-job-monitor'),
     now: () => new Date(),
     page: pageSettingsFromEnv(env),

@@ -1,6 +1,8 @@
 import type { Expectation } from '#shared/expectation-store';
 import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { InvalidCursorError } from '#shared/job-status-store';
+import { filterJobs, filterParams, type JobFilter, parseJobFilter } from './job-filters';
+import { withLifecycleFields } from './job-lifecycle-view';
 import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
 import { buildJobViews, countJobs, fromLatest, type JobView, toRunView } from './job-views';
 import { denyWithoutReadToken, type MonitorApiDeps } from './monitor-deps';
@@ -15,11 +17,15 @@ const RUNS_PAGE = { default: 20, max: 100 } as const;
 export async function loadOrderedJobs(
   deps: MonitorApiDeps,
 ): Promise<{ ordered: JobView[]; expectations: Expectation[] }> {
-  const [summaries, expectations] = await Promise.all([
+  const now = deps.now();
+  const [summaries, expectations, mutes] = await Promise.all([
     deps.store.listLatestSummaries(),
     deps.store.expectations.list(),
+    deps.mutes.activeAt(now),
   ]);
-  return { ordered: buildJobViews(summaries.map(summaryAsLatest), expectations, deps.now()), expectations };
+  const views = buildJobViews(summaries.map(summaryAsLatest), expectations, now);
+  const reportLabels = new Map(summaries.map(({ jobKey, tags, owner }) => [jobKey, { tags, owner }]));
+  return { ordered: withLifecycleFields(views, { mutes, expectations, reportLabels, now }), expectations };
 }
 
 /** The full views (title, message...) of one page's jobs, in the page's order. */
@@ -38,9 +44,10 @@ export async function withDetails(
     const row = latest.get(job.job_key);
     if (!row) return job;
     const view = fromLatest(row, byJob.get(job.job_key), now);
+    // The summary's view keeps what was derived for every job (mute, labels, next run); the row adds the text.
     // A start-only row has no finished run: the expectation's view (title, late mark) stays, with the run in flight.
     return row.lastStatus
-      ? view
+      ? { ...job, ...view }
       : {
           ...job,
           running: view.running,
@@ -73,8 +80,8 @@ export function pageOf(ordered: readonly JobView[], request: PageWanted) {
   }
 }
 
-const nextLink = (path: string, limit: number, cursor: string) =>
-  `${path}?${new URLSearchParams({ limit: String(limit), cursor })}`;
+const nextLink = (path: string, limit: number, cursor: string, filter: JobFilter) =>
+  `${path}?${new URLSearchParams({ ...filterParams(filter), limit: String(limit), cursor })}`;
 
 /** `GET /api/monitor/jobs?limit=100&cursor=...`: one page; `next_cursor` (and the Link header) fetch the next. */
 export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
@@ -82,8 +89,10 @@ export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Prom
   if (denied) return denied;
   const wanted = pageRequest(request, JOBS_PAGE.default);
   if ('error' in wanted) return errorResponse(400, wanted.error);
+  const filtering = parseJobFilter(request.query);
+  if (!filtering.ok) return errorResponse(400, filtering.error);
   const { ordered, expectations } = await loadOrderedJobs(deps);
-  const page = pageOf(ordered, wanted);
+  const page = pageOf(filterJobs(ordered, filtering.filter), wanted);
   if ('error' in page) return errorResponse(400, page.error);
   const detailed = await withDetails(deps, page.jobs, expectations);
   const { jobs, nextCursor } = fitToBudget(page, detailed, (job) => Buffer.byteLength(JSON.stringify(job)));
@@ -94,7 +103,9 @@ export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Prom
     next_cursor: nextCursor ?? null,
   };
   const headers: Record<string, string> = {};
-  if (nextCursor) headers.link = `<${nextLink('/api/monitor/jobs', wanted.limit, nextCursor)}>; rel="next"`;
+  if (nextCursor) {
+    headers.link = `<${nextLink('/api/monitor/jobs', wanted.limit, nextCursor, filtering.filter)}>; rel="next"`;
+  }
   return jsonResponse(200, body, headers);
 }
 

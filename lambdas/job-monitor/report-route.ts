@@ -1,4 +1,5 @@
 import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
+import { countsTowardAlarms } from '#shared/job-mutes';
 import { denyWithoutWriteSecret, type MonitorApiDeps } from './monitor-deps';
 import { validateJobReport } from './report-validation';
 
@@ -22,7 +23,10 @@ export async function reportJob(deps: MonitorApiDeps, request: HttpRequest): Pro
   }
   // Once per run: a redelivery was counted the first time, a retry completing an interrupted first attempt counts
   // now (that attempt answered 500 before counting), and an older (stale) error still is an error that happened.
-  if (report.status === 'error' && stored.firstRecorded) deps.metrics.jobReportedError(report.jobKey);
+  // A muted job's error is stored and shown, but pages no one until the mute ends.
+  if (report.status === 'error' && stored.firstRecorded && (await errorCounts(deps, report.jobKey))) {
+    deps.metrics.jobReportedError(report.jobKey);
+  }
   deps.logger.info('job report stored', {
     job_key: report.jobKey,
     status: report.status,
@@ -32,3 +36,8 @@ export async function reportJob(deps: MonitorApiDeps, request: HttpRequest): Pro
   });
   return jsonResponse(200, { success: true, id: stored.id, job_key: stored.jobKey });
 }
+
+const errorCounts = (deps: MonitorApiDeps, jobKey: string) =>
+  countsTowardAlarms(deps.mutes, jobKey, deps.now(), (error) =>
+    deps.logger.warn('mute could not be read; the error counts', { job_key: jobKey, error }),
+  );

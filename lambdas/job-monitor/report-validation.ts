@@ -1,4 +1,5 @@
 import { parseIso8601 } from './iso-8601';
+import { parseLabels } from './job-labels';
 
 /**
  * Validation of a job report. The first checks, their order and their messages are the TC Portal's
@@ -20,6 +21,9 @@ export interface ValidReport {
   finishedAt: string;
   toolId: string | null;
   message: string | null;
+  /** Optional labels (job-labels.ts), checked after everything above. */
+  tags?: string[];
+  owner?: string | null;
 }
 
 export type Validation<T> = { ok: true; value: T } | { ok: false; status: 400 | 413; error: string };
@@ -116,6 +120,9 @@ export function validateJobReport(body: string | undefined, now: Date): Validati
   if (typeof message === 'string' && characterCount(message) > REPORT_LIMITS.messageChars) {
     return invalid(`message must be at most ${REPORT_LIMITS.messageChars} characters`);
   }
+  // Fields the TC Portal does not know: checked last, so every one of its cases answers as before.
+  const labels = parseLabels(parsed.value);
+  if (!labels.ok) return invalid(labels.error);
   return {
     ok: true,
     value: {
@@ -125,6 +132,7 @@ export function validateJobReport(body: string | undefined, now: Date): Validati
       finishedAt: finishedAt.toISOString(),
       toolId: typeof tool_id === 'string' && tool_id !== '' ? tool_id.toLowerCase() : null,
       message: typeof message === 'string' && message !== '' ? message : null,
+      ...labels.value,
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createDocumentClient } from '#shared/aws-clients';
+import { JobMuteStore } from '#shared/job-mutes';
 import type { JobDefinition } from '#shared/job-runner';
 import { JobStatusStore } from '#shared/job-status-store';
 import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
@@ -13,6 +14,8 @@ export interface WatchdogJobPorts {
   store: WatchdogPorts['store'];
   /** BUILT_IN_EXPECTATIONS, as the jobs stack sets it. */
   builtInExpectations: string | undefined;
+  /** Muted jobs are still marked late on the page, but left out of the late metrics until their mute ends. */
+  mutes: Pick<JobMuteStore, 'activeAt'>;
   /** Receives the late jobs of every run (also an empty list: the LateJobs metric must report 0). */
   publishLate(late: readonly LateJob[]): void;
 }
@@ -25,8 +28,11 @@ export function publishLateMetrics(late: readonly LateJob[]): void {
 
 /** The ports of the deployed watchdog: the job-status table named by JOB_STATUS_TABLE, EMF metrics. */
 export function watchdogPortsFromEnv(env: NodeJS.ProcessEnv = process.env): WatchdogJobPorts {
+  const db = createDocumentClient(env);
+  const tableName = requireEnv('JOB_STATUS_TABLE', env);
   return {
-    store: new JobStatusStore(createDocumentClient(env), requireEnv('JOB_STATUS_TABLE', env)),
+    store: new JobStatusStore(db, tableName),
+    mutes: new JobMuteStore(db, tableName),
     builtInExpectations: env.BUILT_IN_EXPECTATIONS,
     publishLate: publishLateMetrics,
   };
@@ -43,11 +49,14 @@ export function createWatchdogJob(ports: () => WatchdogJobPorts): JobDefinition<
     title: 'Watchdog: marks jobs that missed their schedule as late',
     payloadSchema: z.object({}),
     async run(_payload, context) {
-      const { store, builtInExpectations, publishLate } = ports();
+      const { store, builtInExpectations, publishLate, mutes } = ports();
       const builtIn = parseBuiltInExpectations(builtInExpectations);
       const result = await watchExpectations({ store, builtIn, now: context.now() });
-      publishLate(result.late);
-      const lateList = result.late.map((job) => job.jobKey).join(', ');
+      const muted = await mutes.activeAt(context.now());
+      publishLate(result.late.filter((job) => !muted.has(job.jobKey)));
+      const lateList = result.late
+        .map((job) => (muted.has(job.jobKey) ? `${job.jobKey} muted` : job.jobKey))
+        .join(', ');
       const summary =
         `${result.checked} expectations checked, ${result.late.length} late${lateList ? ` (${lateList})` : ''}` +
         `, ${result.newlyLate.length} newly late`;

@@ -30,6 +30,9 @@ export interface Expectation extends ExpectationSchedule {
   lateSince?: string;
   /** Set by the watchdog when it cannot evaluate this expectation (e.g. a cron that never runs); cleared by a new one. */
   problem?: string;
+  /** Labels for filtering and for whom to call; they win over those of the job's reports. */
+  tags?: string[];
+  owner?: string | null;
 }
 
 export type ExpectationInput = Omit<Expectation, 'createdAt' | 'updatedAt' | 'lateSince' | 'problem'>;
@@ -79,6 +82,8 @@ export class ExpectationStore {
       graceMinutes: input.graceMinutes,
       title: input.title,
       source: input.source,
+      tags: input.tags,
+      owner: input.owner ?? undefined,
     };
     for (const [name, value] of Object.entries(fields)) {
       names[`#${name}`] = name;

@@ -54,6 +54,9 @@ export interface RunReport {
   counts?: Record<string, number>;
   /** Job-specific detail (file names, per-recipient results); stored when small enough (DETAILS_MAX_BYTES). */
   details?: Record<string, unknown>;
+  /** Labels the reporter sent; they move to the latest status with the run ([] or null clears them). */
+  tags?: string[];
+  owner?: string | null;
   /**
    * The scheduled time the run is for (ISO 8601; built-in and HTTP jobs). With a slot, the newest slot's
    * latest run is the status (an older slot's run goes into the history only); without one, the newest
@@ -97,6 +100,9 @@ export interface LatestStatus {
   lateSince?: string;
   createdAt: string;
   updatedAt: string;
+  /** The labels the last report that carried any sent. */
+  tags?: string[];
+  owner?: string | null;
   /** The run started and not finished yet (in-flight-runs.ts). */
   inFlight?: InFlightRun;
   /** The start of the run the status shows, when known (its duration: lastFinishedAt - startedAt). */
@@ -112,7 +118,17 @@ export interface LatestStatus {
 /** What listLatestSummaries reads: enough to order and count jobs, without their text. */
 export type LatestSummary = Pick<
   LatestStatus,
-  'jobKey' | 'lastStatus' | 'lastFinishedAt' | 'late' | 'lateSince' | 'lastReceivedAt' | 'updatedAt' | 'inFlight'
+  | 'jobKey'
+  | 'lastStatus'
+  | 'lastFinishedAt'
+  | 'late'
+  | 'lateSince'
+  | 'lastReceivedAt'
+  | 'updatedAt'
+  | 'inFlight'
+  | 'title'
+  | 'tags'
+  | 'owner'
 > & {
   /** Runs of reports still being written, or interrupted, waiting to be written to the history (run-commit.ts). */
   parkedRunIds?: Set<string>;
@@ -133,6 +149,8 @@ export interface RunRecord {
   source: 'report' | 'runner';
   counts?: Record<string, number>;
   details?: Record<string, unknown>;
+  tags?: string[];
+  owner?: string | null;
   receivedAt: string;
   slot?: string;
   kind?: RunKind;
@@ -226,6 +244,8 @@ export class JobStatusStore {
       ...(report.details && JSON.stringify(report.details).length <= DETAILS_MAX_BYTES
         ? { details: report.details }
         : {}),
+      ...(report.tags !== undefined ? { tags: report.tags } : {}),
+      ...(report.owner !== undefined ? { owner: report.owner } : {}),
       receivedAt,
       ...(report.slot ? { slot: new Date(report.slot).toISOString() } : {}),
       ...(report.kind ? { kind: report.kind } : {}),
@@ -310,6 +330,8 @@ export class JobStatusStore {
   async listLatestSummaries(): Promise<LatestSummary[]> {
     const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
     attributes.push('parkedRunIds', 'inFlight', 'recentRuns');
+    // Short texts the list filters on (?q= matches titles, ?tag= tags) before it pages: a title is at most 200 characters.
+    attributes.push('title', 'tags', 'owner');
     // Only whether the list reached RECENT_RUNS_TRIM_AT ticks: its last allowed element, not the list.
     const items = await this.queryLatest(attributes, { recentRuns: `[${RECENT_RUNS_TRIM_AT - 1}]` });
     return items.map(({ recentRuns, ...item }) => {

@@ -15,6 +15,9 @@
  */
 import type { HistoryItem } from './run-commit';
 
+/** Optional labels of a run (tags, owner; job-labels.ts) that the latest status takes over when the run carries them. */
+const LABELS = ['tags', 'owner'] as const;
+
 export const RECENT_RUNS_KEPT = 30;
 export const RECENT_RUNS_TRIM_AT = 60;
 export const SUCCESS_RATE_DAYS = 7;
@@ -101,6 +104,9 @@ export function latestStatusUpdate(
   if (failed) set.push('failingSince = if_not_exists(failingSince, :finishedAt)');
   if (slot) set.push('lastSlot = :slot');
   if (parked) set.push('#parked = :run');
+  // A report's labels move with it; a report without them leaves the job's labels as they are.
+  const labels = LABELS.filter((name) => item[name] !== undefined);
+  for (const name of labels) set.push(`#${name} = :${name}`);
   const add = ['#runsDay :one'];
   if (failed) add.push('#failsDay :one');
   if (parked) add.push('parkedRunIds :runIds');
@@ -112,6 +118,7 @@ export function latestStatusUpdate(
     '#runsDay': `${RUNS_DAY_PREFIX}${day}`,
     ...(failed ? { '#failsDay': `${FAILS_DAY_PREFIX}${day}` } : {}),
     ...(parked ? { '#parked': parked.attribute } : {}),
+    ...Object.fromEntries(labels.map((name) => [`#${name}`, name])),
   };
   for (const [index, old] of daysBefore(day, SUCCESS_RATE_DAYS + 1, 2 * SUCCESS_RATE_DAYS).entries()) {
     names[`#oldRuns${index}`] = `${RUNS_DAY_PREFIX}${old}`;
@@ -148,6 +155,7 @@ export function latestStatusUpdate(
         ? { ':start': { runId: item.runId, startedAt: item.startedAt } }
         : { ':noStart': null }),
       ...(slot ? { ':slot': slot } : {}),
+      ...Object.fromEntries(labels.map((name) => [`:${name}`, item[name]])),
       ...(parked ? { ':run': item, ':runIds': new Set([item.runId]) } : {}),
     },
   };

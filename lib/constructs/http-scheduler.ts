@@ -176,7 +176,16 @@ export class HttpScheduler extends Construct {
           resources: [statusTable, `${statusTable}/index/${JOB_STATUS_TABLE.latestIndex.name}`],
         }),
       );
+      // A run's closing transaction checks that its job still exists and, after a failure, that the job is
+      // not muted (run-ledger.ts); both functions carry the run store, whose transaction may include them.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:ConditionCheckItem'], resources: [table, statusTable] }),
+      );
     }
+    // A deleted job's monitor history is deleted with it (job-forget.ts: query its rows, batch deletes).
+    this.api.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], resources: [statusTable] }),
+    );
     this.caller.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [jobSecretsArn] }),
     );

@@ -127,7 +127,8 @@ export class JobMonitor extends Construct {
     this.writeSecret.grantRead(this.fn);
     this.readToken.grantRead(this.fn);
     // Exactly what the store does: reports (put/update), reads (get, batch get of the listed jobs' latest
-    // statuses, query on the latest-status index), expectations (delete). test/infra/permissions.test.ts checks it.
+    // statuses, query on the latest-status index), expectations and mutes (delete), a deleted job's history
+    // (batch write of deletes). test/infra/permissions.test.ts checks it.
     this.fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: [
@@ -136,6 +137,7 @@ export class JobMonitor extends Construct {
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
+          'dynamodb:BatchWriteItem',
           'dynamodb:Query',
         ],
         resources: [

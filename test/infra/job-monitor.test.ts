@@ -112,6 +112,8 @@ describe('JobMonitor', () => {
               'dynamodb:PutItem',
               'dynamodb:UpdateItem',
               'dynamodb:DeleteItem',
+              // A deleted job's history goes in batches of deletes (DELETE /api/monitor/jobs/{job_key}).
+              'dynamodb:BatchWriteItem',
               'dynamodb:Query',
             ],
             Resource: [Match.anyValue(), Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/index/byKind'])] })],

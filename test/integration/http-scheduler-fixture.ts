@@ -11,6 +11,8 @@ import type { JobSecretValue } from '../../lambdas/http-scheduler/job-secrets';
 import { HttpJobStore } from '../../lambdas/http-scheduler/job-store';
 import { createSchedulerApi } from '../../lambdas/http-scheduler/scheduler-api';
 import type { SchedulerApiDeps } from '../../lambdas/http-scheduler/scheduler-deps';
+import { JobForgetter } from '../../lambdas/shared/job-forget';
+import { JobMuteStore } from '../../lambdas/shared/job-mutes';
 import { JobStatusStore } from '../../lambdas/shared/job-status-store';
 import { EncryptedFileJobSecrets } from '../../local/encrypted-job-secrets';
 import { createHttpJobsTable } from '../../local/http-jobs-table';
@@ -108,6 +110,7 @@ export async function startSchedulerFixture(
   const now = () => new Date(clock.now);
   const store = new HttpJobStore(db, tableName);
   const statusStore = new JobStatusStore(db, statusTable, { now });
+  const mutes = new JobMuteStore(db, statusTable);
   const secretsDir = mkdtempSync(path.join(tmpdir(), 'http-jobs-'));
   const secrets = new EncryptedFileJobSecrets(secretsDir);
   const scheduler = new RecordingScheduler();
@@ -132,7 +135,7 @@ export async function startSchedulerFixture(
     scheduler: options.jobScheduler ?? scheduler,
     secrets,
     expectations: statusStore.expectations,
-    latestStatus: statusStore,
+    monitorEntries: new JobForgetter(db, statusTable, statusStore, mutes),
     runNow: async (event) => {
       void callJob(callerDeps, event);
     },

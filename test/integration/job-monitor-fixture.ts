@@ -2,6 +2,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Credentials, credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
 import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor/monitor-api';
+import { JobForgetter } from '../../lambdas/shared/job-forget';
+import { JobMuteStore } from '../../lambdas/shared/job-mutes';
 import { JobStatusStore } from '../../lambdas/shared/job-status-store';
 import { type HttpServer, startHttpServer } from '../../local/http-server';
 import { createJobStatusTable } from '../../local/job-status-table';
@@ -25,6 +27,16 @@ export interface MonitorFixture {
   clock: { now: Date };
   /** job_keys of emitted JobReportedError metrics. */
   reportedErrors: string[];
+  /** job_keys of emitted JobLate metrics, and every LateJobs value, in order. */
+  lateMetrics: { jobLate: string[]; lateJobs: number[] };
+  mutes: JobMuteStore;
+  /** A request with the write secret (unless other headers are given); objects are sent as JSON. */
+  write(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; json: Record<string, unknown> }>;
   logLines: string[];
   /** POST a job report (the body as given: strings are sent raw, objects as JSON). */
   report(body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>;
@@ -62,6 +74,8 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
   const writeSecret = `write-${uniqueName('secret')}`;
   const readToken = `read-${uniqueName('token')}`;
   const reportedErrors: string[] = [];
+  const lateMetrics: MonitorFixture['lateMetrics'] = { jobLate: [], lateJobs: [] };
+  const mutes = new JobMuteStore(db, tableName);
   const logLines: string[] = [];
   const log =
     (level: string) =>
@@ -71,7 +85,13 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
     store,
     credentials:
       options.credentials ?? credentialsFromEnv({ JOB_REPORT_SECRET: writeSecret, JOB_READ_TOKEN: readToken }),
-    metrics: { jobReportedError: (jobKey) => reportedErrors.push(jobKey) },
+    mutes,
+    forgetter: new JobForgetter(db, tableName, store, mutes, now),
+    metrics: {
+      jobReportedError: (jobKey) => reportedErrors.push(jobKey),
+      jobLate: (jobKey) => lateMetrics.jobLate.push(jobKey),
+      lateJobs: (count) => lateMetrics.lateJobs.push(count),
+    },
     logger: { info: log('INFO'), warn: log('WARN'), error: log('ERROR') } as unknown as MonitorApiDeps['logger'],
     now,
     ...(options.page ? { page: options.page } : {}),
@@ -87,7 +107,17 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
     readToken,
     clock,
     reportedErrors,
+    lateMetrics,
+    mutes,
     logLines,
+    async write(method, path, body, headers = { 'x-tc-portal-webhook-secret': writeSecret }) {
+      const response = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    },
     async report(body, headers = { 'x-tc-portal-webhook-secret': writeSecret }) {
       const response = await fetch(`${server.url}/api/monitor/job-report`, {
         method: 'POST',

@@ -107,9 +107,8 @@ describe('reporters', () => {
     expect(await api.store.getLatest('minpaku-in-report')).toBeUndefined();
   });
 
-  // Against the real job monitor, which has no job-start route yet (issue 20): the start is refused, the
-  // command still runs and its result is one run with the exit status. With the route, add started_at and
-  // duration_ms (>= 300) to the expected run and refuse the "start not reported" line on stderr.
+  // Against the real job monitor: the start is stored, the command runs, and its report closes that run
+  // with the exit status, its start and its duration (the command sleeps 0.3 s).
   it.each([
     ['Python', 'python3', [path.join(SHIPPED_REPORTERS, 'report_job_status.py')]],
     ['Node', process.execPath, ['--import', 'tsx', path.join(SHIPPED_REPORTERS, 'report-job-cli.ts')]],
@@ -120,6 +119,7 @@ describe('reporters', () => {
     }).catch((error: { code: number; stderr: string }) => error);
 
     expect(failed).toMatchObject({ code: 3 });
+    expect(failed.stderr).not.toMatch(/start not reported|開始報告エラー|開始報告失敗/);
     const response = await api.read('/api/monitor/jobs/wrapped-job/runs');
     const { runs } = (await response.json()) as { runs: Array<Record<string, unknown>> };
     expect(runs).toHaveLength(1);
@@ -127,7 +127,10 @@ describe('reporters', () => {
       status: 'error',
       title: '夜間バックアップ',
       message: expect.stringMatching(/^exit 3 after \d+\.\d s: sh -c [\s\S]*\nディスクがいっぱい$/),
+      started_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      duration_ms: expect.any(Number),
     });
+    expect(runs[0].duration_ms as number).toBeGreaterThanOrEqual(300);
   });
 
   it('stores the report of the TC Portal Node.js test snippet with its Japanese intact', async () => {

@@ -27,6 +27,7 @@ describe('job watchdog', () => {
   function runWatchdog(registry: readonly JobSpec[] = []): Promise<JobOutcome> {
     const job = createWatchdogJob(() => ({
       store: api.store,
+      mutes: api.mutes,
       builtInExpectations: JSON.stringify(builtInExpectations(registry)),
       publishLate: (late) => published.push([...late]),
     }));
@@ -94,6 +95,25 @@ describe('job watchdog', () => {
       ['minpaku-in-report'],
       ['minpaku-in-report'],
     ]);
+  });
+
+  it('marks a muted job late on the page but leaves it out of the late metrics until the mute ends', async () => {
+    await expectEvery('minpaku-in-report', 60, 10);
+    await reportNow();
+    await api.mutes.put({
+      jobKey: 'minpaku-in-report',
+      until: '2025-08-11T01:30:00.000Z',
+      reason: '移行作業中',
+      mutedAt: start.toISOString(),
+    });
+    minutesAfterStart(75);
+    const whileMuted = await runWatchdog();
+    minutesAfterStart(95);
+    await runWatchdog();
+
+    expect(await api.store.getLatest('minpaku-in-report')).toMatchObject({ late: true });
+    expect(whileMuted.message).toContain('1 late (minpaku-in-report muted)');
+    expect(published.map((late) => late.map((job) => job.jobKey))).toEqual([[], ['minpaku-in-report']]);
   });
 
   it('clears late when the job reports again', async () => {

@@ -115,6 +115,48 @@ describe('ops against local mode', () => {
     expect(second.stdout).toMatch(/0 succeeded, 0 failed, 2 skipped/);
   });
 
+  it('mutes, unmutes and forgets jobs of the running job monitor, as its API shows them', async () => {
+    const local = JSON.parse(readFileSync(path.join(localDir, 'env.json'), 'utf8')) as {
+      apiUrl: string;
+      env: Record<string, string>;
+    };
+    const listed = async () => {
+      const response = await fetch(`${local.apiUrl}/api/monitor/jobs?limit=500`, {
+        headers: { authorization: `Bearer ${local.env.JOB_READ_TOKEN}` },
+      });
+      const body = (await response.json()) as { jobs: { job_key: string; muted: unknown }[] };
+      return new Map(body.jobs.map((job) => [job.job_key, job]));
+    };
+
+    const mute = await ops([
+      'mute',
+      'sales-import',
+      '--until',
+      '2h',
+      '--reason',
+      '取引先のFTP移行中',
+      '--stage',
+      'local',
+    ]);
+    expect(mute.stdout).toMatch(/^muted sales-import until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d JST in local mode/);
+    expect(mute.code).toBe(0);
+    expect((await listed()).get('sales-import')?.muted).toMatchObject({ reason: '取引先のFTP移行中' });
+
+    const unmute = await ops(['unmute', 'sales-import', '--stage', 'local']);
+    expect(unmute.stdout).toMatch(/^unmuted sales-import in local mode .*: still failing/);
+    expect((await listed()).get('sales-import')?.muted).toBeNull();
+
+    const forget = await ops(['forget', 'legacy-export', '--stage', 'local']);
+    expect(forget.stdout).toMatch(
+      /^forgot legacy-export in local mode .*: status, expectation, mute and 1 runs deleted$/m,
+    );
+    expect((await listed()).has('legacy-export')).toBe(false);
+
+    const again = await ops(['forget', 'legacy-export', '--stage', 'local']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('job "legacy-export" is not known to the job monitor in local mode');
+  });
+
   it('smoke-tests the local API: watchdog run, job list with the read token, status page', async () => {
     const smoke = await ops(['smoke', '--stage', 'local']);
     expect(smoke.stdout).toMatch(/job-watchdog runs\s+ok/);

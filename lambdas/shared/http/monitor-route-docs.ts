@@ -29,6 +29,10 @@ const jobView = z.object({
   late_since: z.string().nullable(),
   reported_at: z.string().nullable(),
   expectation: expectationView.nullable(),
+  muted: z.object({ until: z.string(), reason: z.string() }).nullable().optional(),
+  next_expected_run: z.string().nullable().optional(),
+  tags: z.array(z.string()).optional(),
+  owner: z.string().nullable().optional(),
   health: z.enum(['error', 'hung', 'late', 'running', 'success', 'not_yet_run']).optional(),
   running: z.object({ run_id: z.string(), started_at: z.string(), slot: z.string().nullable() }).nullable().optional(),
   hung: z.boolean().optional(),
@@ -210,6 +214,91 @@ const MONITOR_DOCS = {
       404: error('No expectation'),
     },
   },
+  deleteJob: {
+    summary:
+      'Delete a job: its status, history, expectation and mute leave the monitor (a later report starts it afresh)',
+    tag,
+    security: 'webhookSecret',
+    // A retired job of the demo data: the example succeeds once per fresh `npm start` (.local/ deleted).
+    params: jobKeyExample('legacy-export'),
+    responses: {
+      200: {
+        description: 'Deleted',
+        schema: z.object({
+          success: z.literal(true),
+          job_key: z.string(),
+          deleted: z.literal(true),
+          history_deleted: z.number(),
+        }),
+      },
+      202: {
+        description: 'The history was too long to delete in one request: send the same DELETE again',
+        schema: z.object({
+          success: z.literal(false),
+          job_key: z.string(),
+          deleted: z.literal(false),
+          history_deleted: z.number(),
+          message: z.string(),
+        }),
+      },
+      400: error('Bad job_key'),
+      401: error('Invalid or missing webhook secret'),
+      404: error('No such job'),
+      409: error('Reports kept arriving while the job was being deleted: try again'),
+    },
+  },
+  muteJob: {
+    summary: 'Mute a job until a time: its runs are still recorded, its errors and lateness alarm no one',
+    tag,
+    security: 'webhookSecret',
+    params: jobKeyExample('sales-import'),
+    body: z
+      .object({
+        until: z.string().meta({
+          description:
+            'ISO 8601 time (e.g. 2026-12-03T09:00:00+09:00) or ISO 8601 duration from now (PT2H, P1D); in the future, at most 30 days ahead',
+          example: 'PT2H',
+        }),
+        reason: z.string().meta({
+          description: 'Why (at most 200 characters), shown on the page',
+          example: '取引先のFTPサーバー移行中',
+        }),
+      })
+      .meta({ example: { until: 'PT2H', reason: '取引先のFTPサーバー移行中' } }),
+    responses: {
+      200: {
+        description: 'Muted',
+        schema: z.object({
+          success: z.literal(true),
+          job_key: z.string(),
+          muted: z.object({ until: z.string(), reason: z.string() }),
+        }),
+      },
+      400: error('Bad until or reason'),
+      401: error('Invalid or missing webhook secret'),
+      404: error('No such job'),
+    },
+  },
+  unmuteJob: {
+    summary: 'Unmute a job: its current error or lateness alarms at once (succeeds for a job that is not muted)',
+    tag,
+    security: 'webhookSecret',
+    params: jobKeyExample('sales-import'),
+    responses: {
+      200: {
+        description: 'Not muted (any more)',
+        schema: z.object({
+          success: z.literal(true),
+          job_key: z.string(),
+          muted: z.null(),
+          was_muted: z.boolean(),
+        }),
+      },
+      400: error('Bad job_key'),
+      401: error('Invalid or missing webhook secret'),
+      404: error('No such job'),
+    },
+  },
   incidents: {
     summary: 'The status page (HTML; browsers log in with the read token as Basic password)',
     tag,
@@ -228,7 +317,8 @@ const MONITOR_DOCS = {
   },
 } satisfies Record<string, RouteDocs>;
 
-const expectationPath = '/api/monitor/jobs/{job_key}/expectation';
+const jobPath = '/api/monitor/jobs/{job_key}';
+const expectationPath = `${jobPath}/expectation`;
 /** Keyed by `METHOD path`, as the route table declares them. */
 const BY_ROUTE: Record<string, RouteDocs> = {
   'POST /api/monitor/job-report': MONITOR_DOCS.report,
@@ -238,6 +328,9 @@ const BY_ROUTE: Record<string, RouteDocs> = {
   [`GET ${expectationPath}`]: MONITOR_DOCS.getExpectation,
   [`PUT ${expectationPath}`]: MONITOR_DOCS.putExpectation,
   [`DELETE ${expectationPath}`]: MONITOR_DOCS.deleteExpectation,
+  [`DELETE ${jobPath}`]: MONITOR_DOCS.deleteJob,
+  [`POST ${jobPath}/mute`]: MONITOR_DOCS.muteJob,
+  [`DELETE ${jobPath}/mute`]: MONITOR_DOCS.unmuteJob,
   'GET /incidents': MONITOR_DOCS.incidents,
   'GET /incidents/jobs/{job_key}': MONITOR_DOCS.jobPage,
 };

@@ -21,16 +21,16 @@ export interface NotCalledBy {
 const RECORDING_JOBS = JOBS.filter((job) => (job.jobStatusTable ?? 'record') === 'record').map((job) => job.id);
 
 const SMOKE_ONLY =
-  "the deploy workflow runs `ops smoke` only (read token, watchdog run, pager alarm); status, backfill, logs and pause/resume run with an operator's credentials";
+  "the deploy workflow runs `ops smoke` only (read token, watchdog run, pager alarm); status, backfill, logs, pause/resume and mute/unmute/forget run with an operator's credentials";
 
 export const NOT_CALLED: readonly NotCalledBy[] = [
   {
     functions: ['github-deploy'],
     file: 'ops/aws-backend.ts',
-    calls: ['FilterLogEventsCommand', 'GetScheduleCommand', 'UpdateScheduleCommand'],
+    calls: ['FilterLogEventsCommand', 'GetScheduleCommand', 'UpdateScheduleCommand', 'PutMetricDataCommand'],
     reason: SMOKE_ONLY,
   },
-  ...['job-status-store', 'expectation-store', 'run-commit'].map((store) => ({
+  ...['job-status-store', 'expectation-store', 'run-commit', 'job-mutes', 'job-forget'].map((store) => ({
     functions: ['github-deploy'],
     file: `lambdas/shared/${store}.ts`,
     calls: Object.keys(MODULE_CALLS[`lambdas/shared/${store}.ts`]),
@@ -68,6 +68,32 @@ export const NOT_CALLED: readonly NotCalledBy[] = [
     calls: ['BatchGetCommand'],
     reason:
       'the watchdog reads every latest status through the byKind index (listLatestSummaries); it reads no batch of jobs',
+  },
+  {
+    functions: ['http-job-caller'],
+    file: 'lambdas/shared/job-mutes.ts',
+    calls: ['GetCommand', 'PutCommand', 'DeleteCommand', 'queryAll'],
+    reason:
+      "the caller's and the API's ports share one module; the caller checks a mute inside its run's transaction (mute-keys.ts), never through the mute store",
+  },
+  {
+    functions: ['http-job-caller'],
+    file: 'lambdas/shared/job-forget.ts',
+    calls: ['GetCommand', 'DeleteCommand', 'QueryCommand', 'BatchWriteCommand'],
+    reason: "the caller's and the API's ports share one module; only the API forgets a deleted job's monitor entry",
+  },
+  {
+    functions: ['http-scheduler'],
+    file: 'lambdas/shared/job-mutes.ts',
+    calls: ['GetCommand', 'PutCommand', 'queryAll'],
+    reason: "the scheduler API only deletes a deleted job's mute (through job-forget.ts); muting is the job monitor's",
+  },
+  {
+    functions: ['job-watchdog'],
+    file: 'lambdas/shared/job-mutes.ts',
+    calls: ['GetCommand', 'PutCommand', 'DeleteCommand'],
+    reason:
+      'the watchdog lists the active mutes (one query) to leave muted jobs out of the late metrics; it changes none',
   },
   {
     functions: ['http-job-caller'],

@@ -139,6 +139,19 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
     // The latest statuses through the byKind index; a job's runs since a time on the table.
     queryAll: table('JOB_STATUS_TABLE', '', 'byKind'),
   },
+  'lambdas/shared/job-mutes.ts': {
+    GetCommand: table('JOB_STATUS_TABLE'),
+    PutCommand: table('JOB_STATUS_TABLE'),
+    DeleteCommand: table('JOB_STATUS_TABLE'),
+    queryAll: table('JOB_STATUS_TABLE'),
+  },
+  // Forgetting a job: its latest status (get, conditional delete), its history (query, batch deletes).
+  'lambdas/shared/job-forget.ts': {
+    GetCommand: table('JOB_STATUS_TABLE'),
+    DeleteCommand: table('JOB_STATUS_TABLE'),
+    QueryCommand: table('JOB_STATUS_TABLE'),
+    BatchWriteCommand: table('JOB_STATUS_TABLE'),
+  },
   'lambdas/shared/expectation-store.ts': {
     GetCommand: table('JOB_STATUS_TABLE'),
     UpdateCommand: table('JOB_STATUS_TABLE'),
@@ -158,13 +171,16 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
     PutCommand: table('HTTP_JOBS_TABLE'),
     DeleteCommand: table('HTTP_JOBS_TABLE'),
     // A finished run in one transaction (run-ledger.ts): its run row, its lease and the job's completion
-    // in the HTTP jobs table; the job monitor's history row and latest status in the job-status table.
+    // (or a check that the job still exists) in the HTTP jobs table; the job monitor's history row and
+    // latest status, and after a failure a check that the job is not muted, in the job-status table.
     TransactWriteCommand: (caller) => [
-      ...['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'].map((action) => ({
-        ...table('HTTP_JOBS_TABLE')(caller)[0],
-        action,
-      })),
-      ...['dynamodb:PutItem', 'dynamodb:UpdateItem'].map((action) => ({
+      ...['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'].map(
+        (action) => ({
+          ...table('HTTP_JOBS_TABLE')(caller)[0],
+          action,
+        }),
+      ),
+      ...['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'].map((action) => ({
         ...table('JOB_STATUS_TABLE')(caller)[0],
         action,
       })),
@@ -215,6 +231,8 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
   'ops/aws-backend.ts': {
     // DescribeAlarms returns composite alarms only to a permission on "*" (CloudWatch API reference).
     DescribeAlarmsCommand: () => [{ resource: '*' }],
+    // `ops unmute` publishes the monitor's metrics at once; PutMetricData has no resource-level permission.
+    PutMetricDataCommand: () => [{ resource: '*' }],
     GetSecretValueCommand: (caller) => [{ resource: required(caller, 'READ_TOKEN_SECRET_ARN') }],
     InvokeCommand: (caller) => [
       { resource: arn(caller, 'lambda', `function:nightshift-${caller.stage}-${required(caller, 'SMOKE_JOB_ID')}`) },
