@@ -79,6 +79,12 @@ describe('/incidents in a browser', () => {
       headers: { 'content-type': 'application/json', 'x-tc-portal-webhook-secret': api.writeSecret },
       body: JSON.stringify({ job_key: 'nightly-ok', started_at: '2025-08-11T05:58:00Z' }),
     });
+    // A muted job: its runs still show, greyed.
+    await fetch(`${api.url}/api/monitor/jobs/old-error/mute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tc-portal-webhook-secret': api.writeSecret },
+      body: JSON.stringify({ until: '2025-08-12T00:00:00Z', reason: 'タイムアウト調査中' }),
+    });
     // Enough jobs to fill more than a screen.
     for (let index = 0; index < 16; index += 1) {
       await report({
@@ -162,6 +168,29 @@ describe('/incidents in a browser', () => {
         OUTCOME_COLORS.error,
       ),
     ).toBe(true);
+  });
+
+  it('greys a muted job and says why and until when', async () => {
+    const muted = page.locator('div.row[data-job-key="old-error"]');
+    const background = await muted.evaluate(
+      (row) =>
+        (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(row)
+          .backgroundColor,
+    );
+
+    expect(background).toBe(MUTED_GREY);
+    expect(await muted.locator('.pill').first().textContent()).toBe('ミュート中');
+    expect(await muted.locator('.note').textContent()).toBe('ミュート: タイムアウト調査中 (08/12 09:00 JST まで)');
+    expect(
+      await page
+        .locator('div.row[data-job-key="csv-export"]')
+        .evaluate(
+          (row) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(
+              row,
+            ).backgroundColor,
+        ),
+    ).not.toBe(MUTED_GREY);
   });
 
   it('shows a reported script as text instead of running it', async () => {
@@ -254,7 +283,7 @@ describe('/incidents in a browser', () => {
     expect(variety).toBeLessThan(GLYPH_VARIETY);
   });
 
-  it('greys a muted job, marks a hung one 実行超過 and one not yet run 未実行 (views as the status and lifecycle work fill them)', async () => {
+  it('marks a hung job 実行超過 and one not yet run 未実行, with every outcome colour (views built directly)', async () => {
     const jobs = [
       ...jobsInEveryState(),
       ...Array.from({ length: 12 }, (_, index) =>

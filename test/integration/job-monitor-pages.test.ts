@@ -34,7 +34,13 @@ describe('the status page and the job pages', () => {
         message: hour <= 2 ? `FTP 530 (${hour})` : `ok ${hour}`,
       });
     }
-    await report({ job_key: 'nightly-ok', title: '夜間集計', finished_at: '2025-08-11T05:00:00Z' });
+    await report({ job_key: 'nightly-ok', title: '夜間集計', finished_at: '2025-08-11T05:00:00Z', tags: ['billing'] });
+    const muted = await fetch(`${api.url}/api/monitor/jobs/nightly-ok/mute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-tc-portal-webhook-secret': api.writeSecret },
+      body: JSON.stringify({ until: '2025-08-12T00:00:00Z', reason: 'サーバー移行中' }),
+    });
+    if (muted.status !== 200) throw new Error(`mute answered ${muted.status}: ${await muted.text()}`);
     await api.store.expectations.put({
       jobKey: 'ftp-export',
       crons: ['*/15 * * * *'],
@@ -86,6 +92,20 @@ describe('the status page and the job pages', () => {
 
     expect(html).toContain('<a href="/incidents/jobs/ftp-export">来場者数 FTPS 出力</a>');
     expect(html).not.toContain('Visitor counts');
+  });
+
+  it('greys a muted job with its reason and end, and filters muted jobs and tags', async () => {
+    const { html } = await text('/incidents');
+    const muted = await text('/incidents?status=muted');
+    const tagged = await text('/incidents?tag=billing');
+    const keys = (page: string) => [...page.matchAll(/class="row job [^"]*" data-job-key="([^"]+)"/g)].map((m) => m[1]);
+
+    expect(html).toMatch(/class="row job h-success muted" data-job-key="nightly-ok"/);
+    expect(html).toContain('ミュート: サーバー移行中 (08/12 09:00 JST まで)');
+    expect(html).toContain('<a class="chip" href="/incidents?status=muted">ミュート中 1</a>');
+    expect(html).toContain('<a class="chip" href="/incidents?tag=billing">#billing</a>');
+    expect(keys(muted.html)).toEqual(['nightly-ok']);
+    expect(keys(tagged.html)).toEqual(['nightly-ok']);
   });
 
   it('filters by status and search, and refuses an unknown status naming the field', async () => {
