@@ -14,7 +14,7 @@ export const PAGE_REFRESH_SECONDS = 60;
  * Refreshes the page in place: fetches the same URL and swaps the #live block, so the reader stays
  * where they scrolled (a meta refresh reloads and jumps to the top). It waits while the reader types
  * in the search box, selects text or has the tab hidden. Without script, the <noscript> meta refresh
- * takes over.
+ * takes over. A click on a command block copies it (without script, the click selects it whole).
  */
 export const REFRESH_SCRIPT = `(()=>{const every=${PAGE_REFRESH_SECONDS}e3;
 async function refresh(){const active=document.activeElement;
@@ -22,7 +22,9 @@ if(document.hidden||String(getSelection())||(active&&/^(INPUT|SELECT|TEXTAREA)$/
 try{const response=await fetch(location.href,{credentials:'same-origin',headers:{accept:'text/html'}});if(!response.ok)return;
 const fresh=new DOMParser().parseFromString(await response.text(),'text/html');const next=fresh.getElementById('live');const current=document.getElementById('live');
 if(!next||!current)return;const x=scrollX,y=scrollY;current.replaceWith(next);document.title=fresh.title;scrollTo(x,y);document.documentElement.dataset.refreshed=String(Date.now())}catch(e){}}
-setInterval(refresh,every)})();`;
+setInterval(refresh,every);
+document.addEventListener('click',(event)=>{const block=event.target.closest&&event.target.closest('pre.cmd');
+if(!block||!navigator.clipboard)return;navigator.clipboard.writeText(block.textContent).then(()=>{block.dataset.copied='1'},()=>{})})})();`;
 
 const scriptHash = createHash('sha256').update(REFRESH_SCRIPT).digest('base64');
 
@@ -95,7 +97,8 @@ ${OUTCOME_STYLE}
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:8px 16px;margin:0}
 .facts dt{font-size:.72rem;color:#7b8794}.facts dd{margin:0;font-weight:600}
 pre{margin:4px 0 10px;padding:8px;background:#f0f4f8;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8rem}
-pre.cmd{user-select:all;background:#1f2933;color:#e4e7eb}
+pre.cmd{user-select:all;background:#1f2933;color:#e4e7eb;cursor:copy}
+pre.cmd[data-copied]::after{content:"  ✓ コピーしました";color:#9ae6b4}
 .message{max-height:10em;overflow:auto}
 .duration-chart{max-width:100%;height:auto}
 .axis{stroke:#9aa5b1}.limit{stroke:#b42318;stroke-dasharray:6 4;stroke-width:1.5}

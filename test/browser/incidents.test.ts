@@ -3,9 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { renderIncidentsPage } from '../../lambdas/job-monitor/incidents-page';
+import { parseBuiltInJobs } from '../../lambdas/job-monitor/job-actions';
 import { countJobs } from '../../lambdas/job-monitor/job-views';
 import { PAGE_CONTENT_SECURITY_POLICY } from '../../lambdas/job-monitor/page-shell';
 import { OUTCOME_COLORS } from '../../lambdas/job-monitor/run-charts';
+import { builtInJobInfos } from '../../lib/built-in-jobs';
+import { JOBS } from '../../lib/jobs';
 import { type MonitorFixture, startMonitorFixture, validReport } from '../integration/job-monitor-fixture';
 import { FIXTURE_NOW, jobsInEveryState, jobView, ticks } from '../support/job-view-fixtures';
 import { findChromium, HEADLESS_ARGS } from './find-chromium';
@@ -45,7 +48,15 @@ describe('/incidents in a browser', () => {
 
   beforeAll(async () => {
     const chromiumFound = await findChromium();
-    api = await startMonitorFixture({ now: new Date('2025-08-11T06:00:00Z') });
+    api = await startMonitorFixture({
+      now: new Date('2025-08-11T06:00:00Z'),
+      page: {
+        stage: null,
+        region: null,
+        runbookUrl: null,
+        builtInJobs: parseBuiltInJobs(JSON.stringify(builtInJobInfos(JOBS))),
+      },
+    });
     const report = (fields: Record<string, unknown>) => api.report(validReport(api, fields));
     for (const hour of ['01', '02', '03']) {
       await report({
@@ -85,6 +96,15 @@ describe('/incidents in a browser', () => {
       headers: { 'content-type': 'application/json', 'x-tc-portal-webhook-secret': api.writeSecret },
       body: JSON.stringify({ until: '2025-08-12T00:00:00Z', reason: 'タイムアウト調査中' }),
     });
+    // A built-in job that has not run yet.
+    await api.store.expectations.put({
+      jobKey: 'ftp-export',
+      crons: ['*/15 * * * *'],
+      timezone: 'Asia/Tokyo',
+      graceMinutes: 10,
+      title: '来場者数 FTPS 出力',
+      source: 'registry',
+    });
     // Enough jobs to fill more than a screen.
     for (let index = 0; index < 16; index += 1) {
       await report({
@@ -123,7 +143,7 @@ describe('/incidents in a browser', () => {
     const keys = await rowKeys(page);
 
     expect(keys.slice(0, 3)).toEqual(['csv-export', 'old-error', 'slow-sync']);
-    expect(keys).toHaveLength(20);
+    expect(keys).toHaveLength(21);
     expect(await page.locator('#error-badge').textContent()).toBe('2');
   });
 
@@ -232,6 +252,18 @@ describe('/incidents in a browser', () => {
     );
     expect(await page.locator('#actions').textContent()).toContain('job-reported-error');
     await writeFile(path.join(SCREENSHOTS, 'job-page.png'), await page.screenshot({ fullPage: true }));
+    await page.goBack();
+  });
+
+  it('copies a built-in job’s re-run command with one click', async () => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api.url });
+    await page.goto(`${api.url}/incidents/jobs/ftp-export`);
+    const command = page.locator('pre.cmd').first();
+    await command.click();
+    await page.waitForSelector('pre.cmd[data-copied]');
+
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(await command.textContent());
+    expect(await command.textContent()).toBe("npm run ops -- rerun ftp-export '{}' --stage $STAGE");
     await page.goBack();
   });
 
