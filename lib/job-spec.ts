@@ -162,12 +162,18 @@ export function manualTriggerCommand(stage: string, jobId: string, payload: Reco
 
 const JOB_ID = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
 
+/** What is wrong with a job id, or undefined: kebab-case, 3-40 characters (its names are built from it). */
+export function jobIdProblem(id: string): string | undefined {
+  return JOB_ID.test(id) ? undefined : `job id "${id}" must be kebab-case, 3-40 characters`;
+}
+
 /** Registry invariants checked at load time, so a bad entry fails synth and tests with a clear message. */
 export function validateRegistry(jobs: readonly JobSpec[]): void {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const job of jobs) {
-    if (!JOB_ID.test(job.id)) problems.push(`job id "${job.id}" must be kebab-case, 3-40 characters`);
+    const idProblem = jobIdProblem(job.id);
+    if (idProblem) problems.push(idProblem);
     if (seen.has(job.id)) problems.push(`job id "${job.id}" is registered twice`);
     seen.add(job.id);
     if (job.schedules.length === 0) problems.push(`job ${job.id}: needs at least one schedule`);
