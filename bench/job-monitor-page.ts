@@ -135,7 +135,7 @@ async function main() {
       mutes,
       forgetter: new JobForgetter(db, 'bench-page', store, mutes, () => NOW),
       credentials: { writeSecrets: async () => ['w'], readTokens: async () => [TOKEN] },
-      metrics: { jobReportedError: () => {}, jobLate: () => {}, lateJobs: () => {} },
+      metrics: { jobReportedError: () => {}, jobLate: () => {}, jobHung: () => {}, lateJobs: () => {} },
       logger: silent,
       now: () => NOW,
     });

@@ -106,7 +106,7 @@ function realHandler(store: JobStatusStore): Handler {
     forgetter: new JobForgetter(documentClients.get(store) as DynamoDBDocumentClient, store.tableName, store, mutes),
     credentials: credentialsFromEnv({ JOB_REPORT_SECRET: SECRET }),
     // EMF is a stdout line, like the logs
-    metrics: { jobReportedError: () => {}, jobLate: () => {}, lateJobs: () => {} },
+    metrics: { jobReportedError: () => {}, jobLate: () => {}, jobHung: () => {}, lateJobs: () => {} },
     logger: createLogger('nightshift-job-monitor'),
     now: () => new Date('2025-08-12T00:00:00Z'),
   });

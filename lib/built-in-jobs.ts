@@ -7,10 +7,10 @@ import type { JobSpec } from './job-spec';
 
 /**
  * The anchors in docs/runbook.md of a job's on-call alarms: its errors and duration alarms (scheduled-job.ts
- * names them `<id>-<kind>`) and the monitor's late alarm for it (job-monitor.ts: `job-late-<id>`).
+ * names them `<id>-<kind>`), the monitor's late alarm for it (job-monitor.ts: `job-late-<id>`) and its hung-run alarm.
  */
 export function runbookAnchorsFor(jobId: string): string[] {
-  return [`${jobId}-errors`, `${jobId}-duration`, `job-late-${jobId}`];
+  return [`${jobId}-errors`, `${jobId}-duration`, `job-late-${jobId}`, 'job-hung'];
 }
 
 export function builtInJobInfos(jobs: readonly JobSpec[]): BuiltInJobInfo[] {

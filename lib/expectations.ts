@@ -14,6 +14,8 @@ export interface BuiltInExpectation {
   readonly cron: string;
   readonly timezone: string;
   readonly grace_minutes: number;
+  /** A run still going after this many minutes is hung: the job's Lambda timeout (it cannot run longer). */
+  readonly max_runtime_minutes: number;
 }
 
 /** Slack beyond a run's timeout: EventBridge Scheduler starts runs within a minute, the watchdog looks every 5. */
@@ -37,6 +39,7 @@ export function builtInExpectations(jobs: readonly JobSpec[]): BuiltInExpectatio
       cron: schedule.cron,
       timezone: SCHEDULE_TIME_ZONE,
       grace_minutes: graceMinutesFor(job),
+      max_runtime_minutes: Math.ceil(job.timeoutSeconds / 60),
     })),
   );
 }

@@ -26,12 +26,17 @@ function neverReported(jobId: string, title: string): JobView {
  */
 export async function showStatus(ctx: OpsContext): Promise<number> {
   const store = ctx.backend.statusStore();
-  const [latest, expectations] = await Promise.all([store.listLatest(), store.expectations.list()]).catch(
-    (error: unknown) => {
-      throw ctx.backend.explain(error, `job-status table ${ctx.backend.statusTable}`);
-    },
-  );
-  const views = buildJobViews(latest, expectations);
+  const [latest, expectations, mutes] = await Promise.all([
+    store.listLatest(),
+    store.expectations.list(),
+    ctx.backend.monitorEntries().mutes.activeAt(ctx.io.now()),
+  ]).catch((error: unknown) => {
+    throw ctx.backend.explain(error, `job-status table ${ctx.backend.statusTable}`);
+  });
+  const views = buildJobViews(latest, expectations).map((view) => {
+    const mute = mutes.get(view.job_key);
+    return mute ? { ...view, muted: { until: mute.until, reason: mute.reason } } : view;
+  });
   const listed = new Set(views.map((view) => view.job_key));
   for (const job of ctx.jobs) if (!listed.has(job.id)) views.push(neverReported(job.id, job.title));
   const counts = countJobs(views);
@@ -43,7 +48,7 @@ export async function showStatus(ctx: OpsContext): Promise<number> {
   const registry = new Set(ctx.jobs.map((job) => job.id));
   const rows = views.map((view) => [
     view.job_key,
-    view.status ?? 'never reported',
+    `${view.status ?? 'never reported'}${view.muted ? ` (muted until ${formatInstant(view.muted.until, ctx.utc)})` : ''}`,
     view.late ? `late since ${view.late_since ? formatInstant(view.late_since, ctx.utc) : '?'}` : '',
     formatInstant(view.finished_at, ctx.utc),
     registry.has(view.job_key) ? 'registry' : 'reporter',

@@ -27,7 +27,7 @@ export interface PageSettings {
 export const NO_PAGE_SETTINGS: PageSettings = { stage: null, region: null, runbookUrl: null, builtInJobs: new Map() };
 
 /** Runbook sections of the monitor's own alarms, for jobs that report from outside. */
-const OUTSIDE_JOB_ANCHORS = ['job-reported-error', 'job-late'];
+const OUTSIDE_JOB_ANCHORS = ['job-reported-error', 'job-late', 'job-hung'];
 
 function invalid(field: string, problem: string): Error {
   return new Error(`BUILT_IN_JOBS${field}: ${problem}`);

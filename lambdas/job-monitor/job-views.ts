@@ -13,6 +13,8 @@ export interface ExpectationView {
   created_at: string;
   /** Why the watchdog cannot evaluate it (the job is not being watched); null when it can. */
   problem: string | null;
+  /** A run in flight longer than this is hung; null: never. */
+  max_runtime_minutes?: number | null;
 }
 
 export interface JobView {
@@ -112,6 +114,7 @@ export function toExpectationView(expectation: Expectation): ExpectationView {
     source: expectation.source,
     created_at: expectation.createdAt,
     problem: expectation.problem ?? null,
+    max_runtime_minutes: expectation.maxRuntimeMinutes ?? null,
   };
 }
 
@@ -133,6 +136,7 @@ export function fromLatest(
     late_since: latest.late ? (latest.lateSince ?? null) : null,
     reported_at: latest.lastReceivedAt ?? latest.updatedAt ?? null,
     expectation: expectation ? toExpectationView(expectation) : null,
+    max_runtime_minutes: expectation?.maxRuntimeMinutes ?? null,
     ...onCallFields(latest, now),
   };
 }
@@ -151,6 +155,7 @@ function fromExpectationOnly(expectation: Expectation): JobView {
     reported_at: null,
     expectation: toExpectationView(expectation),
     health: expectation.lateSince !== undefined ? 'late' : 'not_yet_run',
+    max_runtime_minutes: expectation.maxRuntimeMinutes ?? null,
   };
 }
 

@@ -97,9 +97,10 @@ export async function unmuteJob(deps: MonitorApiDeps, request: HttpRequest, para
 
 /** The job's error and late state, and the total of late jobs not muted, published as metrics now. */
 async function republishAlarmState(deps: MonitorApiDeps, jobKey: string) {
-  const { error, late, lateJobs } = await alarmStateOf(deps, jobKey, deps.now());
+  const { error, late, hung, lateJobs } = await alarmStateOf(deps, jobKey, deps.now());
   if (error) deps.metrics.jobReportedError(jobKey);
   if (late) deps.metrics.jobLate(jobKey);
+  if (hung) deps.metrics.jobHung(jobKey);
   deps.metrics.lateJobs(lateJobs);
-  return { error, late, late_jobs: lateJobs };
+  return { error, late, hung, late_jobs: lateJobs };
 }

@@ -19,6 +19,7 @@ export interface MonitorApiDeps {
   metrics: {
     jobReportedError(jobKey: string): void;
     jobLate(jobKey: string): void;
+    jobHung(jobKey: string): void;
     lateJobs(count: number): void;
   };
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;

@@ -37,6 +37,7 @@ export function monitorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Monito
     metrics: {
       jobReportedError: (jobKey) => publishMonitorCount(MonitorMetric.jobReportedError, 1, jobKey),
       jobLate: (jobKey) => publishMonitorCount(MonitorMetric.jobLate, 1, jobKey),
+      jobHung: (jobKey) => publishMonitorCount(MonitorMetric.jobHung, 1, jobKey),
       lateJobs: (count) => publishMonitorCount(MonitorMetric.lateJobs, count),
     },
     logger: createLogger('nightshift-job-monitor'),

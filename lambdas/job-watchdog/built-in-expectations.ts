@@ -13,6 +13,7 @@ const entrySchema = z.object({
   cron: z.string().refine((cron) => cronProblem(cron) === undefined, { message: 'not a five-field cron' }),
   timezone: z.string().refine(isTimeZone, { message: 'not an IANA time zone' }).default('Asia/Tokyo'),
   grace_minutes: z.number().int().min(0),
+  max_runtime_minutes: z.number().int().min(1).optional(),
 });
 
 const builtInSchema = z.array(entrySchema);
@@ -40,6 +41,7 @@ export function parseBuiltInExpectations(raw: string | undefined): ExpectationIn
         crons: [entry.cron],
         timezone: entry.timezone,
         graceMinutes: entry.grace_minutes,
+        ...(entry.max_runtime_minutes ? { maxRuntimeMinutes: entry.max_runtime_minutes } : {}),
         source: 'registry',
       });
       continue;
@@ -49,6 +51,9 @@ export function parseBuiltInExpectations(raw: string | undefined): ExpectationIn
     }
     if (!known.crons.includes(entry.cron)) known.crons.push(entry.cron);
     known.graceMinutes = Math.max(known.graceMinutes, entry.grace_minutes);
+    if (entry.max_runtime_minutes) {
+      known.maxRuntimeMinutes = Math.max(known.maxRuntimeMinutes ?? 0, entry.max_runtime_minutes);
+    }
   }
   return [...byJob.values()];
 }

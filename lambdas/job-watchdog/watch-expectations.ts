@@ -2,6 +2,7 @@ import type { Expectation, ExpectationInput } from '#shared/expectation-store';
 import { evaluateLateness } from '#shared/expected-runs';
 import type { JobStatusStore, LatestSummary } from '#shared/job-status-store';
 import { ABANDONED_AFTER_MS } from '#shared/run-commit';
+import { type HungJob, watchHungRuns } from './watch-hung-runs';
 
 /**
  * The watchdog's core: bring the registry's expectations into the store, then mark every job
@@ -10,7 +11,13 @@ import { ABANDONED_AFTER_MS } from '#shared/run-commit';
 export interface WatchdogPorts {
   store: Pick<
     JobStatusStore,
-    'listLatestSummaries' | 'completeInterruptedRuns' | 'markLate' | 'clearLate' | 'expectations'
+    | 'listLatestSummaries'
+    | 'completeInterruptedRuns'
+    | 'markLate'
+    | 'clearLate'
+    | 'expectations'
+    | 'inFlight'
+    | 'trimRecentRuns'
   >;
   /** The registry's expectations (BUILT_IN_EXPECTATIONS). */
   builtIn: readonly ExpectationInput[];
@@ -36,6 +43,9 @@ export interface WatchdogResult {
   problems: string[];
   /** Jobs whose interrupted report's run was written out to the history by this run. */
   completed: string[];
+  /** Jobs whose run in flight outlived their max runtime (watch-hung-runs.ts). */
+  hung: HungJob[];
+  newlyHung: string[];
 }
 
 function sameSchedule(stored: Expectation, wanted: ExpectationInput): boolean {
@@ -44,6 +54,7 @@ function sameSchedule(stored: Expectation, wanted: ExpectationInput): boolean {
     stored.everyMinutes === wanted.everyMinutes &&
     stored.timezone === wanted.timezone &&
     stored.graceMinutes === wanted.graceMinutes &&
+    stored.maxRuntimeMinutes === wanted.maxRuntimeMinutes &&
     stored.title === wanted.title
   );
 }
@@ -84,12 +95,16 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
     cleared: [],
     problems: [],
     completed: [],
+    hung: [],
+    newlyHung: [],
   };
   const parkedBefore = now.getTime() - ABANDONED_AFTER_MS;
   for (const latest of summaries) {
     if (!latest.parkedRunIds?.size || Date.parse(latest.updatedAt) > parkedBefore) continue;
     if ((await store.completeInterruptedRuns(latest.jobKey)) > 0) result.completed.push(latest.jobKey);
   }
+  // Recent-run lists grow by one per run (latest-status-update.ts): cut back those that reached the limit.
+  for (const latest of summaries) if (latest.recentRunsFull) await store.trimRecentRuns(latest.jobKey);
 
   for (const expectation of expectations) {
     const latest = latestByJob.get(expectation.jobKey);
@@ -125,6 +140,7 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
   }
   // Late marks left on jobs without any expectation: theirs was deleted.
   for (const latest of latestByJob.values()) await clearOrphanedLate(store, latest, result);
+  Object.assign(result, await watchHungRuns(store, summaries, expectations, now));
   return result;
 }
 

@@ -7,6 +7,7 @@ import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
 import { requireEnv } from '#shared/secrets';
 import { parseBuiltInExpectations } from './built-in-expectations';
 import { type LateJob, type WatchdogPorts, watchExpectations } from './watch-expectations';
+import type { HungJob } from './watch-hung-runs';
 
 export const WATCHDOG_JOB_ID = 'job-watchdog';
 
@@ -18,6 +19,13 @@ export interface WatchdogJobPorts {
   mutes: Pick<JobMuteStore, 'activeAt'>;
   /** Receives the late jobs of every run (also an empty list: the LateJobs metric must report 0). */
   publishLate(late: readonly LateJob[]): void;
+  /** Receives the hung jobs of every run. @default publishHungMetrics */
+  publishHung?(hung: readonly HungJob[]): void;
+}
+
+/** JobHung per hung job (with and without the job dimension): the "a run hangs" alarm watches its sum. */
+export function publishHungMetrics(hung: readonly HungJob[]): void {
+  for (const job of hung) publishMonitorCount(MonitorMetric.jobHung, 1, job.jobKey);
 }
 
 /** JobLate per late job (dimension job) and LateJobs in total: the "a job is late" alarm watches LateJobs. */
@@ -35,6 +43,7 @@ export function watchdogPortsFromEnv(env: NodeJS.ProcessEnv = process.env): Watc
     mutes: new JobMuteStore(db, tableName),
     builtInExpectations: env.BUILT_IN_EXPECTATIONS,
     publishLate: publishLateMetrics,
+    publishHung: publishHungMetrics,
   };
 }
 
@@ -49,17 +58,23 @@ export function createWatchdogJob(ports: () => WatchdogJobPorts): JobDefinition<
     title: 'Watchdog: marks jobs that missed their schedule as late',
     payloadSchema: z.object({}),
     async run(_payload, context) {
-      const { store, builtInExpectations, publishLate, mutes } = ports();
+      const { store, builtInExpectations, publishLate, publishHung = publishHungMetrics, mutes } = ports();
       const builtIn = parseBuiltInExpectations(builtInExpectations);
       const result = await watchExpectations({ store, builtIn, now: context.now() });
+      // Muted jobs stay marked (late, hung) on the page; their marks count toward no alarm until the mute ends.
       const muted = await mutes.activeAt(context.now());
       publishLate(result.late.filter((job) => !muted.has(job.jobKey)));
+      publishHung(result.hung.filter((job) => !muted.has(job.jobKey)));
+      if (result.hung.length > 0) context.logger.warn('runs are hung', { hung: result.hung });
       const lateList = result.late
         .map((job) => (muted.has(job.jobKey) ? `${job.jobKey} muted` : job.jobKey))
         .join(', ');
       const summary =
         `${result.checked} expectations checked, ${result.late.length} late${lateList ? ` (${lateList})` : ''}` +
-        `, ${result.newlyLate.length} newly late`;
+        `, ${result.newlyLate.length} newly late` +
+        (result.hung.length > 0
+          ? `, ${result.hung.length} hung (${result.hung.map((job) => job.jobKey).join(', ')})`
+          : '');
       if (result.late.length > 0) context.logger.warn('jobs are late', { late: result.late });
       if (result.problems.length > 0)
         context.logger.warn('expectations cannot be evaluated', { problems: result.problems });

@@ -16,6 +16,8 @@ export interface ExpectationSchedule {
   timezone: string;
   /** How long after an expected run a report may still arrive before the job counts as late. */
   graceMinutes: number;
+  /** A run started and not finished within this many minutes is hung (the watchdog marks it). */
+  maxRuntimeMinutes?: number;
 }
 
 export interface Expectation extends ExpectationSchedule {
@@ -80,6 +82,7 @@ export class ExpectationStore {
       everyMinutes: input.everyMinutes,
       timezone: input.timezone,
       graceMinutes: input.graceMinutes,
+      maxRuntimeMinutes: input.maxRuntimeMinutes,
       title: input.title,
       source: input.source,
       tags: input.tags,

@@ -12,6 +12,8 @@ export const MonitorMetric = {
   jobLate: 'JobLate',
   /** How many jobs are late, every watchdog run (0 included, so the alarm has data). */
   lateJobs: 'LateJobs',
+  /** A job's run outlived its max runtime (hung), once per watchdog run while it stays so. */
+  jobHung: 'JobHung',
 } as const;
 
 export function publishMonitorCount(name: string, value: number, job?: string): void {

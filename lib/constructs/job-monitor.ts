@@ -266,6 +266,18 @@ export class JobMonitor extends Construct {
         },
       },
     );
+    alarm(
+      'JobHung',
+      [
+        `A job's run started and has not finished within its max runtime (hung) (${stage}). Hung jobs (実行超過): ${statusPage}`,
+        ...(this.props.watchdogJobId
+          ? [
+              `Watchdog logs (which run, since when): aws logs tail /aws/lambda/${functionNameFor(stage, this.props.watchdogJobId)} --since 2h --format short`,
+            ]
+          : []),
+      ],
+      { metric: metric('JobHung', 'Sum', Duration.minutes(10)), threshold: 1, missingData: quiet },
+    );
     for (const job of this.props.lateAlarmJobs ?? []) {
       alarm(
         `JobLate-${job}`,

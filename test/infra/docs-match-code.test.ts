@@ -29,9 +29,9 @@ describe('the README and the runbooks match the code', () => {
       expect(existsSync(path.join(REPO_ROOT, file))).toBe(true);
       expect(readFileSync(path.join(REPO_ROOT, file), 'utf8')).toContain(`id="${anchor}"`);
     }
-    // README: monitor 4 + HTTP job scheduler 3 + database 3 + manual trigger 2 + five per job ("Each further job adds five alarms").
-    expect(OnCallAlarm.all(created.app)).toHaveLength(12 + 5 * JOBS.length);
-    expect(OnCallAlarm.all(imported.app)).toHaveLength(9 + 5 * JOBS.length);
+    // README: monitor 5 + HTTP job scheduler 3 + database 3 + manual trigger 2 + five per job ("Each further job adds five alarms").
+    expect(OnCallAlarm.all(created.app)).toHaveLength(13 + 5 * JOBS.length);
+    expect(OnCallAlarm.all(imported.app)).toHaveLength(10 + 5 * JOBS.length);
     expect(readme).toContain('Each further job adds five alarms');
     // The cost table's counts are today's: three columns with a created database, one imported.
     const alarmCost = (count: number) => `${count} alarms $${(count * 0.1).toFixed(2)}`;

@@ -166,6 +166,18 @@ describe('JobMonitor', () => {
       MetricName: 'Errors',
       AlarmDescription: Match.stringLikeRegexp('aws logs tail /aws/lambda/nightshift-dev-job-monitor'),
     });
-    expect(monitor.alarms).toHaveLength(5);
+    expect(monitor.alarms).toHaveLength(6);
+  });
+
+  it('alarms when a run hangs (JobHung from the watchdog), naming the status page', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Nightshift',
+      MetricName: 'JobHung',
+      Dimensions: [{ Name: 'service', Value: 'nightshift' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(monitor.alarms.map((alarm) => alarm.node.id)).toContain('JobHung');
   });
 });

@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { publishJobMetrics } from '#shared/metrics';
 import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
+import { publishHungMetrics } from '../../lambdas/job-watchdog/watchdog-job';
 import { buildTestApp } from '../support/build-test-app';
 
 interface EmfMetricSet {
@@ -81,12 +82,21 @@ describe('metric contract between the Lambda code and the stacks', () => {
     ...captureEmf(() => publishMonitorCount(MonitorMetric.jobReportedError, 1, 'sample-job')),
     ...captureEmf(() => publishMonitorCount(MonitorMetric.jobLate, 1, 'sample-job')),
     ...captureEmf(() => publishMonitorCount(MonitorMetric.lateJobs, 0)),
+    ...captureEmf(() => publishHungMetrics([{ jobKey: 'sample-job', runId: 'r', startedAt: '', since: '' }])),
   ];
   const queried = queriedMetrics();
 
   it('finds the runner and monitor metrics among what the alarms and the dashboard query', () => {
     const names = new Set(queried.map((metric) => metric.name));
-    for (const name of ['JobSucceeded', 'JobFailed', 'RowsProcessed', 'JobReportedError', 'JobLate', 'LateJobs']) {
+    for (const name of [
+      'JobSucceeded',
+      'JobFailed',
+      'RowsProcessed',
+      'JobReportedError',
+      'JobLate',
+      'LateJobs',
+      'JobHung',
+    ]) {
       expect(names).toContain(name);
     }
   });

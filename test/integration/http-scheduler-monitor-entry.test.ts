@@ -78,7 +78,7 @@ describe("an HTTP job's job monitor entry", () => {
       mutes: mutes(),
       forgetter: new JobForgetter(fixture.db, fixture.statusStore.tableName, fixture.statusStore, mutes()),
       credentials: credentialsFromEnv({ JOB_READ_TOKEN: 'read' }),
-      metrics: { jobReportedError: () => {}, jobLate: () => {}, lateJobs: () => {} },
+      metrics: { jobReportedError: () => {}, jobLate: () => {}, jobHung: () => {}, lateJobs: () => {} },
       logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as MonitorApiDeps['logger'],
       now: () => new Date(),
     });

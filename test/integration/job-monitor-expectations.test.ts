@@ -34,6 +34,7 @@ describe('job expectation API', () => {
         source: 'api',
         created_at: '2025-08-11T00:00:00.000Z',
         problem: null,
+        max_runtime_minutes: null,
       },
     });
   });

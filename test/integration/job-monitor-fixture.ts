@@ -28,7 +28,7 @@ export interface MonitorFixture {
   /** job_keys of emitted JobReportedError metrics. */
   reportedErrors: string[];
   /** job_keys of emitted JobLate metrics, and every LateJobs value, in order. */
-  lateMetrics: { jobLate: string[]; lateJobs: number[] };
+  lateMetrics: { jobLate: string[]; jobHung: string[]; lateJobs: number[] };
   mutes: JobMuteStore;
   /** A request with the write secret (unless other headers are given); objects are sent as JSON. */
   write(
@@ -74,7 +74,7 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
   const writeSecret = `write-${uniqueName('secret')}`;
   const readToken = `read-${uniqueName('token')}`;
   const reportedErrors: string[] = [];
-  const lateMetrics: MonitorFixture['lateMetrics'] = { jobLate: [], lateJobs: [] };
+  const lateMetrics: MonitorFixture['lateMetrics'] = { jobLate: [], jobHung: [], lateJobs: [] };
   const mutes = new JobMuteStore(db, tableName);
   const logLines: string[] = [];
   const log =
@@ -90,6 +90,7 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
     metrics: {
       jobReportedError: (jobKey) => reportedErrors.push(jobKey),
       jobLate: (jobKey) => lateMetrics.jobLate.push(jobKey),
+      jobHung: (jobKey) => lateMetrics.jobHung.push(jobKey),
       lateJobs: (count) => lateMetrics.lateJobs.push(count),
     },
     logger: { info: log('INFO'), warn: log('WARN'), error: log('ERROR') } as unknown as MonitorApiDeps['logger'],

@@ -289,7 +289,7 @@ describe('job lifecycle API', () => {
 
       await api.write('DELETE', '/api/monitor/jobs/nightly/mute');
 
-      expect(api.lateMetrics).toEqual({ jobLate: ['nightly'], lateJobs: [1] });
+      expect(api.lateMetrics).toEqual({ jobLate: ['nightly'], jobHung: [], lateJobs: [1] });
     });
 
     it('unmutes a job that is not muted without publishing anything', async () => {

@@ -76,6 +76,7 @@ describe('what the job page says to do', () => {
     expect(outside.runbook).toEqual([
       { anchor: 'job-reported-error', href: null },
       { anchor: 'job-late', href: null },
+      { anchor: 'job-hung', href: null },
     ]);
   });
 

@@ -83,7 +83,7 @@ describe('built-in expectations', () => {
     defaultPayload: {},
   };
 
-  it('derives one entry per schedule, with a grace of the timeout plus 5 minutes', () => {
+  it('derives one entry per schedule, with a grace of the timeout plus 5 minutes and the timeout as max runtime', () => {
     expect(builtInExpectations([job])).toEqual([
       {
         job_key: 'youtube-sync',
@@ -91,6 +91,7 @@ describe('built-in expectations', () => {
         cron: '0 0 * * *',
         timezone: 'Asia/Tokyo',
         grace_minutes: 11,
+        max_runtime_minutes: 6,
       },
       {
         job_key: 'youtube-sync',
@@ -98,6 +99,7 @@ describe('built-in expectations', () => {
         cron: '0 12 * * *',
         timezone: 'Asia/Tokyo',
         grace_minutes: 11,
+        max_runtime_minutes: 6,
       },
     ]);
     expect(graceMinutesFor({ timeoutSeconds: 60 })).toBe(6);
@@ -113,6 +115,7 @@ describe('built-in expectations', () => {
         crons: ['0 0 * * *', '0 12 * * *'],
         timezone: 'Asia/Tokyo',
         graceMinutes: 11,
+        maxRuntimeMinutes: 6,
         source: 'registry',
       },
     ]);

@@ -183,6 +183,20 @@ describe('ops forget', () => {
   });
 });
 
+describe('ops status', () => {
+  it('shows a muted job muted, with the end of its mute', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(QueryCommand, { IndexName: 'byKind' }).resolves({ Items: [latestRow] });
+    dynamo.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'MUTE' } }).resolves({
+      Items: [{ jobKey: 'sales-import', until: '2025-08-12T02:00:00.000Z', reason: 'x', mutedAt: '' }],
+    });
+
+    const result = await ops('status');
+
+    expect(result.stdout).toMatch(/^sales-import\s+error \(muted until 2025-08-12 11:00:00 JST\)/m);
+  });
+});
+
 describe('--until', () => {
   it.each([
     ['30m', 'PT30M'],

@@ -89,6 +89,13 @@ export const MONITOR_EXAMPLES = {
     message: '12 files written',
   },
   expectation: { cron: '0 3 * * *', timezone: 'Asia/Tokyo', grace_minutes: 30, title: '夜間バックアップ' },
+  /** A retired job of the demo data (local/demo-data.ts), which only the delete example names. */
+  retiredJob: 'legacy-export',
+  /** The demo data's failing job: muting it (for two hours, a duration never goes stale) and unmuting it both succeed again. */
+  mutedJob: 'sales-import',
+  mute: { until: 'PT2H', reason: '取引先のFTPサーバー移行中' },
+  /** Without started_at: a fixed one would mark nothing once the job has a later finished run. */
+  start: { job_key: 'nightly-backup', title: '夜間バックアップ' },
 } as const;
 
 const MONITOR_DOCS = {
@@ -125,7 +132,7 @@ const MONITOR_DOCS = {
         title: z.string().optional(),
         started_at: z.string().optional().meta({ description: 'ISO 8601; default: when the request arrives' }),
       })
-      .meta({ examples: [{ job_key: 'nightly-backup', title: '夜間バックアップ' }] }),
+      .meta({ examples: [MONITOR_EXAMPLES.start] }),
     responses: {
       200: {
         description: 'Stored: the job shows running until its next report',
@@ -219,8 +226,7 @@ const MONITOR_DOCS = {
       'Delete a job: its status, history, expectation and mute leave the monitor (a later report starts it afresh)',
     tag,
     security: 'webhookSecret',
-    // A retired job of the demo data: the example succeeds once per fresh `npm start` (.local/ deleted).
-    params: jobKeyExample('legacy-export'),
+    params: jobKeyExample(MONITOR_EXAMPLES.retiredJob),
     responses: {
       200: {
         description: 'Deleted',
@@ -251,20 +257,20 @@ const MONITOR_DOCS = {
     summary: 'Mute a job until a time: its runs are still recorded, its errors and lateness alarm no one',
     tag,
     security: 'webhookSecret',
-    params: jobKeyExample('sales-import'),
+    params: jobKeyExample(MONITOR_EXAMPLES.mutedJob),
     body: z
       .object({
         until: z.string().meta({
           description:
             'ISO 8601 time (e.g. 2026-12-03T09:00:00+09:00) or ISO 8601 duration from now (PT2H, P1D); in the future, at most 30 days ahead',
-          example: 'PT2H',
+          example: MONITOR_EXAMPLES.mute.until,
         }),
         reason: z.string().meta({
           description: 'Why (at most 200 characters), shown on the page',
-          example: '取引先のFTPサーバー移行中',
+          example: MONITOR_EXAMPLES.mute.reason,
         }),
       })
-      .meta({ example: { until: 'PT2H', reason: '取引先のFTPサーバー移行中' } }),
+      .meta({ examples: [MONITOR_EXAMPLES.mute] }),
     responses: {
       200: {
         description: 'Muted',
@@ -283,7 +289,7 @@ const MONITOR_DOCS = {
     summary: 'Unmute a job: its current error or lateness alarms at once (succeeds for a job that is not muted)',
     tag,
     security: 'webhookSecret',
-    params: jobKeyExample('sales-import'),
+    params: jobKeyExample(MONITOR_EXAMPLES.mutedJob),
     responses: {
       200: {
         description: 'Not muted (any more)',

@@ -152,6 +152,8 @@ export const MODULE_CALLS: Readonly<Record<string, Readonly<Record<string, Targe
     QueryCommand: table('JOB_STATUS_TABLE'),
     BatchWriteCommand: table('JOB_STATUS_TABLE'),
   },
+  // Starts, hung marks and history-only runs' ticks on a job's latest-status row.
+  'lambdas/shared/in-flight-runs.ts': { UpdateCommand: table('JOB_STATUS_TABLE') },
   'lambdas/shared/expectation-store.ts': {
     GetCommand: table('JOB_STATUS_TABLE'),
     UpdateCommand: table('JOB_STATUS_TABLE'),
