@@ -55,6 +55,12 @@ function stateCell(job: JobView): string {
   return `<div class="cell state">${pills.join(' ')}</div>`;
 }
 
+/** The runtime limit a hung run passed: the view's, else its expectation's. */
+function limitText(job: JobView): string {
+  const minutes = job.max_runtime_minutes ?? job.expectation?.max_runtime_minutes;
+  return minutes == null ? '' : `、上限 ${minutes}分`;
+}
+
 /** The line under the title: what on-call reads first (mute, hang, lateness, the message). */
 function noteOf(job: JobView, now: Date): string {
   if (job.muted) {
@@ -65,7 +71,7 @@ function noteOf(job: JobView, now: Date): string {
   const health = healthOf(job);
   if (health === 'hung' && (job.hung_since || job.running?.started_at)) {
     const since = job.running?.started_at ?? (job.hung_since as string);
-    return `<div class="note late">実行超過: ${formatJstShort(since)} JST 開始 (${formatAgo(since, now)})、上限 ${job.max_runtime_minutes ?? '?'}分</div>`;
+    return `<div class="note late">実行超過: ${formatJstShort(since)} JST 開始 (${formatAgo(since, now)})${limitText(job)}</div>`;
   }
   if (health === 'late' && job.late_since)
     return `<div class="note late">${formatJstShort(job.late_since)} JST から報告がありません (${formatAgo(job.late_since, now)})</div>`;

@@ -44,7 +44,10 @@ function fact(label: string, value: string): string {
 }
 
 function facts(job: JobView, actions: JobActions, now: Date): string {
-  const limitMinutes = job.max_runtime_minutes ?? (actions.timeoutMs === null ? null : actions.timeoutMs / 60_000);
+  const limitMinutes =
+    job.max_runtime_minutes ??
+    job.expectation?.max_runtime_minutes ??
+    (actions.timeoutMs === null ? null : actions.timeoutMs / 60_000);
   const expectation = job.expectation;
   const schedule = expectation
     ? expectation.every_minutes !== null
@@ -135,7 +138,9 @@ export function renderJobPage(input: JobPageInput): string {
   const { job, runs, actions, now } = input;
   const health = healthOf(job);
   const ticks = recentTicks(job, input.firstPage ? runs : undefined);
-  const limitMs = job.max_runtime_minutes != null ? job.max_runtime_minutes * 60_000 : (actions.timeoutMs ?? null);
+  const maxRuntimeMinutes = job.max_runtime_minutes ?? job.expectation?.max_runtime_minutes;
+  // The runtime limit: the view's or its expectation's max runtime, else the registry timeout.
+  const limitMs = maxRuntimeMinutes != null ? maxRuntimeMinutes * 60_000 : (actions.timeoutMs ?? null);
   const title = displayTitle(job);
   const state = job.muted
     ? `<span class="pill p-muted">ミュート中</span> <span class="pill p-${health}">${HEALTH_LABELS[health]}</span>`

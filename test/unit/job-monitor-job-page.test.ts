@@ -135,6 +135,29 @@ describe('the job page', () => {
     expect(render(runsOf({}), { firstPage: false })).toContain('<a href="?">← 最新へ</a>');
   });
 
+  it('draws the expectation’s max runtime when the view carries none', () => {
+    const expectation = {
+      crons: ['0 2 * * *'],
+      every_minutes: null,
+      timezone: 'Asia/Tokyo',
+      grace_minutes: 10,
+      title: null,
+      source: 'api' as const,
+      created_at: '2025-08-01T00:00:00.000Z',
+      problem: null,
+      max_runtime_minutes: 45,
+    };
+    const html = renderJobPage({
+      job: { ...job, max_runtime_minutes: undefined, expectation },
+      runs: runsOf({}),
+      actions: jobActions('ftp-export', settings(), null, FIXTURE_NOW),
+      now: FIXTURE_NOW,
+      firstPage: true,
+    });
+
+    expect(html).toContain('上限 45分00秒');
+  });
+
   it('falls back to the registry timeout for the limit line', () => {
     const html = renderJobPage({
       job: { ...job, max_runtime_minutes: null },
