@@ -34,7 +34,8 @@ export function builtInExpectations(jobs: readonly JobSpec[]): BuiltInExpectatio
   return jobs.flatMap((job) =>
     job.schedules.map((schedule) => ({
       job_key: job.id,
-      title: job.title,
+      // The page's language: a registry job's expectation names it on the status page.
+      title: job.displayTitle ?? job.title,
       cron: schedule.cron,
       timezone: SCHEDULE_TIME_ZONE,
       grace_minutes: graceMinutesFor(job),

@@ -56,8 +56,13 @@ export interface JobDatabaseAccess {
 export interface JobSpec {
   /** kebab-case id: the one name of the job in code, config, logs, metrics and docs. */
   readonly id: string;
-  /** One line for people: shown in alarms, the dashboard and the status page. */
+  /** One line for people: shown in alarms, the dashboard and the runbook (English, like them). */
   readonly title: string;
+  /**
+   * The title on the status page, which is Japanese throughout (as the TC Portal it stands beside); it
+   * reaches the monitor as the title of the job's built-in expectation. @default title
+   */
+  readonly displayTitle?: string;
   /** Handler file, relative to the repository root; it exports `handler`. */
   readonly entry: string;
   readonly schedules: readonly JobSchedule[];
@@ -97,20 +102,8 @@ export interface JobSpec {
   readonly backfill?: JobBackfill;
 }
 
-/** Deployed Lambda function name of a job: one definition for the stacks, the alarms and `invoke --print-aws`. */
-export function functionNameFor(stage: string, jobId: string): string {
-  return `nightshift-${stage}-${jobId}`;
-}
-
-/** Log group of a Lambda function (the name Lambda itself writes to). */
-export function lambdaLogGroupName(functionName: string): string {
-  return `/aws/lambda/${functionName}`;
-}
-
-/** Log group of a job's (or another nightshift function's) runs. */
-export function logGroupNameFor(stage: string, jobId: string): string {
-  return lambdaLogGroupName(functionNameFor(stage, jobId));
-}
+// Shared with the job monitor's job page (Lambda code cannot import lib/).
+export { functionNameFor, lambdaLogGroupName, logGroupNameFor, rerunCommand } from '../contracts/job-commands';
 
 /** nightshift functions that are not registry jobs; their names come from functionNameFor too. */
 export const SERVICE_FUNCTION_IDS = {
@@ -165,13 +158,6 @@ export function manualTriggerCommand(stage: string, jobId: string, payload: Reco
   const shorthand = detail.replace(/[\\']/g, (char) => `\\${char}`);
   const forShell = shorthand.replace(/[\\"$`]/g, (char) => `\\${char}`).replace(placeholder, stage);
   return `aws events put-events --entries "Source=${MANUAL_TRIGGER.source},DetailType=${MANUAL_TRIGGER.detailType},Detail='${forShell}'"`;
-}
-
-/** The exact command on-call runs to re-run a job by hand. */
-export function rerunCommand(stage: string, job: Pick<JobSpec, 'id' | 'defaultPayload'>, region?: string): string {
-  const payload = JSON.stringify(job.defaultPayload);
-  const regionFlag = region ? ` --region ${region}` : '';
-  return `aws lambda invoke --function-name ${functionNameFor(stage, job.id)}${regionFlag} --cli-binary-format raw-in-base64-out --payload '${payload}' out.json && cat out.json`;
 }
 
 const JOB_ID = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;

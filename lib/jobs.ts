@@ -24,6 +24,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     id: 'job-watchdog',
     title: 'Watchdog: marks jobs that missed their schedule as late',
+    displayTitle: '監視: 予定どおり報告しないジョブを遅延にする',
     entry: 'lambdas/job-watchdog/handler.ts',
     schedules: [{ name: 'every-5-minutes', cron: '*/5 * * * *' }],
     memoryMb: 256,
@@ -36,6 +37,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     id: 'ftp-export',
     title: 'Visitor counts: PostgreSQL → CSV → FTPS every 15 minutes',
+    displayTitle: '来場者数: PostgreSQL → CSV → FTPS (15分ごと)',
     entry: 'lambdas/ftp-export/handler.ts',
     schedules: [{ name: 'every-15-minutes', cron: '*/15 * * * *' }],
     memoryMb: 512,
@@ -54,6 +56,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     id: 'youtube-sync',
     title: 'YouTube channels and videos: Data API → CSV → PostgreSQL',
+    displayTitle: 'YouTube チャンネルと動画: Data API → CSV → PostgreSQL',
     entry: 'lambdas/youtube-sync/handler.ts',
     schedules: [
       { name: 'midnight', cron: '0 0 * * *' },
@@ -83,6 +86,7 @@ export const JOBS: readonly JobSpec[] = [
   {
     id: 'daily-parquet',
     title: "Daily messages → Parquet on S3 (yesterday's, per tenant)",
+    displayTitle: 'メッセージ日次 Parquet 出力 (前日分、テナントごと、S3)',
     entry: 'lambdas/daily-parquet/handler.ts',
     schedules: [{ name: 'daily-0200', cron: '0 2 * * *' }],
     // From bench/daily-parquet.ts (docs/daily-parquet.md): ~250 MB for 1M messages; 2048 MB buys a full vCPU for the encoding.

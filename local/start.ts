@@ -9,6 +9,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_LOG_DIR_ENV, LOCAL_LOG_FORMAT_ENV } from '../lambdas/shared/local-mode-logger';
+import { builtInJobInfos } from '../lib/built-in-jobs';
 import { builtInExpectations } from '../lib/expectations';
 import { JOBS } from '../lib/jobs';
 import { LOCAL_MESSAGES_TABLE, localTenants, seedDemoMessages } from './daily-parquet-local';
@@ -55,6 +56,7 @@ async function main(argv: readonly string[]): Promise<void> {
     SCHEDULER_ADMIN_TOKEN: orGenerate('SCHEDULER_ADMIN_TOKEN'),
     POWERTOOLS_METRICS_DISABLED: 'true',
     BUILT_IN_EXPECTATIONS: JSON.stringify(builtInExpectations(JOBS)),
+    BUILT_IN_JOBS: JSON.stringify(builtInJobInfos(JOBS)),
     // Every log event also goes to .local/logs as JSON lines; the terminal gets readable lines unless --json.
     [LOCAL_LOG_DIR_ENV]: logDir,
     ...(json ? { [LOCAL_LOG_FORMAT_ENV]: 'json' } : {}),

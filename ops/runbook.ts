@@ -1,3 +1,4 @@
+import { FAILED_RUN_QUERY, opsBackfillCommand, opsRerunCommand } from '../contracts/job-commands';
 import { UNHEALTHY_RUNBOOK_ANCHOR } from '../lib/constructs/unhealthy-alarm';
 import { type JobSpec, manualTriggerCommand, rerunCommand } from '../lib/job-spec';
 import { collectRunbookAlarms, type RunbookAlarm, STAGE_VARIABLE } from './runbook-model';
@@ -8,8 +9,6 @@ import { collectRunbookAlarms, type RunbookAlarm, STAGE_VARIABLE } from './runbo
  */
 
 const S = STAGE_VARIABLE;
-const FAILED_RUN_QUERY =
-  'fields @timestamp, runId, @requestId, message, error.message | filter level = "ERROR" or @message like /Task timed out|"status":"(error|timeout)"/ | sort @timestamp desc | limit 20';
 
 const code = (text: string) => `\`${text}\``;
 const block = (lines: readonly string[]) => ['```sh', ...lines, '```'];
@@ -41,16 +40,13 @@ function lookLine(line: string): string {
 }
 
 function jobCommands(job: JobSpec): string[] {
-  const payload = JSON.stringify(job.defaultPayload);
   const lines = [
     `**Re-run** (put the failed slot or date in the payload; the job is idempotent):`,
     '',
     ...block([
-      `npm run ops -- rerun ${job.id} '${payload}' --stage ${S}`,
+      opsRerunCommand(S, job.id, job.defaultPayload),
       ...(job.backfill
-        ? [
-            `npm run ops -- backfill ${job.id} --from 2025-08-01 --to 2025-08-02 --stage ${S}   # by ${job.backfill.unit}`,
-          ]
+        ? [`${opsBackfillCommand(S, job.id, '2025-08-01', '2025-08-02')}   # by ${job.backfill.unit}`]
         : []),
       `${manualTriggerCommand(S, job.id, job.defaultPayload)}   # through the stage's manual-trigger rule`,
     ]),

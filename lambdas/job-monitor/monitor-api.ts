@@ -3,7 +3,8 @@ import { type Route, serveRoutes } from '#shared/http/router';
 import { deleteExpectation, getExpectation, putExpectation } from './expectation-routes';
 import { deleteJob, muteJob, unmuteJob } from './lifecycle-routes';
 import type { MonitorApiDeps } from './monitor-deps';
-import { listJobRuns, listJobs, showIncidents } from './read-routes';
+import { showIncidents, showJobPage } from './page-routes';
+import { listJobRuns, listJobs } from './read-routes';
 import { reportJob } from './report-route';
 import { startJob } from './start-route';
 
@@ -11,7 +12,7 @@ export type { MonitorApiDeps } from './monitor-deps';
 
 export type MonitorApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** Every route of the monitor API; the HTTP API sends `ANY /api/monitor/{proxy+}` and `GET /incidents` here. */
+/** Every route of the monitor API; the HTTP API sends `ANY /api/monitor/{proxy+}` and `GET /incidents`, `GET /incidents/{proxy+}` here. */
 export function monitorRoutes(deps: MonitorApiDeps): Route[] {
   const jobPath = '/api/monitor/jobs/{job_key}';
   const expectationPath = `${jobPath}/expectation`;
@@ -28,6 +29,7 @@ export function monitorRoutes(deps: MonitorApiDeps): Route[] {
     { method: 'POST', path: `${jobPath}/mute`, handle: (request, params) => muteJob(deps, request, params) },
     { method: 'DELETE', path: `${jobPath}/mute`, handle: (request, params) => unmuteJob(deps, request, params) },
     { method: 'GET', path: '/incidents', handle: (request) => showIncidents(deps, request) },
+    { method: 'GET', path: '/incidents/jobs/{job_key}', handle: (r, params) => showJobPage(deps, r, params) },
   ];
 }
 

@@ -5,6 +5,7 @@ import type { JobForgetter } from '#shared/job-forget';
 import type { JobMuteStore } from '#shared/job-mutes';
 import type { JobStatusStore } from '#shared/job-status-store';
 import type { Credentials } from './credentials';
+import type { PageSettings } from './job-actions';
 
 /** The ports of the monitor API: everything it touches outside itself, so tests and local mode pass their own. */
 export interface MonitorApiDeps {
@@ -23,6 +24,8 @@ export interface MonitorApiDeps {
   };
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now: () => Date;
+  /** What the job page needs to say what to do (stage, region, runbook URL, registry jobs); none: it names sections only. */
+  page?: PageSettings;
 }
 
 /** The TC Portal's header name; API Gateway and the local server deliver header names lower-cased. */

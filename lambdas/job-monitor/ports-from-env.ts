@@ -6,6 +6,7 @@ import { createLogger } from '#shared/logger';
 import { MonitorMetric, publishMonitorCount } from '#shared/monitor-metrics';
 import { requireEnv } from '#shared/secrets';
 import { credentialsFromEnv } from './credentials';
+import { pageSettingsFromEnv } from './job-actions';
 import type { MonitorApiDeps } from './monitor-deps';
 
 /** History rows live this many days unless HISTORY_TTL_DAYS says otherwise. */
@@ -20,7 +21,8 @@ function historyTtlDays(env: NodeJS.ProcessEnv): number {
 
 /**
  * The monitor API's ports from the function's environment: JOB_STATUS_TABLE (required),
- * HISTORY_TTL_DAYS, DYNAMODB_ENDPOINT / AWS_REGION, and the credential settings of credentials.ts.
+ * HISTORY_TTL_DAYS, DYNAMODB_ENDPOINT / AWS_REGION, the credential settings of credentials.ts, and the
+ * job page's NIGHTSHIFT_STAGE, RUNBOOK_URL and BUILT_IN_JOBS (job-actions.ts).
  */
 export function monitorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): MonitorApiDeps {
   const db = createDocumentClient(env);
@@ -40,5 +42,6 @@ export function monitorDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Monito
     },
     logger: createLogger('nightshift-job-monitor'),
     now: () => new Date(),
+    page: pageSettingsFromEnv(env),
   };
 }

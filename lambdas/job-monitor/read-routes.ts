@@ -1,35 +1,22 @@
 import type { Expectation } from '#shared/expectation-store';
-import { errorResponse, type HttpRequest, type HttpResponse, htmlResponse, jsonResponse } from '#shared/http/messages';
+import { errorResponse, type HttpRequest, type HttpResponse, jsonResponse } from '#shared/http/messages';
 import { InvalidCursorError } from '#shared/job-status-store';
-import { escapeHtml, renderIncidentsPage, renderJobCard } from './incidents-page';
 import { filterJobs, filterParams, type JobFilter, parseJobFilter } from './job-filters';
 import { withLifecycleFields } from './job-lifecycle-view';
 import { fitToBudget, JOBS_PAGE, selectPage, summaryAsLatest } from './job-pages';
-import {
-  buildJobViews,
-  countJobs,
-  fromLatest,
-  type JobView,
-  needsAttention,
-  type RunView,
-  toRunView,
-} from './job-views';
+import { buildJobViews, countJobs, fromLatest, type JobView, toRunView } from './job-views';
 import { denyWithoutReadToken, type MonitorApiDeps } from './monitor-deps';
 import { jobKeyProblem } from './report-validation';
 import { inFlightRunView } from './run-health';
 
-/** The read side: every job's status, one job's history, and the HTML status page. */
+/** The read side: every job's status and one job's history (the HTML pages: page-routes.ts). */
 
 const RUNS_PAGE = { default: 20, max: 100 } as const;
-/** Runs shown per job on the page; the API gives the full history. */
-const PAGE_HISTORY_RUNS = 5;
-/** History queries in flight at once while rendering the page. */
-const HISTORY_CONCURRENCY = 8;
-/** Jobs per status page: each shows its last runs, one history query per job. */
-const PAGE_JOBS = 50;
 
 /** Every job in page order, from status summaries (no text): cheap to hold and sort at any job count. */
-async function loadOrderedJobs(deps: MonitorApiDeps): Promise<{ ordered: JobView[]; expectations: Expectation[] }> {
+export async function loadOrderedJobs(
+  deps: MonitorApiDeps,
+): Promise<{ ordered: JobView[]; expectations: Expectation[] }> {
   const now = deps.now();
   const [summaries, expectations, mutes] = await Promise.all([
     deps.store.listLatestSummaries(),
@@ -42,7 +29,11 @@ async function loadOrderedJobs(deps: MonitorApiDeps): Promise<{ ordered: JobView
 }
 
 /** The full views (title, message...) of one page's jobs, in the page's order. */
-async function withDetails(deps: MonitorApiDeps, page: readonly JobView[], expectations: readonly Expectation[]) {
+export async function withDetails(
+  deps: MonitorApiDeps,
+  page: readonly JobView[],
+  expectations: readonly Expectation[],
+) {
   // Never-reported jobs too: one may have a run in flight (started, not finished yet).
   const latest = new Map(
     (await deps.store.getLatestMany(page.map((job) => job.job_key))).map((row) => [row.jobKey, row]),
@@ -68,7 +59,7 @@ async function withDetails(deps: MonitorApiDeps, page: readonly JobView[], expec
   });
 }
 
-interface PageWanted {
+export interface PageWanted {
   limit: number;
   cursor: string | undefined;
 }
@@ -80,7 +71,7 @@ function pageRequest(request: HttpRequest, defaultLimit: number): PageRequest {
   return { limit, cursor: request.query.get('cursor') ?? undefined };
 }
 
-function pageOf(ordered: readonly JobView[], request: PageWanted) {
+export function pageOf(ordered: readonly JobView[], request: PageWanted) {
   try {
     return selectPage(ordered, request.cursor, request.limit);
   } catch (error) {
@@ -118,7 +109,7 @@ export async function listJobs(deps: MonitorApiDeps, request: HttpRequest): Prom
   return jsonResponse(200, body, headers);
 }
 
-function parseLimit(raw: string | null, defaultLimit: number, max: number): number | undefined {
+export function parseLimit(raw: string | null, defaultLimit: number, max: number): number | undefined {
   if (raw === null) return defaultLimit;
   const limit = Number(raw);
   return /^\d+$/.test(raw) && limit >= 1 && limit <= max ? limit : undefined;
@@ -153,47 +144,4 @@ export async function listJobRuns(
   const inFlight = latest ? inFlightRunView(latest) : undefined;
   const runs = [...(inFlight ? [inFlight] : []), ...page.runs.map(toRunView)];
   return jsonResponse(200, { job_key: jobKey, runs, next_cursor: page.nextCursor ?? null });
-}
-
-async function recentHistory(deps: MonitorApiDeps, jobs: readonly JobView[]): Promise<Map<string, RunView[]>> {
-  const history = new Map<string, RunView[]>();
-  const reported = jobs.filter((job) => job.status !== null);
-  for (let start = 0; start < reported.length; start += HISTORY_CONCURRENCY) {
-    const batch = reported.slice(start, start + HISTORY_CONCURRENCY);
-    const pages = await Promise.all(batch.map((job) => deps.store.listRuns(job.job_key, { limit: PAGE_HISTORY_RUNS })));
-    for (const [index, job] of batch.entries()) history.set(job.job_key, pages[index].runs.map(toRunView));
-  }
-  return history;
-}
-
-/** `GET /incidents?cursor=...`: the status page, one page of jobs; a browser is asked for the read token as a Basic password. */
-export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest): Promise<HttpResponse> {
-  const denied = await denyWithoutReadToken(deps, request, 'page');
-  if (denied) return denied;
-  const badRequest = (error: string) =>
-    htmlResponse(400, `<!doctype html><html lang="ja"><meta charset="utf-8"><p>${escapeHtml(error)}</p></html>`);
-  const filtering = parseJobFilter(request.query);
-  if (!filtering.ok) return badRequest(filtering.error);
-  const { ordered, expectations } = await loadOrderedJobs(deps);
-  const filtered = filterJobs(ordered, filtering.filter);
-  const page = pageOf(filtered, { limit: PAGE_JOBS, cursor: request.query.get('cursor') ?? undefined });
-  if ('error' in page) return badRequest(page.error);
-  const detailed = await withDetails(deps, page.jobs, expectations);
-  const history = await recentHistory(deps, detailed);
-  const now = deps.now();
-  const { jobs, nextCursor } = fitToBudget(page, detailed, (job) =>
-    Buffer.byteLength(renderJobCard(job, history.get(job.job_key) ?? [], now)),
-  );
-  const html = renderIncidentsPage({
-    jobs,
-    counts: countJobs(ordered),
-    attentionTotal: ordered.filter(needsAttention).length,
-    history,
-    now,
-    nextPage: nextCursor
-      ? `/incidents?${new URLSearchParams({ ...filterParams(filtering.filter), cursor: nextCursor })}`
-      : undefined,
-    firstPage: request.query.get('cursor') === null,
-  });
-  return htmlResponse(200, html);
 }

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { BuiltInJobInfo } from '../../contracts/job-commands';
 import { functionNameFor } from '../job-spec';
 import { NIGHTSHIFT_METRICS, nightshiftDimensions } from '../metrics-contract';
 import { acknowledge } from '../nag-acknowledgements';
@@ -40,6 +41,10 @@ export interface JobMonitorProps {
   readonly watchdogJobId?: string;
   /** Jobs that get their own "late" alarm naming them (the registry's); any job is covered by the aggregate one. @default [] */
   readonly lateAlarmJobs?: readonly string[];
+  /** The registry jobs, for the job page's runbook links and re-run commands (BUILT_IN_JOBS). @default none */
+  readonly builtInJobs?: readonly BuiltInJobInfo[];
+  /** Where docs/runbook.md is published, for the job page's links (RUNBOOK_URL). @default the page names the sections */
+  readonly runbookUrl?: string;
   /** Keep the secrets and log groups when the stack is deleted. @default false */
   readonly retain?: boolean;
 }
@@ -113,6 +118,9 @@ export class JobMonitor extends Construct {
         JOB_REPORT_SECRET_NAME: this.writeSecretName,
         JOB_READ_TOKEN_SECRET_NAME: this.readTokenSecretName,
         HISTORY_TTL_DAYS: String(props.historyTtlDays ?? 90),
+        NIGHTSHIFT_STAGE: stage,
+        BUILT_IN_JOBS: JSON.stringify(props.builtInJobs ?? []),
+        ...(props.runbookUrl ? { RUNBOOK_URL: props.runbookUrl } : {}),
       },
     });
     this.fn = this.function.fn;
@@ -178,6 +186,8 @@ export class JobMonitor extends Construct {
     });
     this.api.addRoutes({ path: '/api/monitor/{proxy+}', methods: [apigwv2.HttpMethod.ANY], integration });
     this.api.addRoutes({ path: '/incidents', methods: [apigwv2.HttpMethod.GET], integration });
+    // The job pages: /incidents/jobs/{job_key}.
+    this.api.addRoutes({ path: '/incidents/{proxy+}', methods: [apigwv2.HttpMethod.GET], integration });
     acknowledge(this.api, 'APIG4', 'Authorization is in the function: the TC Portal webhook secret and the read token');
 
     this.reportUrl = `${this.api.apiEndpoint}/api/monitor/job-report`;

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { builtInJobInfos, runbookUrlFor } from '../built-in-jobs';
 import type { NightshiftConfig } from '../config';
 import type { AlarmFactory } from '../constructs/alarm-factory';
 import { HttpScheduler } from '../constructs/http-scheduler';
@@ -33,6 +34,8 @@ export class ApiStack extends Stack {
       alarms: props.alarms,
       logRetentionDays: config.logRetentionDays,
       lateAlarmJobs: props.jobs.map((job) => job.id),
+      builtInJobs: builtInJobInfos(props.jobs),
+      runbookUrl: runbookUrlFor(config.github?.repository),
       watchdogJobId: props.jobs.find((job) => job.watchesRegistry)?.id,
       retain: config.protectData,
     });

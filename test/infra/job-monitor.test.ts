@@ -61,10 +61,12 @@ describe('JobMonitor', () => {
     });
   });
 
-  it('routes the monitor paths and /incidents to the function with payload format 2.0', () => {
+  it('routes the monitor paths, /incidents and the job pages to the function with payload format 2.0', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /api/monitor/{proxy+}' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /incidents' });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+    // The job pages, /incidents/jobs/{job_key}.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /incidents/{proxy+}' });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',

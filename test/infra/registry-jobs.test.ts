@@ -61,6 +61,38 @@ describe('the registry jobs as deployed', () => {
     expect(functionNamed('nightshift-dev-ftp-export').Environment.Variables.BUILT_IN_EXPECTATIONS).toBeUndefined();
   });
 
+  it('tells the monitor’s job page every registry job, whose runbook anchors name alarms the app has', () => {
+    const api = Template.fromStack(stacks.api);
+    const [monitor] = Object.values(
+      api.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'nightshift-dev-job-monitor' } }),
+    );
+    const variables = monitor.Properties.Environment.Variables;
+    const builtIn = JSON.parse(variables.BUILT_IN_JOBS) as Array<{ id: string; runbook_anchors: string[] }>;
+    const alarmNames = new Set(
+      [stacks.jobs, stacks.api].flatMap((stack) =>
+        Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map(
+          (alarm) => alarm.Properties.AlarmName,
+        ),
+      ),
+    );
+
+    expect(variables.NIGHTSHIFT_STAGE).toBe('dev');
+    expect(builtIn.map((job) => job.id)).toEqual(JOBS.map((job) => job.id));
+    for (const anchor of builtIn.flatMap((job) => job.runbook_anchors))
+      expect(alarmNames).toContain(`nightshift-dev-${anchor}`);
+    api.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /incidents/{proxy+}' });
+  });
+
+  it('titles the registry jobs’ expectations with their Japanese display titles', () => {
+    const expectations = JSON.parse(
+      functionNamed('nightshift-dev-job-watchdog').Environment.Variables.BUILT_IN_EXPECTATIONS,
+    );
+
+    expect(expectations.find((e: { job_key: string }) => e.job_key === 'ftp-export').title).toBe(
+      JOBS.find((job) => job.id === 'ftp-export')?.displayTitle,
+    );
+  });
+
   it('points the late-job alarm at the watchdog of the registry', () => {
     const lateAlarms = Template.fromStack(stacks.api).findResources('AWS::CloudWatch::Alarm', {
       Properties: { AlarmName: 'nightshift-dev-job-late' },

@@ -49,6 +49,8 @@ export interface MonitorFixtureOptions {
   /** @default JOB_REPORT_SECRET / JOB_READ_TOKEN values, as local mode reads them */
   credentials?: Credentials;
   now?: Date;
+  /** The job page's stage, region, runbook URL and registry jobs. @default none */
+  page?: MonitorApiDeps['page'];
 }
 
 export async function startMonitorFixture(options: MonitorFixtureOptions = {}): Promise<MonitorFixture> {
@@ -93,6 +95,7 @@ export async function startMonitorFixture(options: MonitorFixtureOptions = {}): 
     },
     logger: { info: log('INFO'), warn: log('WARN'), error: log('ERROR') } as unknown as MonitorApiDeps['logger'],
     now,
+    ...(options.page ? { page: options.page } : {}),
   };
   const server: HttpServer = await startHttpServer({ port: 0, handler: createMonitorApi(deps) });
   return {

@@ -2,6 +2,7 @@ import { parseBuiltInExpectations } from '../../lambdas/job-watchdog/built-in-ex
 import { evaluateLateness, nextExpectedRun } from '../../lambdas/shared/expected-runs';
 import { builtInExpectations, graceMinutesFor } from '../../lib/expectations';
 import type { JobSpec } from '../../lib/job-spec';
+import { JOBS } from '../../lib/jobs';
 
 const daily9Jst = { crons: ['0 9 * * *'], timezone: 'Asia/Tokyo', graceMinutes: 10 };
 const utc = (iso: string) => new Date(iso);
@@ -118,6 +119,17 @@ describe('built-in expectations', () => {
         source: 'registry',
       },
     ]);
+  });
+
+  it('titles a registry job with its Japanese display title, the status page’s language', () => {
+    const titled = builtInExpectations([{ ...job, displayTitle: 'YouTube 同期' }]);
+
+    expect(titled.map((entry) => entry.title)).toEqual(['YouTube 同期', 'YouTube 同期']);
+  });
+
+  it('gives every job of the registry a Japanese display title', () => {
+    for (const registered of JOBS)
+      expect(registered.displayTitle).toMatch(/[\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}]/u);
   });
 
   it('names the bad entry of an invalid BUILT_IN_EXPECTATIONS', () => {

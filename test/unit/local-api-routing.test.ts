@@ -23,6 +23,7 @@ describe('local mode routing between the job monitor and the HTTP job scheduler'
     ['/docs/swagger-ui.css', 'scheduler'],
     ['/api/monitor/jobs', 'monitor'],
     ['/incidents', 'monitor'],
+    ['/incidents/jobs/ftp-export', 'monitor'],
     ['/jobsite', 'monitor'],
     ['/documents', 'monitor'],
   ])('sends %s to the %s', async (rawPath, expected) => {

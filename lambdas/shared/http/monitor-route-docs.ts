@@ -326,6 +326,16 @@ const MONITOR_DOCS = {
     security: 'readToken',
     responses: { 200: { description: 'The page', schema: z.string(), contentType: 'text/html' } },
   },
+  jobPage: {
+    summary: 'One job’s page (HTML): its history paged, durations, runbook sections and commands',
+    tag,
+    security: 'readToken',
+    params: jobKeyExample(MONITOR_EXAMPLES.reportedJob),
+    responses: {
+      200: { description: 'The page', schema: z.string(), contentType: 'text/html' },
+      404: { description: 'No report, run or expectation of that job', schema: z.string(), contentType: 'text/html' },
+    },
+  },
 } satisfies Record<string, RouteDocs>;
 
 const jobPath = '/api/monitor/jobs/{job_key}';
@@ -343,6 +353,7 @@ const BY_ROUTE: Record<string, RouteDocs> = {
   [`POST ${jobPath}/mute`]: MONITOR_DOCS.muteJob,
   [`DELETE ${jobPath}/mute`]: MONITOR_DOCS.unmuteJob,
   'GET /incidents': MONITOR_DOCS.incidents,
+  'GET /incidents/jobs/{job_key}': MONITOR_DOCS.jobPage,
 };
 
 /** The route table with each route's schemas attached (a route without docs stays undocumented, and a test says so). */

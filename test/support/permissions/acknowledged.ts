@@ -30,20 +30,14 @@ export const NOT_CALLED: readonly NotCalledBy[] = [
     calls: ['FilterLogEventsCommand', 'GetScheduleCommand', 'UpdateScheduleCommand', 'PutMetricDataCommand'],
     reason: SMOKE_ONLY,
   },
-  ...[
-    'job-status-store',
-    'expectation-store',
-    'run-commit',
-    'in-flight-runs',
-    'latest-status-update',
-    'job-mutes',
-    'job-forget',
-  ].map((store) => ({
-    functions: ['github-deploy'],
-    file: `lambdas/shared/${store}.ts`,
-    calls: Object.keys(MODULE_CALLS[`lambdas/shared/${store}.ts`]),
-    reason: SMOKE_ONLY,
-  })),
+  ...['job-status-store', 'expectation-store', 'run-commit', 'in-flight-runs', 'job-mutes', 'job-forget'].map(
+    (store) => ({
+      functions: ['github-deploy'],
+      file: `lambdas/shared/${store}.ts`,
+      calls: Object.keys(MODULE_CALLS[`lambdas/shared/${store}.ts`]),
+      reason: SMOKE_ONLY,
+    }),
+  ),
   {
     functions: RECORDING_JOBS,
     file: 'lambdas/shared/job-status-store.ts',
