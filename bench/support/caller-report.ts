@@ -57,7 +57,7 @@ export function callerBreakdown({ runs, bare, bareCpu, floorSamples }: CallerSam
     phase('target call', 'targetCall', bare, 'bare fetch'),
     phase('closing transaction', 'transaction', floorTransaction),
     phase('own work between', 'own'),
-    `store floor: the same 3 requests without SDK or caller (GetItem ∥ PutItem, then TransactWriteItems) ` +
+    `store floor: the same 3 requests without SDK or caller (GetItem ∥ TransactWriteItems of the lease and start, then the closing TransactWriteItems) ` +
       `p50 ${f(percentile(floor, 50))} ms  p99 ${f(percentile(floor, 99))} ms`,
     `overhead above the store floor (per iteration) p50 ${f(percentile(aboveFloor, 50))} ms  p99 ${f(percentile(aboveFloor, 99))} ms`,
     `CPU per run (this process): caller p50 ${f(percentile(callerCpu, 50))} ms, bare fetch p50 ${f(percentile(bareCpu, 50))} ms, ` +

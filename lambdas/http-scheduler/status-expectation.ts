@@ -5,7 +5,8 @@ import type { SchedulerApiDeps } from './scheduler-deps';
 
 /**
  * A scheduled cron or interval job is expected to report on its schedule, so the watchdog marks
- * it late (and the late alarm fires) when runs stop arriving. Best effort: the job itself stands.
+ * it late (and the late alarm fires) when runs stop arriving, and a run hung when it outlives its
+ * job's worst case. Best effort: the job itself stands.
  */
 export async function putExpectation(deps: SchedulerApiDeps, job: JobRecord): Promise<void> {
   const { plan, definition } = job;
@@ -21,6 +22,9 @@ export async function putExpectation(deps: SchedulerApiDeps, job: JobRecord): Pr
       ...(plan.everyMinutes ? { everyMinutes: plan.everyMinutes } : {}),
       timezone: plan.timezone,
       graceMinutes: Math.ceil(worstCaseSec / 60) + 5,
+      // A run that started (the caller records its start) and outlives every attempt and wait by a minute
+      // has lost its caller: the watchdog marks it hung instead of showing it running until the next run.
+      maxRuntimeMinutes: Math.ceil(worstCaseRunSec(definition) / 60) + 1,
     });
   } catch (error) {
     deps.logger.warn('expectation not stored', { job_id: job.jobId, error: error as Error });

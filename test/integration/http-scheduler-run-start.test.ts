@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { callJob } from '../../lambdas/http-scheduler/call-job';
 import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
 import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor/monitor-api';
+import { watchHungRuns } from '../../lambdas/job-watchdog/watch-hung-runs';
 import { JobForgetter } from '../../lambdas/shared/job-forget';
 import { JobMuteStore } from '../../lambdas/shared/job-mutes';
 import { type Json, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
@@ -145,5 +146,39 @@ describe("an HTTP job's run in the job monitor while it runs", () => {
     expect(latest).toMatchObject({ lastRunId: newer?.runId });
     expect(latest?.inFlight).toBeUndefined();
     expect((await listed(jobKey)).running).toBeNull();
+  });
+
+  it('is marked hung by the watchdog once the run outlives every attempt and wait of its job, by a minute', async () => {
+    // timeout_sec 30, no retries: the worst case is 30 s, so 2 minutes after its start the run has lost its caller.
+    const created = await fixture.request('POST', '/jobs', {
+      job_id: 'stuck',
+      schedule_type: 'interval',
+      interval: { minutes: 10 },
+      target_url: targetUrl,
+      timeout_sec: 30,
+      max_retries: 0,
+    });
+    expect(created.status).toBe(201);
+    const expectation = await fixture.statusStore.expectations.get('http-job:stuck');
+    expect(expectation?.maxRuntimeMinutes).toBe(2);
+    // The watchdog reads jobs that have finished a run (the status index is by last finish): a first run, then the held one.
+    await callJob(fixture.callerDeps, { job_id: 'stuck', trigger: 'manual' });
+    const { answer, running } = await runHeldAtTarget('stuck');
+    const watch = async (minutesLater: number) =>
+      watchHungRuns(
+        fixture.statusStore,
+        (await fixture.statusStore.listLatestSummaries()).filter((summary) => summary.jobKey === 'http-job:stuck'),
+        expectation ? [expectation] : [],
+        new Date(Date.now() + minutesLater * 60_000),
+      );
+
+    const early = await watch(1);
+    const late = await watch(3);
+    answer();
+    await running;
+
+    expect(early.hung).toEqual([]);
+    expect(late.newlyHung).toEqual(['http-job:stuck']);
+    expect((await fixture.statusStore.getLatest('http-job:stuck'))?.inFlight).toBeUndefined();
   });
 });
