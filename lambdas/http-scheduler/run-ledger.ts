@@ -10,15 +10,19 @@ import { leaseFromAttributes, type RunLease } from './run-store';
  * The caller's bookkeeping, in three DynamoDB requests for a run that calls its target:
  *
  *   1. read the job              ┐ in parallel: one round trip
- *   2. take the lease            ┘ (conditional: free or expired; the lease row is the run while it runs)
+ *   2. one transaction           ┘ the lease (conditional: none held; the lease row is the run while it
+ *                                  runs), the run's start in the job monitor's latest status (so it shows
+ *                                  running), a check that the job's row is there
  *   3. one transaction           the run's history row, its lease released, the job monitor's history row
- *                                and latest status, a one-shot job completed: all of it or nothing
+ *                                and latest status (which closes the start), a one-shot job completed:
+ *                                all of it or nothing
  *
  * Because the end is one transaction, a run is recorded exactly once or not at all: a caller that
  * dies before it leaves its lease behind, which expires, and the next run records it (as an error
  * that names the lost run) in its own transaction. A skipped run (lease held) writes only its
- * history row (and completes a one-shot job, in a transaction); a run of a deleted job only gives
- * its lease back.
+ * history row (and completes a one-shot job, in a transaction); a run of a deleted job writes
+ * nothing (its lease transaction is cancelled by the job row check). Taking over an expired lease, and
+ * closing the start of a run kept in the history only, cost one request more each.
  */
 export type RunOutcome = {
   run: RunRecord;
