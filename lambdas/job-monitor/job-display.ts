@@ -36,7 +36,7 @@ export function displayTitle(job: JobView): string {
   return job.expectation?.source === 'registry' && job.expectation.title ? job.expectation.title : job.title;
 }
 
-/** A run of the history as a tick, for views the status work has not filled `recent_runs` on yet. */
+/** A run of the history as a tick. */
 export function tickOfRun(run: RunView): RunTick {
   return {
     run_id: run.run_id,
@@ -50,7 +50,14 @@ export function tickOfRun(run: RunView): RunTick {
   };
 }
 
-/** The job's recent runs, newest first: the view's own when filled, else the given history. */
+/**
+ * The job's recent runs, newest first. The history read for the page (messages, a whole day of runs)
+ * wins; the view's own recent runs add what the history has not got: the run in flight.
+ */
 export function recentTicks(job: JobView, history: readonly RunView[] | undefined): readonly RunTick[] {
-  return job.recent_runs ?? (history ?? []).map(tickOfRun);
+  if (history === undefined) return job.recent_runs ?? [];
+  const fromHistory = history.map(tickOfRun);
+  const known = new Set(fromHistory.map((tick) => tick.run_id));
+  const unfinished = (job.recent_runs ?? []).filter((tick) => tick.finished_at === null && !known.has(tick.run_id));
+  return [...unfinished, ...fromHistory];
 }

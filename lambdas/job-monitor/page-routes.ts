@@ -19,8 +19,12 @@ import { inFlightRunView } from './run-health';
 
 /** Jobs per status page; the byte budget may cut a page shorter. */
 const PAGE_JOBS = 50;
-/** Runs per job for the timelines when the view carries no recent_runs of its own. */
-const FALLBACK_RECENT_RUNS = 30;
+/**
+ * Runs per job read for the timelines: a day of a 15-minute job (96) with room to spare. The status
+ * row keeps only the newest 12 runs, without messages (its writes stay small), so the page reads the
+ * history of the jobs it shows: one query per job on the page, 8 at a time.
+ */
+const TIMELINE_RUNS = 100;
 /** History queries in flight at once while rendering the page. */
 const HISTORY_CONCURRENCY = 8;
 /** Runs per page of a job page's history. */
@@ -35,14 +39,14 @@ function htmlError(statusCode: number, message: string): HttpResponse {
   );
 }
 
-/** Recent runs of the jobs whose views carry none (before the status work fills recent_runs). */
-async function fallbackHistory(deps: MonitorApiDeps, jobs: readonly JobView[]): Promise<Map<string, RunView[]>> {
+/** Recent runs, with their messages, of the jobs on this page that ever finished a run. */
+async function timelineHistory(deps: MonitorApiDeps, jobs: readonly JobView[]): Promise<Map<string, RunView[]>> {
   const history = new Map<string, RunView[]>();
-  const wanting = jobs.filter((job) => job.recent_runs === undefined && job.status !== null);
+  const wanting = jobs.filter((job) => job.status !== null);
   for (let start = 0; start < wanting.length; start += HISTORY_CONCURRENCY) {
     const batch = wanting.slice(start, start + HISTORY_CONCURRENCY);
     const pages = await Promise.all(
-      batch.map((job) => deps.store.listRuns(job.job_key, { limit: FALLBACK_RECENT_RUNS })),
+      batch.map((job) => deps.store.listRuns(job.job_key, { limit: TIMELINE_RUNS })),
     );
     for (const [index, job] of batch.entries()) history.set(job.job_key, pages[index].runs.map(toRunView));
   }
@@ -78,7 +82,7 @@ export async function showIncidents(deps: MonitorApiDeps, request: HttpRequest):
   const page = pageOf(matching, { limit: PAGE_JOBS, cursor });
   if ('error' in page) return htmlError(400, page.error);
   const detailed = await withDetails(deps, page.jobs, expectations);
-  const history = await fallbackHistory(deps, detailed);
+  const history = await timelineHistory(deps, detailed);
   const now = deps.now();
   const { jobs, nextCursor } = fitToBudget(page, detailed, (job) =>
     Buffer.byteLength(renderJobRow(job, history.get(job.job_key), now)),
