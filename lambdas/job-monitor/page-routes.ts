@@ -45,9 +45,7 @@ async function timelineHistory(deps: MonitorApiDeps, jobs: readonly JobView[]): 
   const wanting = jobs.filter((job) => job.status !== null);
   for (let start = 0; start < wanting.length; start += HISTORY_CONCURRENCY) {
     const batch = wanting.slice(start, start + HISTORY_CONCURRENCY);
-    const pages = await Promise.all(
-      batch.map((job) => deps.store.listRuns(job.job_key, { limit: TIMELINE_RUNS })),
-    );
+    const pages = await Promise.all(batch.map((job) => deps.store.listRuns(job.job_key, { limit: TIMELINE_RUNS })));
     for (const [index, job] of batch.entries()) history.set(job.job_key, pages[index].runs.map(toRunView));
   }
   return history;
