@@ -1,24 +1,7 @@
-import { buildJobViews, countJobs, type JobView } from '../lambdas/job-monitor/job-views';
+import { buildJobViews, countJobs, unknownJobView } from '../lambdas/job-monitor/job-views';
 import type { OpsContext } from './ops-context';
 import { formatInstant } from './ops-time';
 import { renderTable } from './text-table';
-
-/** A registry job that has neither reported nor has an expectation stored yet. */
-function neverReported(jobId: string, title: string): JobView {
-  return {
-    job_key: jobId,
-    id: null,
-    title,
-    status: null,
-    finished_at: null,
-    message: null,
-    tool_id: null,
-    late: false,
-    late_since: null,
-    reported_at: null,
-    expectation: null,
-  };
-}
 
 /**
  * `status`: every registry job and outside reporter with its last result, from the job-status
@@ -38,7 +21,7 @@ export async function showStatus(ctx: OpsContext): Promise<number> {
     return mute ? { ...view, muted: { until: mute.until, reason: mute.reason } } : view;
   });
   const listed = new Set(views.map((view) => view.job_key));
-  for (const job of ctx.jobs) if (!listed.has(job.id)) views.push(neverReported(job.id, job.title));
+  for (const job of ctx.jobs) if (!listed.has(job.id)) views.push(unknownJobView(job.id, job.title)); // neither reported nor expected yet;
   const counts = countJobs(views);
 
   if (ctx.json) {

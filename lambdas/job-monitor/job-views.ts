@@ -104,6 +104,23 @@ export interface RunView {
   outcome?: RunOutcome;
 }
 
+/** A job known only by its key: never reported, no expectation stored. */
+export function unknownJobView(jobKey: string, title: string = jobKey): JobView {
+  return {
+    job_key: jobKey,
+    id: null,
+    title,
+    status: null,
+    finished_at: null,
+    message: null,
+    tool_id: null,
+    late: false,
+    late_since: null,
+    reported_at: null,
+    expectation: null,
+  };
+}
+
 export function toExpectationView(expectation: Expectation): ExpectationView {
   return {
     crons: expectation.crons,

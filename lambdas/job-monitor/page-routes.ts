@@ -7,7 +7,7 @@ import { needsAction } from './job-display';
 import { filterJobs, matchesFilter, parseJobFilter, STATUS_FILTERS } from './job-filters';
 import { renderJobPage } from './job-page';
 import { fitToBudget } from './job-pages';
-import { buildJobViews, countJobs, type JobView, type RunView, toRunView } from './job-views';
+import { buildJobViews, countJobs, type JobView, type RunView, toRunView, unknownJobView } from './job-views';
 import { denyWithoutReadToken, type MonitorApiDeps } from './monitor-deps';
 import { filterQuery } from './page-filters';
 import { PAGE_HEADERS } from './page-shell';
@@ -130,19 +130,7 @@ export async function showJobPage(
   const [job] = buildJobViews(latest ? [latest] : [], expectation ? [expectation] : [], now);
   const inFlight = latest && cursor === undefined ? inFlightRunView(latest) : undefined;
   const html = renderJobPage({
-    job: job ?? {
-      job_key: jobKey,
-      id: null,
-      title: jobKey,
-      status: null,
-      finished_at: null,
-      message: null,
-      tool_id: null,
-      late: false,
-      late_since: null,
-      reported_at: null,
-      expectation: null,
-    },
+    job: job ?? unknownJobView(jobKey),
     // The first page starts with the run in flight, as the runs API lists it.
     runs: [...(inFlight ? [inFlight] : []), ...page.runs.map(toRunView)],
     actions: jobActions(jobKey, deps.page ?? NO_PAGE_SETTINGS, job?.failing_since ?? null, now),

@@ -94,6 +94,18 @@ export interface SchedulerFixture {
   close(): Promise<void>;
 }
 
+/** Creates a job through the API that runs every 10 minutes and calls `targetUrl` once (no retries). */
+export async function createTenMinuteJob(fixture: SchedulerFixture, jobId: string, targetUrl: string): Promise<void> {
+  const response = await fixture.request('POST', '/jobs', {
+    job_id: jobId,
+    schedule_type: 'interval',
+    interval: { minutes: 10 },
+    target_url: targetUrl,
+    max_retries: 0,
+  });
+  if (response.status !== 201) throw new Error(JSON.stringify(response.json));
+}
+
 export async function startSchedulerFixture(
   options: {
     now?: Date;

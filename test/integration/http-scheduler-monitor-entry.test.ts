@@ -7,7 +7,7 @@ import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor
 import { nextCronRun } from '../../lambdas/shared/eventbridge-fire-times';
 import { JobForgetter } from '../../lambdas/shared/job-forget';
 import { JobMuteStore } from '../../lambdas/shared/job-mutes';
-import { type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
+import { createTenMinuteJob, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
 
 /**
  * An HTTP job's entry in the job monitor follows the job: deleting the job removes it (status,
@@ -44,16 +44,7 @@ describe("an HTTP job's job monitor entry", () => {
   });
   afterEach(() => fixture.close());
 
-  async function createJob(jobId: string) {
-    const response = await fixture.request('POST', '/jobs', {
-      job_id: jobId,
-      schedule_type: 'interval',
-      interval: { minutes: 10 },
-      target_url: targetUrl,
-      max_retries: 0,
-    });
-    if (response.status !== 201) throw new Error(JSON.stringify(response.json));
-  }
+  const createJob = (jobId: string) => createTenMinuteJob(fixture, jobId, targetUrl);
 
   const run = (jobId: string) =>
     callJob(fixture.callerDeps, { job_id: jobId, scheduled_time: new Date().toISOString() });

@@ -7,7 +7,7 @@ import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor
 import { watchHungRuns } from '../../lambdas/job-watchdog/watch-hung-runs';
 import { JobForgetter } from '../../lambdas/shared/job-forget';
 import { JobMuteStore } from '../../lambdas/shared/job-mutes';
-import { type Json, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
+import { createTenMinuteJob, type Json, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
 
 /**
  * An HTTP job's run shows in the job monitor from its start, as a built-in job's does: running in its
@@ -42,16 +42,7 @@ describe("an HTTP job's run in the job monitor while it runs", () => {
     answerWhen = Promise.resolve();
   });
 
-  async function createJob(jobId: string) {
-    const response = await fixture.request('POST', '/jobs', {
-      job_id: jobId,
-      schedule_type: 'interval',
-      interval: { minutes: 10 },
-      target_url: targetUrl,
-      max_retries: 0,
-    });
-    if (response.status !== 201) throw new Error(JSON.stringify(response.json));
-  }
+  const createJob = (jobId: string) => createTenMinuteJob(fixture, jobId, targetUrl);
 
   /** A GET of the job monitor's API over the scheduler's job-status table. */
   async function monitorGet(path: string): Promise<Json> {

@@ -1,22 +1,9 @@
 import { filterJobs, parseJobFilter } from '../../lambdas/job-monitor/job-filters';
 import { parseLabels } from '../../lambdas/job-monitor/job-labels';
-import type { JobView } from '../../lambdas/job-monitor/job-views';
+import { type JobView, unknownJobView } from '../../lambdas/job-monitor/job-views';
 
 function job(jobKey: string, fields: Partial<JobView> = {}): JobView {
-  return {
-    job_key: jobKey,
-    id: null,
-    title: jobKey,
-    status: 'success',
-    finished_at: null,
-    message: null,
-    tool_id: null,
-    late: false,
-    late_since: null,
-    reported_at: null,
-    expectation: null,
-    ...fields,
-  };
+  return { ...unknownJobView(jobKey), status: 'success', ...fields };
 }
 
 const jobs = [
