@@ -41,6 +41,12 @@ export interface MigrateOptions {
   jobSettings?: string;
   /** @default the registry */
   jobs?: readonly JobSpec[];
+  /**
+   * Roles are the cluster's, not the database's: a test that changes a role (its password) takes roles of
+   * its own, so tests migrating other databases of the same cluster at the same time never meet it.
+   * @default LOCAL_ROLE_PREFIX
+   */
+  rolePrefix?: string;
 }
 
 export interface MigrateResult {
@@ -66,7 +72,10 @@ function parseLocalSettings(text: string | undefined): Record<string, unknown> {
 export async function migrateDatabase(databaseUrl: string, options: MigrateOptions = {}): Promise<MigrateResult> {
   const log = options.log ?? (() => undefined);
   const settings = parseLocalSettings(options.jobSettings);
-  const roles = jobDatabaseRoles(options.jobs ?? JOBS, { rolePrefix: LOCAL_ROLE_PREFIX, settingsOf: () => settings });
+  const roles = jobDatabaseRoles(options.jobs ?? JOBS, {
+    rolePrefix: options.rolePrefix ?? LOCAL_ROLE_PREFIX,
+    settingsOf: () => settings,
+  });
   const password = (role: string) => localRolePassword(databaseUrl, role);
   const client = new pg.Client({ connectionString: databaseUrl, application_name: 'nightshift-migrate' });
   await client.connect();

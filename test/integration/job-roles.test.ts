@@ -131,15 +131,18 @@ describe('job roles in local mode', () => {
 
   it('set the password again only when a role no longer signs in with it', async () => {
     const admin = await createTestDatabase('roles-password');
-    const { jobEnv } = await migrateDatabase(admin);
+    // Roles of its own: the shared ones are used by tests running beside this one.
+    const rolePrefix = `t_${randomBytes(4).toString('hex')}`;
+    const { jobEnv } = await migrateDatabase(admin, { rolePrefix });
     const role = new URL(jobEnv.DATABASE_URL_YOUTUBE_SYNC).username;
+    expect(role.startsWith(rolePrefix)).toBe(true);
 
-    const again = await migrateDatabase(admin);
+    const again = await migrateDatabase(admin, { rolePrefix });
     expect(again.roles.find((applied) => applied.role === role)?.passwordSet).toBe(false);
 
     await query(admin, `ALTER ROLE ${role} PASSWORD 'changed-by-someone-else'`);
     expect(await outcome(jobEnv.DATABASE_URL_YOUTUBE_SYNC, 'SELECT 1')).toBe('28P01');
-    const repaired = await migrateDatabase(admin);
+    const repaired = await migrateDatabase(admin, { rolePrefix });
 
     expect(repaired.roles.find((applied) => applied.role === role)?.passwordSet).toBe(true);
     expect(await outcome(jobEnv.DATABASE_URL_YOUTUBE_SYNC, 'SELECT 1')).toBe('ok');
