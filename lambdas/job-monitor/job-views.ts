@@ -183,9 +183,6 @@ export function urgency(job: JobView): number {
   return 2;
 }
 
-/** What the status page lists under 要対応. */
-export const needsAttention = (job: JobView) => urgency(job) < 2;
-
 export function compareJobs(a: JobView, b: JobView): number {
   return (
     urgency(a) - urgency(b) ||
