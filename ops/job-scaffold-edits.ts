@@ -90,7 +90,7 @@ const cellsOf = (line: string) =>
     .map((cell) => cell.trim());
 
 /** The lowest and highest monthly amount a cell adds: `$3.65` is 3.65-3.65, `$0-3` is 0-3, `≤ $0.77` is 0-0.77. */
-function amountsIn(cell: string): [number, number] {
+export function amountsIn(cell: string): [number, number] {
   let low = 0;
   let high = 0;
   for (const [, atMost, from, to] of cell.matchAll(/(≤ )?\$(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?/g)) {

@@ -4,6 +4,7 @@ import { configSchema } from '../../lib/config';
 import { OnCallAlarm } from '../../lib/constructs/alarm-factory';
 import { REPO_ROOT } from '../../lib/constructs/nightshift-function';
 import { JOBS } from '../../lib/jobs';
+import { amountsIn } from '../../ops/job-scaffold-edits';
 import { buildTestApp } from '../support/build-test-app';
 
 const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
@@ -78,15 +79,4 @@ function costTable(): { rows: Record<string, string[]>; totals: string[] } {
     rows: Object.fromEntries(body.filter((row) => row !== totalsRow).map(([label, ...rest]) => [label, rest])),
     totals: totalsRow.slice(1).map((cell) => cell.replace(/\*\*/g, '')),
   };
-}
-
-/** The lowest and highest monthly amount a cell adds: `$3.65` is 3.65-3.65, `$0-3` is 0-3, `≤ $0.77` is 0-0.77. */
-function amountsIn(cell: string): [number, number] {
-  let low = 0;
-  let high = 0;
-  for (const [, atMost, from, to] of cell.matchAll(/(≤ )?\$(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?/g)) {
-    low += atMost ? 0 : Number(from);
-    high += Number(to ?? from);
-  }
-  return [low, high];
 }

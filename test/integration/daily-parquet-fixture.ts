@@ -29,6 +29,15 @@ export function duckdbRecipe(bucket: string, root: string): string {
 }
 
 /** One daily-parquet test's world: its own messages table and analytics bucket on dynalite and s3rver. */
+/** The day most tests publish. JST: 2025-08-10T15:00:00.000Z up to 2025-08-11T15:00:00.000Z. */
+export const DAY = '2025-08-11';
+/** Where readers look for a tenant's day: the symlink file naming the current run's files. */
+export const symlinkKey = (tenant: string, dt = DAY) =>
+  `analytics/messages/current/tenant_id=${tenant}/dt=${dt}/symlink.txt`;
+/** The folder of one run's files for a tenant's day. */
+export const runFilesPrefix = (tenant: string, runId: string, dt = DAY) =>
+  `analytics/messages/runs/tenant_id=${tenant}/dt=${dt}/run=${runId}/`;
+
 export class DailyParquetWorld {
   readonly dynamo = dynamoClient();
   readonly s3 = s3Client();

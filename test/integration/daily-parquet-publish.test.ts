@@ -1,11 +1,6 @@
 import type { PartitionManifest } from '../../lambdas/daily-parquet/publish-partition';
 import { messageItem } from '../../local/daily-parquet-local';
-import { DailyParquetWorld } from './daily-parquet-fixture';
-
-const DAY = '2025-08-11'; // JST: 2025-08-10T15:00:00.000Z up to 2025-08-11T15:00:00.000Z
-const symlink = (tenant: string, dt = DAY) => `analytics/messages/current/tenant_id=${tenant}/dt=${dt}/symlink.txt`;
-const runFiles = (tenant: string, runId: string, dt = DAY) =>
-  `analytics/messages/runs/tenant_id=${tenant}/dt=${dt}/run=${runId}/`;
+import { DAY, DailyParquetWorld, runFilesPrefix as runFiles, symlinkKey as symlink } from './daily-parquet-fixture';
 
 let world: DailyParquetWorld;
 beforeEach(async () => {

@@ -82,20 +82,26 @@ describe('local croner scheduler (the scheduling port in npm start)', () => {
   });
 });
 
+/** A job-status table, a data folder and the environment local mode's HTTP scheduler runs with. */
+async function localSchedulerSetup(jobPrefix: string) {
+  const client = dynamoClient();
+  const statusTable = uniqueName('job-status');
+  await createJobStatusTable(client, statusTable);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'local-http-jobs-'));
+  const env = {
+    DYNAMODB_ENDPOINT: testServices().dynamodb.endpoint,
+    AWS_REGION: process.env.AWS_REGION as string,
+    JOB_STATUS_TABLE: statusTable,
+    SCHEDULER_ADMIN_TOKEN: 'local-admin',
+  };
+  const jobId = uniqueName(jobPrefix);
+  const auth = { authorization: 'Bearer local-admin', 'content-type': 'application/json' };
+  return { client, dataDir, env, jobId, auth };
+}
+
 describe('local mode HTTP scheduler', () => {
   it('records a date job whose time passed while npm start was down as missed, and completes it', async () => {
-    const client = dynamoClient();
-    const statusTable = uniqueName('job-status');
-    await createJobStatusTable(client, statusTable);
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'local-http-jobs-'));
-    const env = {
-      DYNAMODB_ENDPOINT: testServices().dynamodb.endpoint,
-      AWS_REGION: process.env.AWS_REGION as string,
-      JOB_STATUS_TABLE: statusTable,
-      SCHEDULER_ADMIN_TOKEN: 'local-admin',
-    };
-    const jobId = uniqueName('overdue');
-    const auth = { authorization: 'Bearer local-admin', 'content-type': 'application/json' };
+    const { client, dataDir, env, jobId, auth } = await localSchedulerSetup('overdue');
     const runAt = new Date(Date.now() + 1500);
     try {
       const first = await startLocalHttpScheduler(env, dataDir, () => {});
@@ -141,18 +147,7 @@ describe('local mode HTTP scheduler', () => {
   });
 
   it('keeps jobs across a restart of npm start and re-arms them', async () => {
-    const client = dynamoClient();
-    const statusTable = uniqueName('job-status');
-    await createJobStatusTable(client, statusTable);
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'local-http-jobs-'));
-    const env = {
-      DYNAMODB_ENDPOINT: testServices().dynamodb.endpoint,
-      AWS_REGION: process.env.AWS_REGION as string,
-      JOB_STATUS_TABLE: statusTable,
-      SCHEDULER_ADMIN_TOKEN: 'local-admin',
-    };
-    const jobId = uniqueName('survivor');
-    const auth = { authorization: 'Bearer local-admin', 'content-type': 'application/json' };
+    const { client, dataDir, env, jobId, auth } = await localSchedulerSetup('survivor');
     try {
       const first = await startLocalHttpScheduler(env, dataDir, () => {});
       const server = await startHttpServer({ port: 0, handler: first.handler });
