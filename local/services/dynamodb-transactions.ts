@@ -9,6 +9,7 @@ import validations from 'dynalite/validations';
 import deleteItemValidation from 'dynalite/validations/deleteItem';
 import putItemValidation from 'dynalite/validations/putItem';
 import updateItemValidation from 'dynalite/validations/updateItem';
+import { cacheDynaliteExpressions } from './dynalite-expression-cache';
 import { Gate } from './request-gate';
 
 /**
@@ -231,7 +232,11 @@ function transactionHandler(store: DynaliteStore, gate: Gate) {
       const { ClientRequestToken: token, ...rest } = parsed;
       const digest = createHash('sha256').update(JSON.stringify(rest)).digest('hex');
       const now = Date.now();
-      for (const [key, entry] of tokens) if (now - entry.at > TOKEN_TTL_MS) tokens.delete(key);
+      // Tokens are kept in the order they were seen: the expired ones are at the front.
+      for (const [key, entry] of tokens) {
+        if (now - entry.at <= TOKEN_TTL_MS) break;
+        tokens.delete(key);
+      }
       const earlier = typeof token === 'string' ? tokens.get(token) : undefined;
       if (earlier && earlier.digest !== digest) {
         return send(response, 400, {
@@ -262,6 +267,7 @@ function transactionHandler(store: DynaliteStore, gate: Gate) {
  * its store factory is wrapped for the one call that creates this server.
  */
 export function dynaliteWithTransactions(options: Parameters<typeof dynalite>[0]): Server {
+  cacheDynaliteExpressions();
   const createStore = dynaliteDb.create;
   let store: DynaliteStore | undefined;
   dynaliteDb.create = (storeOptions) => {

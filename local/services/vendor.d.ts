@@ -105,3 +105,14 @@ declare module 'ftp-srv/src/commands/registry' {
   const registry: Record<string, FtpCommand>;
   export = registry;
 }
+
+/** dynalite's generated expression parsers, whose parses local/services/dynalite-expression-cache.ts reuses. */
+declare module 'dynalite/db/conditionParser' {
+  const parser: { parse(expression: string, options: { context: Record<string, unknown> }): unknown };
+  export = parser;
+}
+
+declare module 'dynalite/db/updateParser' {
+  const parser: { parse(expression: string, options: { context: Record<string, unknown> }): unknown };
+  export = parser;
+}
