@@ -74,17 +74,26 @@ function event(method: string, rawPath: string, body?: unknown): APIGatewayProxy
  * caller's time then holds its own work and the wire, not the store's, and a parallel pair of
  * requests can overlap. `--in-process` keeps it in this process (the way earlier figures were taken).
  */
-async function startStore(inProcess: boolean): Promise<{ endpoint: string; stop(): Promise<void> }> {
-  if (inProcess) return startDynamoDb();
+async function startStore(inProcess: boolean): Promise<{ endpoint: string; echo: Echo; stop(): Promise<void> }> {
+  if (inProcess) {
+    const [dynamo, echo] = await Promise.all([startDynamoDb(), startEcho()]);
+    const stop = async () => {
+      await dynamo.stop();
+      echo.server.closeAllConnections();
+      echo.server.close();
+    };
+    return { endpoint: dynamo.endpoint, echo, stop };
+  }
   const child = spawn(process.execPath, [...process.execArgv, __filename, '--dynamodb'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+  const [endpoint, echoPort] = await new Promise<string[]>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim().split(' ')));
     child.once('exit', (code) => reject(new Error(`dynalite process exited with ${code}`)));
   });
   return {
     endpoint,
+    echo: { hostname: '127.0.0.1', port: Number(echoPort) },
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -93,13 +102,30 @@ async function startStore(inProcess: boolean): Promise<{ endpoint: string; stop(
   };
 }
 
-/** The child: serves dynalite until its stdin closes. */
+interface Echo {
+  hostname: string;
+  port: number;
+  server?: http.Server;
+}
+
+/** Answers every request at once, beside the store: the wire's own share of a round trip. */
+async function startEcho(): Promise<Echo & { server: http.Server }> {
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { hostname: '127.0.0.1', port: (server.address() as AddressInfo).port, server };
+}
+
+/** The child: serves dynalite (and the echo) until its stdin closes. */
 async function serveDynamoDb(): Promise<void> {
-  const dynamo = await startDynamoDb();
-  process.stdout.write(`${dynamo.endpoint}\n`);
+  const [dynamo, echo] = await Promise.all([startDynamoDb(), startEcho()]);
+  process.stdout.write(`${dynamo.endpoint} ${echo.port}\n`);
   process.stdin.resume();
   process.stdin.on('end', async () => {
     await dynamo.stop();
+    echo.server.closeAllConnections();
     process.exit(0);
   });
 }
@@ -183,6 +209,7 @@ async function main() {
     const bareCpu: number[] = [];
     const roundTrip: number[] = [];
     const floorSamples: FloorSample[] = [];
+    const wire: number[] = [];
     const runs: Awaited<ReturnType<typeof phases.measure>>[] = [];
     let requests = 0;
     let units = 0;
@@ -207,7 +234,9 @@ async function main() {
       const run = measured.result;
       if (run?.status !== 'success') throw new Error(`run ${index}: ${run?.status} ${run?.error}`);
       const floorSample = await floor.twoRoundTrips();
+      const wireSample = await floor.twoRoundTrips(dynamo.echo);
       if (index < WARMUP) continue;
+      wire.push(wireSample.total);
       requests += counted.requests;
       units += counted.capacityUnits;
       roundTrip.push(roundTripMs);
@@ -260,9 +289,12 @@ async function main() {
     console.log(`bare fetch   p50 ${f(percentile(bare, 50))} ms  p99 ${f(percentile(bare, 99))} ms  (${RUNS} runs)`);
     console.log(`caller run   p50 ${f(percentile(caller, 50))} ms  p99 ${f(percentile(caller, 99))} ms`);
     console.log(
-      `overhead     p50 ${f(percentile(overhead, 50))} ms  p99 ${f(percentile(overhead, 99))} ms  (caller − bare fetch, per pair)`,
+      `overhead     p50 ${f(percentile(overhead, 50))} ms  p90 ${f(percentile(overhead, 90))} ms  p95 ${f(percentile(overhead, 95))} ms  p99 ${f(percentile(overhead, 99))} ms  (caller − bare fetch, per pair)`,
     );
     for (const line of breakdown.lines) console.log(line);
+    console.log(
+      `the wire alone: the same requests to a server that answers at once, in the same order, p50 ${f(percentile(wire, 50))} ms  p99 ${f(percentile(wire, 99))} ms`,
+    );
     console.log(`create job   p50 ${f(percentile(createMs, 50))} ms  p99 ${f(percentile(createMs, 99))} ms`);
     console.log(`list ${listed} jobs  p50 ${f(percentile(listMs, 50))} ms  max ${f(Math.max(...listMs))} ms`);
     // The caller's own cost is mostly table round trips: counted in units of one, it reads the same on a busy or idle machine.
@@ -288,8 +320,8 @@ async function main() {
     );
     if (breakdown.floorP99 >= TARGETS.overheadP99Ms) {
       console.log(
-        `  (the twin's own two sequential round trips have p99 ${f(breakdown.floorP99)} ms here: ` +
-          `no caller meets p99 < ${TARGETS.overheadP99Ms} ms against it on this machine)`,
+        `  (the twin's own two sequential round trips have p99 ${f(breakdown.floorP99)} ms here, the wire alone ` +
+          `${f(percentile(wire, 99))} ms: no caller meets p99 < ${TARGETS.overheadP99Ms} ms against it on this machine)`,
       );
     }
     const [load1, load5, load15] = loadavg();
@@ -304,6 +336,8 @@ async function main() {
       caller_to_fetch_p50_ratio: ratio.toFixed(2),
       overhead_in_round_trips: inRoundTrips.toFixed(1),
       ...breakdown.keys,
+      wire_two_round_trips_p50_ms: f(percentile(wire, 50)),
+      wire_two_round_trips_p99_ms: f(percentile(wire, 99)),
       create_p50_ms: f(percentile(createMs, 50)),
       create_p99_ms: f(percentile(createMs, 99)),
       [`list_${listed}_p50_ms`]: f(percentile(listMs, 50)),

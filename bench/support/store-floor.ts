@@ -84,14 +84,18 @@ export class StoreFloor {
     }
   }
 
-  /** One replay: the job ∥ lease pair, then the transaction; milliseconds of each and of both. */
-  async twoRoundTrips(): Promise<FloorSample> {
+  /**
+   * One replay: the job ∥ lease pair, then the transaction; milliseconds of each and of both.
+   * Sent to `echo` instead (a server that answers every request at once), the same replay measures
+   * the wire alone: what two sequential round trips cost on this machine before any store works.
+   */
+  async twoRoundTrips(echo?: { hostname: string; port: number }): Promise<FloorSample> {
     const runId = randomUUID();
     const request = (name: Captured) => {
       const captured = this.captured.get(name) as CapturedRequest;
       // A token per transaction: the same token on two different transactions is refused.
       const body = captured.body.replaceAll(RUN_ID_SLOT, runId).replaceAll(TOKEN_SLOT, randomUUID());
-      return { ...captured, body };
+      return { ...captured, ...echo, body };
     };
     const t0 = performance.now();
     await Promise.all([this.send(request('GetItemCommand')), this.send(request('TransactWriteItemsCommand#lease'))]);
