@@ -8,8 +8,12 @@ export const JOB_STATUS_TABLE = {
   partitionKey: 'pk',
   sortKey: 'sk',
   timeToLiveAttribute: 'expiresAt',
-  /** Latest-status rows only: list every job ordered by its last report. */
-  latestIndex: { name: 'byKind', partitionKey: 'kind', sortKey: 'lastFinishedAt' },
+  /**
+   * Latest-status rows only: every job's row. A GSI holds only items that have both its keys, so the sort
+   * key is `jobKey`, which every writer of a latest row sets (a report, the runner, a job-start before any
+   * run finished); the store orders the rows by last report itself.
+   */
+  latestIndex: { name: 'byKind', partitionKey: 'kind', sortKey: 'jobKey' },
 } as const;
 
 /**

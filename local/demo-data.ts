@@ -49,7 +49,8 @@ export async function seedOutsideJobReports(client: DynamoDBClient, tableName: s
       source: 'api',
     });
   }
-  if ((await store.listLatest()).some((job) => job.jobKey === DEMO_REPORTED_JOB)) return;
+  // Seeded once: the demo job has a finished run (a row holding only a start, from a job-start, does not count).
+  if ((await store.getLatest(DEMO_REPORTED_JOB))?.lastFinishedAt !== undefined) return;
   const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000).toISOString();
   const reports = [
     { jobKey: 'minpaku-in-report', title: 'minpaku-IN レポート作成', status: 'success', finishedAt: hoursAgo(26) },

@@ -3,6 +3,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  type TableDescription,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { JOB_STATUS_TABLE } from '../lib/tables';
@@ -15,7 +16,11 @@ export interface KeyedTableDefinition {
   index?: { name: string; partitionKey: string; sortKey: string };
 }
 
-/** Creates such a table (local mode, tests); an existing one is kept. Returns whether it was created now. */
+/**
+ * Creates such a table (local mode, tests); an existing one is kept. Returns whether it was created now.
+ * An existing table whose index is keyed otherwise (kept in `.local/` from an older version) is refused:
+ * dynalite cannot change an index, and queries through the old one would silently miss rows.
+ */
 export async function createKeyedTable(
   client: DynamoDBClient,
   tableName: string,
@@ -61,7 +66,8 @@ export async function createKeyedTable(
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
     // Another process may have just created it: it is usable only once ACTIVE.
-    await waitUntilActive(client, tableName);
+    const existing = await waitUntilActive(client, tableName);
+    if (index) checkIndexKeys(tableName, existing, index);
     return false;
   }
   await waitUntilActive(client, tableName);
@@ -75,17 +81,36 @@ export async function createKeyedTable(
  * messages into a table that was not yet there, now and then. The SDK's waiter polls every 20 s
  * at least, too slow for a local table, hence this loop.
  */
-async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 30_000): Promise<void> {
+async function waitUntilActive(
+  client: DynamoDBClient,
+  tableName: string,
+  timeoutMs = 30_000,
+): Promise<TableDescription | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = table?.GlobalSecondaryIndexes ?? [];
-    if (table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
+    if (table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return table;
     if (Date.now() > deadline) {
       throw new Error(`DynamoDB table ${tableName} is still ${table?.TableStatus} after ${timeoutMs / 1000} s`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+function checkIndexKeys(
+  tableName: string,
+  table: TableDescription | undefined,
+  index: NonNullable<KeyedTableDefinition['index']>,
+): void {
+  const found = table?.GlobalSecondaryIndexes?.find((existing) => existing.IndexName === index.name);
+  const keys = (found?.KeySchema ?? []).map((key) => key.AttributeName).join(', ');
+  const wanted = `${index.partitionKey}, ${index.sortKey}`;
+  if (keys === wanted) return;
+  throw new Error(
+    `DynamoDB table ${tableName} has index ${index.name} keyed (${keys || 'missing'}), not (${wanted}) as lib/tables.ts ` +
+      'defines it now: it was kept from an older version. Delete the local data (.local/, or NIGHTSHIFT_LOCAL_DIR) to start over.',
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { buildJobViews, countJobs, unknownJobView } from '../lambdas/job-monitor/job-views';
+import { buildJobViews, countJobs, type JobView, unknownJobView } from '../lambdas/job-monitor/job-views';
 import type { OpsContext } from './ops-context';
 import { formatInstant } from './ops-time';
 import { renderTable } from './text-table';
@@ -31,7 +31,7 @@ export async function showStatus(ctx: OpsContext): Promise<number> {
   const registry = new Set(ctx.jobs.map((job) => job.id));
   const rows = views.map((view) => [
     view.job_key,
-    `${view.status ?? 'never reported'}${view.muted ? ` (muted until ${formatInstant(view.muted.until, ctx.utc)})` : ''}`,
+    `${lastResult(view, ctx.utc)}${view.muted ? ` (muted until ${formatInstant(view.muted.until, ctx.utc)})` : ''}`,
     view.late ? `late since ${view.late_since ? formatInstant(view.late_since, ctx.utc) : '?'}` : '',
     formatInstant(view.finished_at, ctx.utc),
     registry.has(view.job_key) ? 'registry' : 'reporter',
@@ -42,4 +42,11 @@ export async function showStatus(ctx: OpsContext): Promise<number> {
     `\n${counts.total} jobs in ${ctx.backend.label}: ${counts.error} error, ${counts.late} late, ${counts.never_reported} never reported`,
   );
   return 0;
+}
+
+/** The last finished run's status; before any, the first run if one is in flight (a start is no result). */
+function lastResult(view: JobView, utc: boolean): string {
+  if (view.status) return view.status;
+  if (!view.running) return 'never reported';
+  return `first run ${view.hung ? 'hung' : 'running'} since ${formatInstant(view.running.started_at, utc)}`;
 }

@@ -75,6 +75,10 @@ function noteOf(job: JobView, now: Date): string {
   }
   if (health === 'late' && job.late_since)
     return `<div class="note late">${formatJstShort(job.late_since)} JST から報告がありません (${formatAgo(job.late_since, now)})</div>`;
+  if (health === 'running' && job.running && job.status === null) {
+    const since = job.running.started_at;
+    return `<div class="note">初回の実行中: ${formatJstShort(since)} JST 開始 (${formatAgo(since, now)}) · 完了した実行はまだありません</div>`;
+  }
   if (health === 'not_yet_run')
     return `<div class="note">未実行${job.next_expected_run ? `: 次回 ${formatJstShort(job.next_expected_run)} JST` : ''}</div>`;
   const last = job.finished_at ? `${formatJstShort(job.finished_at)} (${formatAgo(job.finished_at, now)})` : '';

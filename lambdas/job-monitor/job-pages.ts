@@ -48,7 +48,8 @@ export function summaryAsLatest(summary: LatestSummary): LatestStatus {
     toolId: null,
     lastMessage: null,
     lastRunId: '',
-    createdAt: summary.updatedAt,
+    // Not read by the views; a row that only holds a start has no updatedAt either.
+    createdAt: summary.updatedAt ?? '',
   };
 }
 

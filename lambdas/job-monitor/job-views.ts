@@ -19,10 +19,10 @@ export interface ExpectationView {
 
 export interface JobView {
   job_key: string;
-  /** The status row's stable id (the TC Portal's job_status.id); null while the job has never reported. */
+  /** The status row's stable id (the TC Portal's job_status.id); null while the job has never reported (a run may be in flight). */
   id: string | null;
   title: string;
-  /** null: expected but never reported. */
+  /** null: never reported a finished run (expected, or its first run is in flight: see `running`). */
   status: 'success' | 'error' | null;
   finished_at: string | null;
   message: string | null;
@@ -135,26 +135,36 @@ export function toExpectationView(expectation: Expectation): ExpectationView {
   };
 }
 
+/**
+ * A job from its latest-status row. A row with a start and no finished run yet (its first run is running:
+ * a job-start, the runner's or the caller's start) shows as a job that never reported (no id, status,
+ * finished_at or reported_at; a start is no report) with the run in flight: `health` running or hung. Its
+ * lateness is the expectation's never-reported mark, as the watchdog sets it (watch-expectations.ts), and its
+ * title the start's, else the expectation's.
+ */
 export function fromLatest(
   latest: LatestStatus,
   expectation: Expectation | undefined,
   now: Date = new Date(),
 ): JobView {
+  const finished = latest.lastStatus !== undefined;
+  const late = finished ? latest.late === true : expectation?.lateSince !== undefined;
+  const lateSince = finished ? latest.lateSince : expectation?.lateSince;
+  const untitledStart = !finished && latest.title === latest.jobKey;
   return {
     job_key: latest.jobKey,
-    id: latest.id,
-    title: latest.title,
-    // A row with a start and no finished run yet (job-start before the first report) has no status.
+    id: finished ? latest.id : null,
+    title: untitledStart ? (expectation?.title ?? latest.title) : latest.title,
     status: latest.lastStatus ?? null,
     finished_at: latest.lastFinishedAt ?? null,
     message: latest.lastMessage,
     tool_id: latest.toolId,
-    late: latest.late === true,
-    late_since: latest.late ? (latest.lateSince ?? null) : null,
+    late,
+    late_since: late ? (lateSince ?? null) : null,
     reported_at: latest.lastReceivedAt ?? latest.updatedAt ?? null,
     expectation: expectation ? toExpectationView(expectation) : null,
     max_runtime_minutes: expectation?.maxRuntimeMinutes ?? null,
-    ...onCallFields(latest, now),
+    ...onCallFields({ ...latest, late }, now),
   };
 }
 

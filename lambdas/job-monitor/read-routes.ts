@@ -34,7 +34,7 @@ export async function withDetails(
   page: readonly JobView[],
   expectations: readonly Expectation[],
 ) {
-  // Never-reported jobs too: one may have a run in flight (started, not finished yet).
+  // Never-reported jobs too: a start may have landed since the summaries were read.
   const latest = new Map(
     (await deps.store.getLatestMany(page.map((job) => job.job_key))).map((row) => [row.jobKey, row]),
   );
@@ -43,19 +43,9 @@ export async function withDetails(
   return page.map((job) => {
     const row = latest.get(job.job_key);
     if (!row) return job;
-    const view = fromLatest(row, byJob.get(job.job_key), now);
     // The summary's view keeps what was derived for every job (mute, labels, next run); the row adds the text.
-    // A start-only row has no finished run: the expectation's view (title, late mark) stays, with the run in flight.
-    return row.lastStatus
-      ? { ...job, ...view }
-      : {
-          ...job,
-          running: view.running,
-          hung: view.hung,
-          hung_since: view.hung_since,
-          health: view.health === 'not_yet_run' ? job.health : view.health,
-          recent_runs: view.recent_runs,
-        };
+    // A row that holds only a start is viewed as the summaries view it (fromLatest: no status, the run in flight).
+    return { ...job, ...fromLatest(row, byJob.get(job.job_key), now) };
   });
 }
 

@@ -22,7 +22,7 @@ export interface LateJob {
   jobKey: string;
   /** The deadline that passed without a report. */
   since: string;
-  /** The job has never reported at all. */
+  /** The job has never reported a finished run (its first may be running: a start is no report). */
   neverReported: boolean;
 }
 
@@ -94,13 +94,17 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
   };
   const parkedBefore = now.getTime() - ABANDONED_AFTER_MS;
   for (const latest of summaries) {
-    if (!latest.parkedRunIds?.size || Date.parse(latest.updatedAt) > parkedBefore) continue;
+    // A run is parked by the report that sets updatedAt in the same write.
+    if (!latest.parkedRunIds?.size || !hasReported(latest) || Date.parse(latest.updatedAt) > parkedBefore) continue;
     if ((await store.completeInterruptedRuns(latest.jobKey)) > 0) result.completed.push(latest.jobKey);
   }
 
   for (const expectation of expectations) {
-    const latest = latestByJob.get(expectation.jobKey);
+    const row = latestByJob.get(expectation.jobKey);
     latestByJob.delete(expectation.jobKey);
+    // A start is no check-in (a later run's start leaves the last check-in as it is), so a job whose first
+    // run has only started is judged, and marked (on its expectation), as one that never reported.
+    const latest = hasReported(row) ? row : undefined;
     let lateness: ReturnType<typeof evaluateLateness>;
     try {
       lateness = evaluateLateness(expectation, {
@@ -137,5 +141,11 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
 }
 
 async function clearOrphanedLate(store: WatchdogPorts['store'], latest: LatestSummary, result: WatchdogResult) {
-  if (latest.late && (await store.clearLate(latest.jobKey, latest.updatedAt))) result.cleared.push(latest.jobKey);
+  if (hasReported(latest) && latest.late && (await store.clearLate(latest.jobKey, latest.updatedAt)))
+    result.cleared.push(latest.jobKey);
+}
+
+/** A row a report has moved (its check-in and the updatedAt a late mark is conditioned on), not only a start. */
+function hasReported(latest: LatestSummary | undefined): latest is LatestSummary & { updatedAt: string } {
+  return latest?.updatedAt !== undefined;
 }

@@ -77,15 +77,23 @@ export interface RecordResult {
   firstRecorded: boolean;
 }
 
+/**
+ * A job's latest-status row. A job whose first run has started and not finished (a job-start, the runner's
+ * or the HTTP caller's start, in-flight-runs.ts) has a row with its `inFlight` run and no `last*` fields
+ * and no `updatedAt` yet: nothing has reported a finished run.
+ */
 export interface LatestStatus {
   id: string;
   jobKey: string;
   title: string;
   toolId: string | null;
-  lastStatus: RunStatus;
-  lastFinishedAt: string;
+  /** Absent until the job's first run finished. */
+  lastStatus?: RunStatus;
+  /** Absent until the job's first run finished. */
+  lastFinishedAt?: string;
   lastMessage: string | null;
-  lastRunId: string;
+  /** Absent until the job's first run finished. */
+  lastRunId?: string;
   /** The slot of the run the status shows (built-in and HTTP jobs). */
   lastSlot?: string;
   /** When the last report that moved this status arrived (server clock): the job's last check-in. */
@@ -93,7 +101,8 @@ export interface LatestStatus {
   late: boolean;
   lateSince?: string;
   createdAt: string;
-  updatedAt: string;
+  /** When a report last moved the status; absent until the job's first run finished (a start does not set it). */
+  updatedAt?: string;
   /** The labels the last report that carried any sent. */
   tags?: string[];
   owner?: string | null;
@@ -266,8 +275,11 @@ export class JobStatusStore {
   /**
    * Marks a job late, once: the first lateSince stays until a report clears it. `seenUpdatedAt` is the
    * updatedAt the caller evaluated; a report that arrived in between wins. Returns whether it was marked now.
+   * A row without updatedAt holds only a start (no report yet): it is not marked (the watchdog marks such a
+   * job on its expectation, as one that never reported).
    */
-  async markLate(jobKey: string, lateSince: string, seenUpdatedAt: string): Promise<boolean> {
+  async markLate(jobKey: string, lateSince: string, seenUpdatedAt: string | undefined): Promise<boolean> {
+    if (seenUpdatedAt === undefined) return false;
     return this.updateLatestIf(jobKey, {
       UpdateExpression: 'SET late = :true, lateSince = :lateSince',
       ConditionExpression: 'updatedAt = :seen AND (attribute_not_exists(late) OR late = :false)',
@@ -313,12 +325,15 @@ export class JobStatusStore {
     );
   }
 
-  /** Every job's latest status, most recent report first. */
+  /**
+   * Every job's latest status, most recent report first; jobs that never finished a run (only started) come
+   * last, by job_key, as never-reported jobs do on the job list (they have no report to place them by).
+   */
   async listLatest(): Promise<LatestStatus[]> {
     return (await this.queryLatest()).map(toLatest);
   }
 
-  /** Every job's latest status without its text (title, message): what ordering and counting need, at any job count. */
+  /** Every job's latest status without its text (message), in listLatest's order: what ordering and counting need, at any job count. */
   async listLatestSummaries(): Promise<LatestSummary[]> {
     const attributes = ['jobKey', 'lastStatus', 'lastFinishedAt', 'late', 'lateSince', 'lastReceivedAt', 'updatedAt'];
     attributes.push('parkedRunIds', 'inFlight');
@@ -328,18 +343,23 @@ export class JobStatusStore {
     return items.map((item) => ({ late: false, ...item }) as LatestSummary);
   }
 
+  /**
+   * Every latest-status row, through the index `byKind` (kind, jobKey: lib/tables.ts). Its sort key is one
+   * every latest row has, so the index holds all of them, a row that only holds a start too; the order
+   * (most recent report first) is set here.
+   */
   private async queryLatest(attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
     const names: Record<string, string> = { '#kind': 'kind' };
     for (const [index, name] of (attributes ?? []).entries()) names[`#a${index}`] = name;
-    return queryAll(this.db, {
+    const rows = await queryAll(this.db, {
       TableName: this.tableName,
       IndexName: 'byKind',
       KeyConditionExpression: '#kind = :kind',
       ...(attributes ? { ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', ') } : {}),
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ':kind': LATEST_KIND },
-      ScanIndexForward: false,
     });
+    return rows.sort(byLastReport);
   }
 
   /** The latest status of each job_key given (those that have one), in batches of 100. */
@@ -391,6 +411,17 @@ export class JobStatusStore {
     });
     return items.map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...run }) => run as unknown as RunRecord);
   }
+}
+
+/**
+ * Most recent report first (ISO UTC strings sort as time); rows without a finished run last; then job_key
+ * in code-unit order, as the job list breaks ties (job-views.ts compareJobs).
+ */
+function byLastReport(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  const finished = (row: Record<string, unknown>) => (typeof row.lastFinishedAt === 'string' ? row.lastFinishedAt : '');
+  const [fa, fb, ka, kb] = [finished(a), finished(b), String(a.jobKey), String(b.jobKey)];
+  if (fa !== fb) return fa > fb ? -1 : 1;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 /** `RUN#<finished_at>#<run id>`: anything else in a cursor was not issued by listRuns. */

@@ -17,6 +17,28 @@ describe('data stack', () => {
     });
   });
 
+  it('indexes every latest-status row by kind and jobKey, the keys every writer of one sets (a start too)', () => {
+    // A GSI holds only items with both its keys: a sort key a start leaves out (lastFinishedAt) would hide a
+    // job whose first run is still running from the job list and from the watchdog's hung check.
+    data.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'nightshift-dev-job-status',
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'kind', AttributeType: 'S' },
+        { AttributeName: 'jobKey', AttributeType: 'S' },
+      ]),
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byKind',
+          KeySchema: [
+            { AttributeName: 'kind', KeyType: 'HASH' },
+            { AttributeName: 'jobKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+  });
+
   it('blocks public access to the analytics bucket, encrypts it, versions it and expires old versions', () => {
     data.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: { 'Fn::Join': ['', ['nightshift-dev-analytics-', { Ref: 'AWS::AccountId' }, '-ap-northeast-1']] },

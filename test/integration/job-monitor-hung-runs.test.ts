@@ -81,6 +81,35 @@ describe('hung runs', () => {
     expect(runs.runs[0]).toMatchObject({ run_id: runId, outcome: 'hung', status: 'running' });
   });
 
+  it("marks a job's very first run hung: started, never finished, nothing reported before", async () => {
+    await post('/api/monitor/jobs/backup/expectation', { every_minutes: 1440, max_runtime_minutes: 30 }, 'PUT');
+    const started = await post('/api/monitor/job-start', { job_key: 'backup', started_at: minutesBefore(45) });
+    const { run_id: runId } = (await started.json()) as { run_id: string };
+
+    const outcome = await runWatchdog();
+
+    const since = minutesBefore(15);
+    expect(outcome.details).toMatchObject({ newlyHung: ['backup'], hung: [{ jobKey: 'backup', runId, since }] });
+    expect(published).toEqual([[expect.objectContaining({ jobKey: 'backup', runId })]]);
+    expect(await jobView('backup')).toMatchObject({
+      status: null,
+      finished_at: null,
+      health: 'hung',
+      hung: true,
+      hung_since: since,
+      running: { run_id: runId, started_at: minutesBefore(45), slot: null },
+    });
+  });
+
+  it('marks the first run of a job without an expectation never hung: it has no max runtime', async () => {
+    await post('/api/monitor/job-start', { job_key: 'adhoc', started_at: minutesBefore(600) });
+
+    const outcome = await runWatchdog();
+
+    expect(outcome.details).toMatchObject({ hung: [], newlyHung: [] });
+    expect(await jobView('adhoc')).toMatchObject({ status: null, health: 'running', hung: false });
+  });
+
   it('marks a muted job’s run hung on the page but leaves it out of JobHung until the mute ends', async () => {
     await backupStartedMinutesAgo(45);
     const muted = await post('/api/monitor/jobs/backup/mute', { until: 'PT1H', reason: '移行作業中' });

@@ -107,6 +107,30 @@ describe('POST /api/monitor/job-start', () => {
     });
   });
 
+  it('lists a job whose first run started and never finished, as running with no finished run yet', async () => {
+    await api.report(validReport(api, { job_key: 'older', finished_at: minutesBefore(120) }));
+    await api.report(validReport(api, { job_key: 'newer', finished_at: minutesBefore(30) }));
+    const { json } = await start({ job_key: 'first-ever', title: '初回', started_at: minutesBefore(90) });
+
+    expect(await job('first-ever')).toMatchObject({
+      title: '初回',
+      status: null,
+      finished_at: null,
+      reported_at: null,
+      message: null,
+      health: 'running',
+      running: { run_id: json.run_id, started_at: minutesBefore(90), slot: null },
+      recent_runs: [expect.objectContaining({ run_id: json.run_id, status: 'running', finished_at: null })],
+    });
+    const summaries = await api.store.listLatestSummaries();
+    expect(summaries.find((summary) => summary.jobKey === 'first-ever')).toMatchObject({
+      inFlight: { runId: json.run_id, startedAt: minutesBefore(90) },
+    });
+    // Most recent report first; a job that never finished a run has none to place it by, so it comes last.
+    expect(summaries.map((summary) => summary.jobKey)).toEqual(['newer', 'older', 'first-ever']);
+    expect((await api.store.listLatest()).map((latest) => latest.jobKey)).toEqual(['newer', 'older', 'first-ever']);
+  });
+
   it('closes the second of two starts in a row: the duration runs from the newer start', async () => {
     await start({ job_key: 'backup', started_at: minutesBefore(10) });
     const second = await start({ job_key: 'backup', started_at: minutesBefore(2) });

@@ -147,6 +147,40 @@ describe('job watchdog', () => {
     expect(body.counts).toMatchObject({ late: 1, never_reported: 1 });
   });
 
+  it('marks a job whose first run started and never finished late as one that never reported: a start is no check-in', async () => {
+    await expectEvery('first-run', 30, 5);
+    minutesAfterStart(10);
+    const started = await api.write('POST', '/api/monitor/job-start', { job_key: 'first-run' });
+    expect(started.status).toBe(200);
+
+    minutesAfterStart(36);
+    const outcome = await runWatchdog();
+    const body = (await (await api.read('/api/monitor/jobs')).json()) as { jobs: unknown[]; counts: unknown };
+
+    expect(outcome.details).toMatchObject({
+      late: [{ jobKey: 'first-run', since: '2025-08-11T00:35:00.000Z', neverReported: true }],
+      newlyLate: ['first-run'],
+    });
+    expect(published).toEqual([[expect.objectContaining({ jobKey: 'first-run' })]]);
+    expect(body.jobs[0]).toEqual(
+      expect.objectContaining({
+        job_key: 'first-run',
+        status: null,
+        late: true,
+        late_since: '2025-08-11T00:35:00.000Z',
+        health: 'late',
+        running: expect.objectContaining({ run_id: started.json.run_id }),
+      }),
+    );
+    expect(body.counts).toMatchObject({ late: 1, never_reported: 1 });
+
+    // Its first report clears it.
+    await api.report(validReport(api, { job_key: 'first-run', finished_at: api.clock.now.toISOString() }));
+    minutesAfterStart(40);
+    await runWatchdog();
+    expect(await api.store.getLatest('first-run')).toMatchObject({ late: false, lastStatus: 'success' });
+  });
+
   it('clears a late mark once the expectation is deleted', async () => {
     await expectEvery('minpaku-in-report', 60, 10);
     await reportNow();

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createJobStatusTable } from '../../local/job-status-table';
 import { dynaliteWithTransactions } from '../../local/services/dynamodb-transactions';
@@ -51,5 +51,38 @@ describe('local table creation', () => {
       ),
     ).resolves.toBeDefined();
     await first;
+  });
+
+  it('refuses a job-status table kept from before its index was keyed by jobKey, naming the fix', async () => {
+    // The index as it was: sorted by lastFinishedAt, which a row that only holds a start lacks.
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'old-status',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['pk', 'sk', 'kind', 'lastFinishedAt'].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S' as const,
+        })),
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byKind',
+            KeySchema: [
+              { AttributeName: 'kind', KeyType: 'HASH' },
+              { AttributeName: 'lastFinishedAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+
+    await expect(createJobStatusTable(client, 'old-status')).rejects.toThrow(
+      'DynamoDB table old-status has index byKind keyed (kind, lastFinishedAt), not (kind, jobKey) as lib/tables.ts defines it now',
+    );
+    expect(await createJobStatusTable(client, 'fresh-status')).toBe(false);
   });
 });

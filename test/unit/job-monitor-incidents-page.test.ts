@@ -72,6 +72,16 @@ describe('/incidents rows', () => {
     expect(rowOf(html, 'never-ran')).toContain('未実行: 次回 08/11 15:15 JST');
   });
 
+  it('shows a job whose first run is running, with no finished run yet, as 実行中 from its start', () => {
+    const running = { run_id: 'first', started_at: '2025-08-11T05:40:00.000Z', slot: null };
+    const job = jobView('first-run', { status: null, finished_at: null, message: null, health: 'running', running });
+
+    const row = renderJobRow(job, undefined, now);
+
+    expect(row).toContain('<span class="pill p-running">実行中</span>');
+    expect(row).toContain('初回の実行中: 08/11 14:40 JST 開始 (20分前) · 完了した実行はまだありません');
+  });
+
   it('puts errors, hung and late jobs under 要対応 and the rest after', () => {
     const html = page(jobsInEveryState());
     const attention = html.slice(html.indexOf('id="attention"'), html.indexOf('id="others"'));

@@ -50,6 +50,28 @@ describe('ops status', () => {
     ).toHaveLength(1);
   });
 
+  it('shows a job whose first run started and never finished as running since its start', async () => {
+    const startedAt = '2025-08-11T09:30:00.000Z';
+    dynamo.on(QueryCommand, { IndexName: 'byKind' }).resolves({
+      Items: [
+        {
+          id: 'id-first',
+          jobKey: 'first-run',
+          title: 'first-run',
+          createdAt: startedAt,
+          inFlight: { runId: 'r1', startedAt },
+        },
+      ],
+    });
+    dynamo.on(QueryCommand, { KeyConditionExpression: 'pk = :pk' }).resolves({ Items: [] });
+    const { io, stdout } = captureIo();
+
+    expect(await runOps(['status', '--stage', 'prod'], { io, jobs: TEST_JOBS })).toBe(0);
+
+    expect(stdout()).toMatch(/^first-run\s+first run running since 2025-08-11 18:30:00 JST\s+reporter/m);
+    expect(stdout()).toMatch(/, 3 never reported$/m);
+  });
+
   it('prints one JSON document with --json', async () => {
     dynamo.on(QueryCommand).resolves({ Items: [] });
     const { io, stdout } = captureIo();
