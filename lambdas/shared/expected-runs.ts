@@ -13,8 +13,8 @@ export { isTimeZone } from './time-zone';
 const EARLY_REPORT_TOLERANCE_MS = 60_000;
 
 export type Lateness =
-  /** `deadline`: when the job becomes late if no report arrives. */
-  | { late: false; deadline: Date }
+  /** `deadline`: when the job becomes late if no report arrives; null when nothing more is expected (a one-shot's run checked in). */
+  | { late: false; deadline: Date | null }
   /** `since`: the deadline that passed without a report. */
   | { late: true; since: Date };
 
@@ -40,6 +40,7 @@ export function evaluateLateness(
   schedule: ExpectationSchedule,
   at: { lastCheckIn?: Date; createdAt: Date; now: Date },
 ): Lateness {
+  if (schedule.runOnceAt !== undefined) return oneShotLateness(schedule.runOnceAt, schedule.graceMinutes, at);
   const tolerance = schedule.everyMinutes === undefined ? EARLY_REPORT_TOLERANCE_MS : 0;
   const windowStart = Math.max(at.createdAt.getTime(), (at.lastCheckIn?.getTime() ?? 0) + tolerance);
   const expected = nextExpectedRun(schedule, new Date(windowStart));
@@ -48,6 +49,28 @@ export function evaluateLateness(
     schedule.everyMinutes === undefined ? lastOccurrenceOfWallClock(expected, schedule.timezone) : expected;
   const deadline = new Date(latest.getTime() + schedule.graceMinutes * 60_000);
   return deadline.getTime() <= at.now.getTime() ? { late: true, since: deadline } : { late: false, deadline };
+}
+
+/**
+ * A one-shot expectation (`runOnceAt`): its one run is due at runOnceAt, whenever the expectation was
+ * stored (there is no window to start: the HTTP scheduler stores it just before or, for a run_at
+ * seconds away, just after that instant). Its run's check-in is the last check-in (a report that
+ * moved the latest status, received at or after the run's start: success, error, missed; a skipped
+ * run reports nothing, the run that held the lease does) at or after runOnceAt, less the early-report
+ * tolerance: an earlier one is a previous job's under the same key or a manual run before the
+ * scheduled one. Until that check-in: late from runOnceAt + grace. After it: never late again.
+ */
+function oneShotLateness(runOnceAt: string, graceMinutes: number, at: { lastCheckIn?: Date; now: Date }): Lateness {
+  const due = Date.parse(runOnceAt);
+  if (Number.isNaN(due)) throw new Error(`expectation's runOnceAt "${runOnceAt}" is not an instant`);
+  if (oneShotCheckedIn(runOnceAt, at.lastCheckIn)) return { late: false, deadline: null };
+  const deadline = new Date(due + graceMinutes * 60_000);
+  return deadline.getTime() <= at.now.getTime() ? { late: true, since: deadline } : { late: false, deadline };
+}
+
+/** Whether a one-shot expectation's run has checked in (oneShotLateness): then it expects nothing more. */
+export function oneShotCheckedIn(runOnceAt: string, lastCheckIn: Date | undefined): boolean {
+  return lastCheckIn !== undefined && lastCheckIn.getTime() >= Date.parse(runOnceAt) - EARLY_REPORT_TOLERANCE_MS;
 }
 
 /** Why a cron is not a valid five-field expression, or undefined when it is. */
