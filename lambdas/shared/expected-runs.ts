@@ -20,9 +20,15 @@ export type Lateness =
 
 /**
  * The first expected run strictly after `after`: the earliest next run of any cron (when EventBridge
- * Scheduler fires it: a time skipped by daylight saving is not expected), or `after` + the interval.
+ * Scheduler fires it: a time skipped by daylight saving is not expected), `after` + the interval, or
+ * a one-shot's runOnceAt while it is ahead.
  */
 export function nextExpectedRun(schedule: ExpectationSchedule, after: Date): Date {
+  if (schedule.runOnceAt !== undefined) {
+    const once = new Date(schedule.runOnceAt);
+    if (once.getTime() > after.getTime()) return once;
+    throw new Error(`expectation has no future run (once at ${schedule.runOnceAt})`);
+  }
   if (schedule.everyMinutes !== undefined) return new Date(after.getTime() + schedule.everyMinutes * 60_000);
   const runs = schedule.crons
     .map((cron) => nextCronRun(cron, schedule.timezone, after))

@@ -1,4 +1,5 @@
-import { evaluateLateness } from '../../lambdas/shared/expected-runs';
+import { validateExpectation } from '../../lambdas/job-monitor/expectation-validation';
+import { evaluateLateness, nextExpectedRun } from '../../lambdas/shared/expected-runs';
 
 /**
  * A one-shot expectation (an HTTP scheduler `date` job): one run due at `runOnceAt`, late once
@@ -66,5 +67,27 @@ describe('evaluateLateness of a one-shot expectation', () => {
     });
 
     expect(lateness).toEqual({ late: true, since: utc('2025-09-20T06:07:00Z') });
+  });
+
+  it('names run_at as the next expected run while it is ahead, and none after', () => {
+    expect(nextExpectedRun(once, utc('2025-09-20T05:00:00Z'))).toEqual(utc('2025-09-20T06:00:00Z'));
+    expect(() => nextExpectedRun(once, utc('2025-09-20T06:00:00Z'))).toThrow('no future run');
+  });
+});
+
+describe('the expectation API and one-shot expectations', () => {
+  it('takes no one-shot field from a PUT body: it is the HTTP scheduler’s own, and the body stays as it was', () => {
+    for (const field of ['runOnceAt', 'run_once_at']) {
+      const body = JSON.stringify({ cron: '0 9 * * *', [field]: '2025-09-20T06:00:00Z' });
+      const result = validateExpectation('backup', body, utc('2025-09-01T00:00:00Z'));
+
+      expect(result).toMatchObject({ ok: true, value: { crons: ['0 9 * * *'] } });
+      expect(result.ok && 'runOnceAt' in result.value).toBe(false);
+    }
+    expect(validateExpectation('backup', JSON.stringify({ run_once_at: '2025-09-20T06:00:00Z' }), createdAt)).toEqual({
+      ok: false,
+      status: 400,
+      error: 'cron or every_minutes is required',
+    });
   });
 });
