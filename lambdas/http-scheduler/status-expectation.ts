@@ -7,13 +7,14 @@ import type { SchedulerApiDeps } from './scheduler-deps';
  * A scheduled job is expected to report on its schedule, so the watchdog marks it late (and the late
  * alarm fires) when runs stop arriving, and a run hung when it outlives its job's worst case. A
  * one-shot (`date`) job expects its one run at run_at (`runOnceAt`: late from run_at + grace until
- * that run is recorded, never after: expected-runs.ts). A one-shot whose run_at has passed (resumed
- * after it) will never be run by its schedule (next_run_time null), so it gets none, and any left is
- * removed. Best effort: the job itself stands.
+ * that run is recorded, never after: expected-runs.ts). A one-shot whose run_at had passed when the
+ * request that scheduled it began (anchorAt: a resume after run_at; a create checked run_at was ahead)
+ * will never be run by its schedule (next_run_time null), so it gets none, and any left is removed.
+ * Best effort: the job itself stands.
  */
 export async function putExpectation(deps: SchedulerApiDeps, job: JobRecord): Promise<void> {
   const { plan, definition } = job;
-  if (plan.oneShot && Date.parse(plan.runAt as string) <= deps.now().getTime()) {
+  if (plan.oneShot && Date.parse(plan.runAt as string) <= Date.parse(job.anchorAt)) {
     await deleteExpectation(deps, job.jobId);
     return;
   }

@@ -60,11 +60,12 @@ export function evaluateLateness(
 /**
  * A one-shot expectation (`runOnceAt`): its one run is due at runOnceAt, whenever the expectation was
  * stored (there is no window to start: the HTTP scheduler stores it just before or, for a run_at
- * seconds away, just after that instant). Its run's check-in is the last check-in (a report that
- * moved the latest status, received at or after the run's start: success, error, missed; a skipped
- * run reports nothing, the run that held the lease does) at or after runOnceAt, less the early-report
- * tolerance: an earlier one is a previous job's under the same key or a manual run before the
- * scheduled one. Until that check-in: late from runOnceAt + grace. After it: never late again.
+ * seconds away, just after that instant). Its run's check-in is the job's last check-in (when the
+ * report that moved its latest status arrived: the run's success or error, a `missed` run recorded as
+ * an error; a skipped run reports nothing, the run holding the lease reports for it), if that arrived
+ * at or after runOnceAt less the early-report tolerance. An earlier one is not this run's (a replaced
+ * job's under the same key, a manual run before run_at). Until that check-in: late from runOnceAt +
+ * grace. After it: never late again.
  */
 function oneShotLateness(runOnceAt: string, graceMinutes: number, at: { lastCheckIn?: Date; now: Date }): Lateness {
   const due = Date.parse(runOnceAt);
