@@ -1,5 +1,5 @@
 import type { Expectation } from '#shared/expectation-store';
-import { nextExpectedRun } from '#shared/expected-runs';
+import { nextExpectedRun, oneShotCheckedIn } from '#shared/expected-runs';
 import type { JobMute } from '#shared/job-mutes';
 import type { JobView } from './job-views';
 
@@ -18,11 +18,16 @@ export interface LifecycleSources {
 }
 
 /**
- * The next run the expectation names, in ISO UTC: a cron's next fire time (as EventBridge fires it), or
- * an interval after the last report (after the expectation's creation, before any); null without one.
+ * The next run the expectation names, in ISO UTC: a cron's next fire time (as EventBridge fires it), an
+ * interval after the last report (after the expectation's creation, before any), or a one-shot's run_at
+ * until its run has reported (also while it is overdue: that run is still the one expected); null without one.
  */
 function nextRunOf(expectation: Expectation | undefined, view: JobView, now: Date): string | null {
   if (!expectation || expectation.problem) return null;
+  if (expectation.runOnceAt !== undefined) {
+    const checkIn = view.reported_at ? new Date(view.reported_at) : undefined;
+    return oneShotCheckedIn(expectation.runOnceAt, checkIn) ? null : new Date(expectation.runOnceAt).toISOString();
+  }
   try {
     if (expectation.everyMinutes !== undefined) {
       const since = Math.max(Date.parse(expectation.createdAt), Date.parse(view.reported_at ?? '') || 0);

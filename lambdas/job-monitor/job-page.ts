@@ -43,17 +43,20 @@ function fact(label: string, value: string): string {
   return `<div><dt>${label}</dt><dd>${value}</dd></div>`;
 }
 
+/** `1回のみ 2025-09-20 15:00:00 JST` (a one-shot HTTP job), `60分ごと`, `cron 0 9 * * * (Asia/Tokyo)`. */
+function scheduleText(expectation: NonNullable<JobView['expectation']>): string {
+  if (expectation.run_once_at !== undefined) return `1回のみ ${formatJst(expectation.run_once_at)}`;
+  if (expectation.every_minutes !== null) return `${expectation.every_minutes}分ごと`;
+  return `cron ${expectation.crons.join(' / ')} (${expectation.timezone})`;
+}
+
 function facts(job: JobView, actions: JobActions, now: Date): string {
   const limitMinutes =
     job.max_runtime_minutes ??
     job.expectation?.max_runtime_minutes ??
     (actions.timeoutMs === null ? null : actions.timeoutMs / 60_000);
   const expectation = job.expectation;
-  const schedule = expectation
-    ? expectation.every_minutes !== null
-      ? `${expectation.every_minutes}分ごと`
-      : `cron ${expectation.crons.join(' / ')} (${expectation.timezone})`
-    : null;
+  const schedule = expectation ? scheduleText(expectation) : null;
   const items = [
     fact('最終実行', job.finished_at ? timeAgo(job.finished_at, now) : 'まだありません'),
     fact(

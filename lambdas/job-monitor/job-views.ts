@@ -15,6 +15,8 @@ export interface ExpectationView {
   problem: string | null;
   /** A run in flight longer than this is hung; null: never. */
   max_runtime_minutes?: number | null;
+  /** Only on a one-shot expectation (an HTTP scheduler `date` job, crons empty): its one run's time, ISO UTC. */
+  run_once_at?: string;
 }
 
 export interface JobView {
@@ -132,6 +134,8 @@ export function toExpectationView(expectation: Expectation): ExpectationView {
     created_at: expectation.createdAt,
     problem: expectation.problem ?? null,
     max_runtime_minutes: expectation.maxRuntimeMinutes ?? null,
+    // Absent, not null, on every other expectation: the expectation API's answers stay as they were.
+    ...(expectation.runOnceAt !== undefined ? { run_once_at: expectation.runOnceAt } : {}),
   };
 }
 

@@ -18,6 +18,12 @@ export interface ExpectationSchedule {
   graceMinutes: number;
   /** A run started and not finished within this many minutes is hung (the watchdog marks it). */
   maxRuntimeMinutes?: number;
+  /**
+   * Alternatively: one run only, due at this instant (ISO UTC), as an HTTP scheduler `date` job runs
+   * (crons empty). Internal: set by the HTTP scheduler on its `source: 'api'` expectations, never
+   * accepted from the expectation API. evaluateLateness (expected-runs.ts) says when it is satisfied.
+   */
+  runOnceAt?: string;
 }
 
 export interface Expectation extends ExpectationSchedule {
@@ -83,6 +89,7 @@ export class ExpectationStore {
       timezone: input.timezone,
       graceMinutes: input.graceMinutes,
       maxRuntimeMinutes: input.maxRuntimeMinutes,
+      runOnceAt: input.runOnceAt,
       title: input.title,
       source: input.source,
       tags: input.tags,

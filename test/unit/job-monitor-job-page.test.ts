@@ -158,6 +158,31 @@ describe('the job page', () => {
     expect(html).toContain('上限 45分00秒');
   });
 
+  it('shows a one-shot expectation as its one run in JST with its grace, not as a cron', () => {
+    const expectation = {
+      crons: [],
+      every_minutes: null,
+      timezone: 'Asia/Tokyo',
+      grace_minutes: 7,
+      title: null,
+      source: 'api' as const,
+      created_at: '2025-08-01T00:00:00.000Z',
+      problem: null,
+      max_runtime_minutes: 2,
+      run_once_at: '2025-08-12T06:00:00.000Z',
+    };
+    const html = renderJobPage({
+      job: { ...job, expectation },
+      runs: runsOf({}),
+      actions: jobActions('http-job:once', settings(), null, FIXTURE_NOW),
+      now: FIXTURE_NOW,
+      firstPage: true,
+    });
+
+    expect(html).toContain('<dt>予定</dt><dd>1回のみ 2025-08-12 15:00:00 JST · 猶予 7分</dd>');
+    expect(html).not.toContain('cron  (Asia/Tokyo)');
+  });
+
   it('falls back to the registry timeout for the limit line', () => {
     const html = renderJobPage({
       job: { ...job, max_runtime_minutes: null },

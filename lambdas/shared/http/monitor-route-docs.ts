@@ -16,6 +16,10 @@ const expectationView = z.object({
   title: z.string().nullable(),
   source: z.enum(['api', 'registry']),
   created_at: z.string(),
+  run_once_at: z
+    .string()
+    .optional()
+    .meta({ description: "A one-shot HTTP job's (schedule_type date) one run, ISO UTC; absent on other expectations" }),
 });
 const jobView = z.object({
   job_key: z.string(),
