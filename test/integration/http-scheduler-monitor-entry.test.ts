@@ -1,13 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { callJob } from '../../lambdas/http-scheduler/call-job';
-import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
-import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor/monitor-api';
 import { nextCronRun } from '../../lambdas/shared/eventbridge-fire-times';
-import { JobForgetter } from '../../lambdas/shared/job-forget';
 import { JobMuteStore } from '../../lambdas/shared/job-mutes';
 import { createTenMinuteJob, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
+import { monitorJobs } from './http-scheduler-monitor-read';
 
 /**
  * An HTTP job's entry in the job monitor follows the job: deleting the job removes it (status,
@@ -63,25 +60,7 @@ describe("an HTTP job's job monitor entry", () => {
   const gone = { latest: undefined, runs: 0, expectation: undefined, mute: undefined };
 
   /** The job monitor's list, read through its API over the scheduler's job-status table. */
-  async function monitorList(): Promise<Map<string, Record<string, unknown>>> {
-    const api = createMonitorApi({
-      store: fixture.statusStore,
-      mutes: mutes(),
-      forgetter: new JobForgetter(fixture.db, fixture.statusStore.tableName, fixture.statusStore, mutes()),
-      credentials: credentialsFromEnv({ JOB_READ_TOKEN: 'read' }),
-      metrics: { jobReportedError: () => {}, jobLate: () => {}, jobHung: () => {}, lateJobs: () => {} },
-      logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as MonitorApiDeps['logger'],
-      now: () => new Date(),
-    });
-    const response = await api({
-      rawPath: '/api/monitor/jobs',
-      rawQueryString: '',
-      headers: { authorization: 'Bearer read' },
-      requestContext: { http: { method: 'GET' } },
-    } as unknown as APIGatewayProxyEventV2);
-    const body = JSON.parse(String(response.body)) as { jobs: Record<string, unknown>[] };
-    return new Map(body.jobs.map((job) => [String(job.job_key), job]));
-  }
+  const monitorList = () => monitorJobs(fixture);
 
   it('is on the job monitor’s list from its creation, not yet run, with the next run of its schedule', async () => {
     const cron = { schedule_type: 'cron', cron: { hour: '3', minute: '30' }, timezone: 'Asia/Tokyo' };

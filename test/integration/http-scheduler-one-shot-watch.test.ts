@@ -1,13 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { type CallerDeps, callJob } from '../../lambdas/http-scheduler/call-job';
-import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
-import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor/monitor-api';
 import { watchExpectations } from '../../lambdas/job-watchdog/watch-expectations';
-import { JobForgetter } from '../../lambdas/shared/job-forget';
-import { JobMuteStore } from '../../lambdas/shared/job-mutes';
+import { type HeldTarget, startHeldTarget } from '../support/held-target';
 import { type Json, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
+import { monitorJobs } from './http-scheduler-monitor-read';
 
 /**
  * A one-shot (`date`) HTTP job is watched like a cron or interval one: the watchdog marks it late once
@@ -16,10 +11,7 @@ import { type Json, type SchedulerFixture, startSchedulerFixture } from './http-
  */
 describe('a one-shot HTTP job watched by the job monitor', () => {
   let fixture: SchedulerFixture;
-  let target: http.Server;
-  let targetUrl: string;
-  let answerWhen: Promise<void> = Promise.resolve();
-  let requests = 0;
+  let target: HeldTarget;
   let caller: CallerDeps;
   const T0 = Date.parse('2030-03-01T00:00:00Z');
   /** 09:30 JST, half an hour after the fixture's clock starts. */
@@ -30,22 +22,15 @@ describe('a one-shot HTTP job watched by the job monitor', () => {
   beforeAll(async () => {
     fixture = await startSchedulerFixture({ now: new Date(T0) });
     caller = { ...fixture.callerDeps, now: () => new Date(fixture.clock.now) };
-    target = http.createServer((request, response) => {
-      requests += 1;
-      request.resume();
-      void answerWhen.then(() => response.end('ok'));
-    });
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-    targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook`;
+    target = await startHeldTarget();
   });
   afterAll(async () => {
-    target.closeAllConnections();
-    await new Promise((resolve) => target.close(resolve));
+    await target.close();
     await fixture.close();
   });
   beforeEach(() => {
     fixture.clock.now = new Date(T0);
-    answerWhen = Promise.resolve();
+    target.answerAtOnce();
   });
 
   /** timeout 30 s, no retries, misfire grace 60 s: grace ⌈90/60⌉ + 5 = 7 minutes, max runtime ⌈30/60⌉ + 1 = 2. */
@@ -55,7 +40,7 @@ describe('a one-shot HTTP job watched by the job monitor', () => {
       name: `Once ${jobId}`,
       schedule_type: 'date',
       run_at: RUN_AT,
-      target_url: targetUrl,
+      target_url: target.url,
       timeout_sec: 30,
       max_retries: 0,
     });
@@ -77,23 +62,7 @@ describe('a one-shot HTTP job watched by the job monitor', () => {
 
   /** The job as the job monitor's list shows it at the fixture's clock. */
   async function listed(jobId: string): Promise<Json> {
-    const mutes = new JobMuteStore(fixture.db, fixture.statusStore.tableName);
-    const api = createMonitorApi({
-      store: fixture.statusStore,
-      mutes,
-      forgetter: new JobForgetter(fixture.db, fixture.statusStore.tableName, fixture.statusStore, mutes),
-      credentials: credentialsFromEnv({ JOB_READ_TOKEN: 'read' }),
-      metrics: { jobReportedError: () => {}, jobLate: () => {}, jobHung: () => {}, lateJobs: () => {} },
-      logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as MonitorApiDeps['logger'],
-      now: () => new Date(fixture.clock.now),
-    });
-    const response = await api({
-      rawPath: '/api/monitor/jobs',
-      rawQueryString: '',
-      headers: { authorization: 'Bearer read' },
-      requestContext: { http: { method: 'GET' } },
-    } as unknown as APIGatewayProxyEventV2);
-    return (JSON.parse(String(response.body)).jobs as Json[]).find((job) => job.job_key === `http-job:${jobId}`);
+    return (await monitorJobs(fixture, () => new Date(fixture.clock.now))).get(`http-job:${jobId}`);
   }
 
   /** The scheduled run EventBridge fires for run_at, started at `startedAt`; its target answers at once unless held. */
@@ -155,13 +124,10 @@ describe('a one-shot HTTP job watched by the job monitor', () => {
 
   it('marks its run hung once it outlives max runtime, and clears it when the run is recorded', async () => {
     await createDateJob('stuck');
-    let answer = () => {};
-    answerWhen = new Promise((resolve) => {
-      answer = resolve;
-    });
-    const before = requests;
+    const answer = target.hold();
+    const before = target.requests;
     const running = scheduledRun('stuck', at(0));
-    while (requests === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    await target.reached(before);
 
     expect(await watch('stuck', at(1.9))).toMatchObject({ hung: [], newlyHung: [] });
     expect(await watch('stuck', at(2))).toMatchObject({ hung: [at(2).toISOString()], newlyHung: ['http-job:stuck'] });

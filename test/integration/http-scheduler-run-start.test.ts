@@ -1,13 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { callJob } from '../../lambdas/http-scheduler/call-job';
-import { credentialsFromEnv } from '../../lambdas/job-monitor/credentials';
-import { createMonitorApi, type MonitorApiDeps } from '../../lambdas/job-monitor/monitor-api';
 import { watchHungRuns } from '../../lambdas/job-watchdog/watch-hung-runs';
-import { JobForgetter } from '../../lambdas/shared/job-forget';
-import { JobMuteStore } from '../../lambdas/shared/job-mutes';
+import { type HeldTarget, startHeldTarget } from '../support/held-target';
 import { createTenMinuteJob, type Json, type SchedulerFixture, startSchedulerFixture } from './http-scheduler-fixture';
+import { monitorGet as monitorGetOver } from './http-scheduler-monitor-read';
 
 /**
  * An HTTP job's run shows in the job monitor from its start, as a built-in job's does: running in its
@@ -16,67 +11,31 @@ import { createTenMinuteJob, type Json, type SchedulerFixture, startSchedulerFix
  */
 describe("an HTTP job's run in the job monitor while it runs", () => {
   let fixture: SchedulerFixture;
-  let target: http.Server;
-  let targetUrl: string;
-  let requests = 0;
-  /** Each call waits for this before answering, so a test can look while a run is in flight. */
-  let answerWhen: Promise<void> = Promise.resolve();
+  /** Its calls can be held, so a test can look while a run is in flight. */
+  let target: HeldTarget;
 
   beforeAll(async () => {
     fixture = await startSchedulerFixture();
-    target = http.createServer((request, response) => {
-      requests += 1;
-      request.resume();
-      void answerWhen.then(() => response.end('ok'));
-    });
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-    targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/hook`;
+    target = await startHeldTarget();
   });
   afterAll(async () => {
-    target.closeAllConnections();
-    await new Promise((resolve) => target.close(resolve));
+    await target.close();
     await fixture.close();
   });
 
-  beforeEach(() => {
-    answerWhen = Promise.resolve();
-  });
+  beforeEach(() => target.answerAtOnce());
 
-  const createJob = (jobId: string) => createTenMinuteJob(fixture, jobId, targetUrl);
-
-  /** A GET of the job monitor's API over the scheduler's job-status table. */
-  async function monitorGet(path: string): Promise<Json> {
-    const mutes = new JobMuteStore(fixture.db, fixture.statusStore.tableName);
-    const api = createMonitorApi({
-      store: fixture.statusStore,
-      mutes,
-      forgetter: new JobForgetter(fixture.db, fixture.statusStore.tableName, fixture.statusStore, mutes),
-      credentials: credentialsFromEnv({ JOB_READ_TOKEN: 'read' }),
-      metrics: { jobReportedError: () => {}, jobLate: () => {}, jobHung: () => {}, lateJobs: () => {} },
-      logger: { info: () => {}, warn: () => {}, error: () => {} } as unknown as MonitorApiDeps['logger'],
-      now: () => new Date(),
-    });
-    const response = await api({
-      rawPath: path,
-      rawQueryString: '',
-      headers: { authorization: 'Bearer read' },
-      requestContext: { http: { method: 'GET' } },
-    } as unknown as APIGatewayProxyEventV2);
-    expect(response.statusCode).toBe(200);
-    return JSON.parse(String(response.body));
-  }
+  const createJob = (jobId: string) => createTenMinuteJob(fixture, jobId, target.url);
+  const monitorGet = (path: string): Promise<Json> => monitorGetOver(fixture, path);
   const listed = async (jobKey: string) =>
     ((await monitorGet('/api/monitor/jobs')).jobs as Json[]).find((job) => job.job_key === jobKey);
 
   /** Starts a run whose target answers only when `answer` is called; resolves once the target was reached. */
   async function runHeldAtTarget(jobId: string, event: { scheduled_time?: string; trigger?: 'manual' } = {}) {
-    let answer = () => {};
-    answerWhen = new Promise((resolve) => {
-      answer = resolve;
-    });
-    const before = requests;
+    const answer = target.hold();
+    const before = target.requests;
     const running = callJob(fixture.callerDeps, { job_id: jobId, scheduled_time: new Date().toISOString(), ...event });
-    while (requests === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    await target.reached(before);
     return { answer, running };
   }
 
@@ -109,13 +68,13 @@ describe("an HTTP job's run in the job monitor while it runs", () => {
     const job = await fixture.store.getJob('stale-read');
     expect(await fixture.store.deleteJob('stale-read', String(job?.generation))).toBe(true);
     const read = jest.spyOn(fixture.store, 'getJob').mockResolvedValueOnce(job);
-    const before = requests;
+    const before = target.requests;
 
     const run = await callJob(fixture.callerDeps, { job_id: 'stale-read', trigger: 'manual' });
     read.mockRestore();
 
     expect(run).toBeUndefined();
-    expect(requests).toBe(before);
+    expect(target.requests).toBe(before);
     expect(await fixture.statusStore.getLatest('http-job:stale-read')).toBeUndefined();
   });
 
@@ -145,7 +104,7 @@ describe("an HTTP job's run in the job monitor while it runs", () => {
       job_id: 'stuck',
       schedule_type: 'interval',
       interval: { minutes: 10 },
-      target_url: targetUrl,
+      target_url: target.url,
       timeout_sec: 30,
       max_retries: 0,
     });
