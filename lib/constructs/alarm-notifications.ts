@@ -118,10 +118,11 @@ export class AlarmNotifications extends Construct {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
       });
+      const names = notifications.webhooks.map((webhook) => webhook.name).join(', ');
       acknowledge(
         this.webhookDeadLetters,
         'SQS3',
-        `This queue is itself the dead-letter queue of the ${notifications.webhooks.length} webhook subscription(s) of ${webhookDeadLetterQueueName(stage).replace(/-dlq$/, '')}`,
+        `This queue is itself the dead-letter queue of the ${stage} alarm topic's webhook subscriptions (${names})`,
       );
       this.webhookDeadLettersAlarm = addWebhookDeadLettersAlarm(this, props.alarms, this.webhookDeadLetters);
     }
@@ -179,13 +180,15 @@ function addWebhookDeadLettersAlarm(scope: Construct, alarms: AlarmFactory, queu
     // would itself become a dead letter and fire this alarm again.
     notifyOnRecovery: false,
     text: {
-      meaning: `SNS gave up delivering an alarm notification to a webhook of ${stage} (PagerDuty, Opsgenie, ...) after its retries: that page never arrived. E-mail and chat got it, and this alarm.`,
+      meaning: `SNS gave up delivering an alarm notification to a webhook of ${stage} (PagerDuty, Opsgenie, ...) after its retries: that page never arrived. The topic's e-mail and chat subscribers got it, and get this alarm.`,
       whereToLook: [
         `Queue: aws sqs get-queue-url --queue-name ${webhookDeadLetterQueueName(stage)}`,
         'Read: aws sqs receive-message --queue-url <url> --max-number-of-messages 10',
-        'Which endpoint: the body is the SNS envelope; its UnsubscribeURL ends with SubscriptionArn=<arn>: aws sns get-subscription-attributes --subscription-arn <arn> --query Attributes.Endpoint',
-        `Which alarm: the envelope's Message (AlarmName, NewStateValue). The page was lost: check what is in ALARM now: aws cloudwatch describe-alarms --state-value ALARM --alarm-name-prefix nightshift-${stage}-`,
-        'Fix the endpoint (integration key, service status), then: aws sqs purge-queue --queue-url <url>',
+        'Which alarm: each body is the SNS envelope; its Message holds AlarmName, NewStateValue, StateChangeTime',
+        'Which endpoint: aws sns get-subscription-attributes --subscription-arn <the SubscriptionArn that ends its UnsubscribeURL> --query Attributes.Endpoint',
+        `In ALARM now: aws cloudwatch describe-alarms --state-value ALARM --alarm-name-prefix nightshift-${stage}-`,
+        "Fix: the endpoint (the service's status, a revoked or rotated integration key in the URL)",
+        'Purge after: aws sqs purge-queue --queue-url <url>',
       ],
       runbook: 'docs/notifications.md#webhook-dead-letters',
     },

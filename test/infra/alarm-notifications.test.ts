@@ -191,7 +191,7 @@ describe('alarm notifications beyond e-mail', () => {
       expect(text).toContain('nightshift-prod-alarm-webhooks-dlq');
       expect(text).toContain('SubscriptionArn');
       expect(text).toContain('aws sqs purge-queue');
-      expect(text).toMatch(/e-mail and chat/i);
+      expect(text).toContain("The topic's e-mail and chat subscribers got it, and get this alarm.");
       expect(text).not.toContain('…');
     });
 
