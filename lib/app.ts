@@ -1,6 +1,6 @@
 import { type App, Aspects, Tags } from 'aws-cdk-lib';
 import type { NightshiftConfig } from './config';
-import { AlarmFactory } from './constructs/alarm-factory';
+import type { AlarmFactory } from './constructs/alarm-factory';
 import { functionNameFor, type JobSpec, validateRegistry } from './job-spec';
 import { ProviderLogGroups } from './provider-log-groups';
 import { RedeployCheck } from './redeploy-check';
@@ -30,7 +30,8 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
   const prefix = `Nightshift-${config.stage}`;
   const network = new NetworkStack(app, `${prefix}-Network`, { env, config });
   const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, { env, config });
-  const alarms = new AlarmFactory({ stage: config.stage, topic: monitoring.alarmTopic });
+  // The monitoring stack owns the topic and the factory: its own alarm (lost webhook notifications) is built there.
+  const alarms = monitoring.alarms;
   const data = new DataStack(app, `${prefix}-Data`, { env, config, vpc: network.vpc, alarms });
   const jobsStack = new JobsStack(app, `${prefix}-Jobs`, {
     env,
@@ -46,6 +47,10 @@ export function buildNightshift(app: App, config: NightshiftConfig, jobs: readon
   jobsStack.dashboard.showAlarms(alarms.created.map((alarm) => alarm.fullName));
   api.addStackDependency(data, 'the job monitor uses the job-status table by name');
   jobsStack.addStackDependency(api, 'the unhealthy composite alarm names the API alarms, which must exist first');
+  jobsStack.addStackDependency(
+    monitoring,
+    'the unhealthy composite alarm names the webhook dead-letter alarm (with webhooks), which must exist first',
+  );
   const watchdog = jobs.find((job) => job.watchesRegistry);
   const githubDeploy = config.github
     ? new GitHubDeployStack(app, `${prefix}-GitHubDeploy`, {

@@ -6,6 +6,7 @@ import cdkJson from '../cdk.json';
 import { buildNightshift } from '../lib/app';
 import { loadConfig } from '../lib/config';
 import { OnCallAlarm } from '../lib/constructs/alarm-factory';
+import { AlarmNotifications } from '../lib/constructs/alarm-notifications';
 import { JobMonitor } from '../lib/constructs/job-monitor';
 import { ManualTrigger } from '../lib/constructs/manual-trigger';
 import { NightshiftFunction } from '../lib/constructs/nightshift-function';
@@ -19,7 +20,7 @@ export const STAGE_VARIABLE = '$STAGE';
 export interface RunbookAlarm {
   /** The alarm's name without `nightshift-<stage>-`: its runbook anchor. */
   name: string;
-  area: 'job' | 'job monitor' | 'manual trigger' | 'other';
+  area: 'job' | 'job monitor' | 'manual trigger' | 'alarm notifications' | 'other';
   /** Registry job the alarm is about (its own, or a per-job alarm elsewhere such as job-late-<id>). */
   job?: JobSpec;
   meaning: string;
@@ -30,7 +31,28 @@ export interface RunbookAlarm {
   /** Log group of the run that failed (the job's, else the function next to the alarm). */
   logGroup?: string;
   stages: string[];
+  /** Set when no stage of cdk.json has the alarm: the config that creates it, e.g. "the stage configures `notifications.webhooks`". */
+  onlyWhen?: string;
 }
+
+/** One app the runbook reads alarms from: a stage of cdk.json, or that stage with optional config added. */
+export interface RunbookStage {
+  stage: string;
+  app: App;
+  /** Set for a stage built with example config: what that config is, in words. */
+  onlyWhen?: string;
+}
+
+/**
+ * Config that adds alarms and that the stages of cdk.json may leave out: the runbook builds the
+ * first stage once more with each, so those alarms are documented before anyone configures them.
+ */
+const OPTIONAL_CONFIG: ReadonlyArray<{ context: Record<string, string>; onlyWhen: string }> = [
+  {
+    context: { notifications: JSON.stringify({ webhooks: [{ name: 'example', url: 'https://example.com/alarms' }] }) },
+    onlyWhen: 'the stage configures `notifications.webhooks`',
+  },
+];
 
 const COMPARISON: Record<string, string> = {
   [cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD]: '≥',
@@ -39,18 +61,25 @@ const COMPARISON: Record<string, string> = {
   [cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD]: '≤',
 };
 
-/** The stages of cdk.json, as the deploy builds them (asset bundling skipped: only the alarms are read). */
-export function buildStages(jobs: readonly JobSpec[]): Array<{ stage: string; app: App }> {
+/**
+ * The stages of cdk.json, as the deploy builds them (asset bundling skipped: only the alarms are
+ * read), then the first stage with each optional config (OPTIONAL_CONFIG).
+ */
+export function buildStages(jobs: readonly JobSpec[]): RunbookStage[] {
   const stages = Object.keys(cdkJson.context['nightshift:stages']);
-  return stages.map((stage) => {
-    const app = new App({ context: { ...cdkJson.context, stage, 'aws:cdk:bundling-stacks': [] } });
+  const build = (stage: string, extra: Record<string, string> = {}) => {
+    const app = new App({ context: { ...cdkJson.context, stage, 'aws:cdk:bundling-stacks': [], ...extra } });
     buildNightshift(
       app,
       loadConfig((key) => app.node.tryGetContext(key)),
       jobs,
     );
-    return { stage, app };
-  });
+    return app;
+  };
+  return [
+    ...stages.map((stage) => ({ stage, app: build(stage) })),
+    ...OPTIONAL_CONFIG.map(({ context, onlyWhen }) => ({ stage: stages[0], app: build(stages[0], context), onlyWhen })),
+  ];
 }
 
 /** Placeholders for values known only once deployed, by the type of resource they come from. */
@@ -115,11 +144,12 @@ function describeTrigger(alarm: OnCallAlarm): string {
 /** Every on-call alarm of every stage, once, in the order the first stage that has it creates it. */
 export function collectRunbookAlarms(jobs: readonly JobSpec[]): RunbookAlarm[] {
   const byName = new Map<string, RunbookAlarm>();
-  for (const { stage, app } of buildStages(jobs)) {
+  for (const { stage, app, onlyWhen } of buildStages(jobs)) {
     for (const alarm of OnCallAlarm.all(app)) {
       const known = byName.get(alarm.spec.name);
       if (known) {
-        known.stages.push(stage);
+        // An example build adds only the alarms no stage has; the others' stages are already known.
+        if (!onlyWhen) known.stages.push(stage);
         continue;
       }
       const job = jobOf(alarm, jobs);
@@ -135,7 +165,9 @@ export function collectRunbookAlarms(jobs: readonly JobSpec[]): RunbookAlarm[] {
             ? 'job monitor'
             : scopeOf(alarm, ManualTrigger)
               ? 'manual trigger'
-              : 'other',
+              : scopeOf(alarm, AlarmNotifications)
+                ? 'alarm notifications'
+                : 'other',
         job,
         meaning: generic(alarm, text.meaning, stage),
         whereToLook: (text.whereToLook ?? []).map((line) => generic(alarm, line, stage)),
@@ -143,7 +175,8 @@ export function collectRunbookAlarms(jobs: readonly JobSpec[]): RunbookAlarm[] {
         firesWhen: describeTrigger(alarm),
         missingData: `${alarm.spec.missingData.treat}: ${alarm.spec.missingData.reason}`,
         logGroup: logGroup ? generic(alarm, logGroup, stage) : undefined,
-        stages: [stage],
+        stages: onlyWhen ? [] : [stage],
+        onlyWhen,
       });
     }
   }

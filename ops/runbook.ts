@@ -94,6 +94,12 @@ function affected(alarm: RunbookAlarm, jobs: readonly JobSpec[], names: Readonly
         '- Outside scripts that POST job reports (their reports may be lost), the status page and late detection for every job.',
       );
     }
+    if (alarm.area === 'alarm notifications') {
+      lines.push(
+        '- Whoever is reached only through a webhook (the pager): the notification in the queue never reached them. E-mail and chat subscribers of the topic got it, and got this alarm.',
+        '- It sends no recovery: OK only means no new dead letter for 5 minutes. While a webhook stays down, each of its own notifications becomes a dead letter too, so it fires again about every half hour (after SNS retries) until the endpoint works.',
+      );
+    }
     if (alarm.area === 'manual trigger') {
       lines.push(
         `- Whoever sent the manual trigger: the job they named did not run. Fix the event (its \`detail.stage\` is ${code(S)}) and send it again.`,
@@ -106,6 +112,12 @@ function affected(alarm: RunbookAlarm, jobs: readonly JobSpec[], names: Readonly
   return lines;
 }
 
+/** Where the alarm exists when not in every stage: a stage of cdk.json, or the config that creates it. */
+function availability(alarm: RunbookAlarm): string {
+  if (alarm.onlyWhen) return ` Only when ${alarm.onlyWhen}.`;
+  return alarm.stages.length < 2 ? ` Only in stage ${alarm.stages.join(', ')}.` : '';
+}
+
 function section(alarm: RunbookAlarm, jobs: readonly JobSpec[], names: ReadonlySet<string>): string[] {
   return [
     `<a id="${alarm.name}"></a>`,
@@ -114,7 +126,7 @@ function section(alarm: RunbookAlarm, jobs: readonly JobSpec[], names: ReadonlyS
     '',
     `**What it means:** ${alarm.meaning.replace(/\n/g, ' ')}`,
     '',
-    `**Fires when:** ${alarm.firesWhen}. No data: ${alarm.missingData}.${alarm.stages.length < 2 ? ` Only in stage ${alarm.stages.join(', ')}.` : ''}`,
+    `**Fires when:** ${alarm.firesWhen}. No data: ${alarm.missingData}.${availability(alarm)}`,
     '',
     '**Where to look:**',
     '',
@@ -134,6 +146,7 @@ function areaTitle(alarm: RunbookAlarm): string {
   if (alarm.area === 'job' && alarm.job) return `Job ${code(alarm.job.id)}: ${alarm.job.title}`;
   if (alarm.area === 'job monitor') return 'Job monitor (job reports, status page, late jobs, API)';
   if (alarm.area === 'manual trigger') return 'Manual trigger (EventBridge put-events)';
+  if (alarm.area === 'alarm notifications') return 'Alarm notifications (webhooks)';
   return alarm.name.startsWith('database-') ? 'Database' : 'Shared resources';
 }
 

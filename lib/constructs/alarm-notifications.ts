@@ -1,10 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { NotificationsConfig } from '../config';
 import { acknowledge } from '../nag-acknowledgements';
+import type { AlarmFactory, OnCallAlarm } from './alarm-factory';
 
 export interface AlarmNotificationsProps {
   readonly stage: string;
@@ -12,7 +15,12 @@ export interface AlarmNotificationsProps {
   readonly topic: sns.ITopic;
   /** Chat channels and HTTPS endpoints from the stage config. */
   readonly notifications: NotificationsConfig;
+  /** Builds the alarm on the webhooks' dead-letter queue (only with webhooks). */
+  readonly alarms: AlarmFactory;
 }
+
+/** The queue where SNS puts what it could not deliver to any webhook of the stage. */
+export const webhookDeadLetterQueueName = (stage: string) => `nightshift-${stage}-alarm-webhooks-dlq`;
 
 /**
  * The channel role's permissions: AWS Chatbot's documented "Notification permissions" template,
@@ -54,6 +62,13 @@ export class AlarmNotifications extends Construct {
   public readonly teams?: chatbot.CfnMicrosoftTeamsChannelConfiguration;
   /** One HTTPS subscription per configured webhook, in config order. */
   public readonly webhooks: readonly sns.Subscription[];
+  /**
+   * Every notification SNS gave up delivering to a webhook, kept 14 days. One queue for all webhooks:
+   * one alarm and one place to look, and each message names its subscription. Only with webhooks.
+   */
+  public readonly webhookDeadLetters?: sqs.Queue;
+  /** `nightshift-<stage>-alarm-webhook-dead-letters`: a notification reached the queue. Only with webhooks. */
+  public readonly webhookDeadLettersAlarm?: OnCallAlarm;
 
   constructor(scope: Construct, id: string, props: AlarmNotificationsProps) {
     super(scope, id);
@@ -93,6 +108,25 @@ export class AlarmNotifications extends Construct {
       }
     }
 
+    if (notifications.webhooks.length > 0) {
+      this.webhookDeadLetters = new sqs.Queue(this, 'WebhookDeadLetters', {
+        queueName: webhookDeadLetterQueueName(stage),
+        // The longest SQS keeps a message: a weekend's lost pages are still there on Monday.
+        retentionPeriod: Duration.days(14),
+        // SQS-owned keys: SNS needs no key grant to send, only the queue policy the subscriptions add
+        // (a customer key would need a key policy for sns.amazonaws.com; docs/notifications.md).
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      const names = notifications.webhooks.map((webhook) => webhook.name).join(', ');
+      acknowledge(
+        this.webhookDeadLetters,
+        'SQS3',
+        `This queue is itself the dead-letter queue of the ${stage} alarm topic's webhook subscriptions (${names})`,
+      );
+      this.webhookDeadLettersAlarm = addWebhookDeadLettersAlarm(this, props.alarms, this.webhookDeadLetters);
+    }
+
     this.webhooks = notifications.webhooks.map(
       (webhook) =>
         new sns.Subscription(this, `Webhook-${webhook.name}`, {
@@ -103,6 +137,8 @@ export class AlarmNotifications extends Construct {
           // expect it, and it carries the subscription confirmation a raw delivery would hide.
           rawMessageDelivery: false,
           deliveryPolicy: WEBHOOK_DELIVERY_POLICY,
+          // After the last retry SNS moves the notification here (CDK adds the queue policy: this topic only).
+          deadLetterQueue: this.webhookDeadLetters,
         }),
     );
   }
@@ -123,4 +159,38 @@ export class AlarmNotifications extends Construct {
     acknowledge(role, 'IAM5[Resource::*]', why);
     return role;
   }
+}
+
+/**
+ * A notification reached the webhooks' dead-letter queue: a page that never arrived. It notifies the
+ * same topic, so e-mail and chat get it even while the webhook is down.
+ */
+function addWebhookDeadLettersAlarm(scope: Construct, alarms: AlarmFactory, queue: sqs.IQueue): OnCallAlarm {
+  const stage = alarms.stage;
+  return alarms.create(scope, 'WebhookDeadLettersAlarm', {
+    name: 'alarm-webhook-dead-letters',
+    // Messages arriving, not a queue that is not empty: each lost notification alarms, even before a purge.
+    metric: queue.metricNumberOfMessagesSent({ period: Duration.minutes(5), statistic: 'Sum' }),
+    threshold: 1,
+    missingData: {
+      treat: cloudwatch.TreatMissingData.NOT_BREACHING,
+      reason: 'SQS publishes nothing for an idle queue; no data means nothing arrived',
+    },
+    // OK means only "no new dead letter for 5 minutes", and sent to a broken webhook the recovery
+    // would itself become a dead letter and fire this alarm again.
+    notifyOnRecovery: false,
+    text: {
+      meaning: `SNS gave up delivering an alarm notification to a webhook of ${stage} (PagerDuty, Opsgenie, ...) after its retries: that page never arrived. The topic's e-mail and chat subscribers got it, and get this alarm.`,
+      whereToLook: [
+        `Queue: aws sqs get-queue-url --queue-name ${webhookDeadLetterQueueName(stage)}`,
+        'Read: aws sqs receive-message --queue-url <url> --max-number-of-messages 10',
+        'Which alarm: each body is the SNS envelope; its Message holds AlarmName, NewStateValue, StateChangeTime',
+        'Which endpoint: aws sns get-subscription-attributes --subscription-arn <the SubscriptionArn that ends its UnsubscribeURL> --query Attributes.Endpoint',
+        `In ALARM now: aws cloudwatch describe-alarms --state-value ALARM --alarm-name-prefix nightshift-${stage}-`,
+        "Fix: the endpoint (the service's status, a revoked or rotated integration key in the URL)",
+        'Purge after: aws sqs purge-queue --queue-url <url>',
+      ],
+      runbook: 'docs/notifications.md#webhook-dead-letters',
+    },
+  });
 }

@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from '../config';
+import { AlarmFactory } from '../constructs/alarm-factory';
 import { AlarmNotifications } from '../constructs/alarm-notifications';
 
 /** Every alarm of the stage: the factory names them all `nightshift-<stage>-...`. */
@@ -26,6 +27,8 @@ export class MonitoringStack extends Stack {
   public readonly alarmTopic: sns.Topic;
   /** Slack, Teams and HTTPS subscribers of the alarm topic (config `notifications`). */
   public readonly notifications: AlarmNotifications;
+  /** Builds every on-call alarm of the stage, all notifying this topic: the other stacks use it too. */
+  public readonly alarms: AlarmFactory;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
@@ -80,10 +83,12 @@ export class MonitoringStack extends Stack {
       // The deploy workflow reads this back, so a deploy without ALARM_EMAIL keeps the same subscription.
       new CfnOutput(this, 'AlarmEmailOutput', { key: 'AlarmEmail', value: props.config.alarmEmail });
     }
+    this.alarms = new AlarmFactory({ stage: props.config.stage, topic: this.alarmTopic });
     this.notifications = new AlarmNotifications(this, 'Notifications', {
       stage: props.config.stage,
       topic: this.alarmTopic,
       notifications: props.config.notifications,
+      alarms: this.alarms,
     });
   }
 }

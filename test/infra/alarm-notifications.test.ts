@@ -1,4 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { OnCallAlarm } from '../../lib/constructs/alarm-factory';
 import { JOBS } from '../../lib/jobs';
 import { buildTestApp } from '../support/build-test-app';
 
@@ -30,6 +31,14 @@ describe('alarm notifications beyond e-mail', () => {
     template.resourceCountIs('AWS::Chatbot::MicrosoftTeamsChannelConfiguration', 0);
     template.resourceCountIs('AWS::IAM::Role', 0);
     template.resourcePropertiesCountIs('AWS::SNS::Subscription', { Protocol: 'https' }, 0);
+  });
+
+  it('creates no webhook dead-letter queue or alarm without webhooks, even with chat channels', () => {
+    const { app, template } = monitoringWith({ slack: SLACK });
+
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    expect(OnCallAlarm.all(app).map((alarm) => alarm.spec.name)).not.toContain('alarm-webhook-dead-letters');
   });
 
   describe('with Slack, Teams and two webhooks configured (prod)', () => {
@@ -99,6 +108,91 @@ describe('alarm notifications beyond e-mail', () => {
         });
       }
       expect(stacks.monitoring.notifications.webhooks).toHaveLength(2);
+    });
+
+    it('keeps what SNS gives up on in one dead-letter queue for all webhooks of the stage', () => {
+      const queues = template.findResources('AWS::SQS::Queue');
+      expect(Object.keys(queues)).toHaveLength(1);
+      const [queueId] = Object.keys(queues);
+      const subscriptions = Object.values(
+        template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'https' } }),
+      );
+      expect(subscriptions).toHaveLength(WEBHOOKS.length);
+      for (const subscription of subscriptions) {
+        expect(subscription.Properties.RedrivePolicy).toEqual({
+          deadLetterTargetArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        });
+      }
+      // The e-mail subscription keeps no redrive policy: SNS does not send e-mail failures anywhere.
+      for (const subscription of Object.values(
+        template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email' } }),
+      )) {
+        expect(subscription.Properties.RedrivePolicy).toBeUndefined();
+      }
+    });
+
+    it('keeps a lost notification 14 days, encrypted, under a name on-call can type', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: 'nightshift-prod-alarm-webhooks-dlq',
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        // SQS-owned keys: no key policy to grant SNS, unlike a customer key (docs/notifications.md).
+        SqsManagedSseEnabled: true,
+      });
+      const [queue] = Object.values(template.findResources('AWS::SQS::Queue'));
+      expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
+    });
+
+    it("lets only this stage's alarm topic send to the queue, and nothing over plain HTTP", () => {
+      const [policy] = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+      const statements = policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
+      const allows = statements.filter((statement) => statement.Effect === 'Allow');
+      expect(allows.length).toBeGreaterThan(0);
+      for (const allow of allows) {
+        expect(allow).toMatchObject({
+          Principal: { Service: 'sns.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Condition: { ArnEquals: { 'aws:SourceArn': topic } },
+        });
+      }
+      expect(statements).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 'sqs:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    });
+
+    it('alarms on the first lost notification, through the factory, to the same topic (e-mail and chat still get it)', () => {
+      const alarm = OnCallAlarm.all(app).find((candidate) => candidate.spec.name === 'alarm-webhook-dead-letters');
+      expect(alarm).toBeDefined();
+      expect(stacks.alarms.created).toContain(alarm);
+      const [queueId] = Object.keys(template.findResources('AWS::SQS::Queue'));
+      const [properties] = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+        (resource) => resource.Properties,
+      );
+      expect(properties).toMatchObject({
+        AlarmName: 'nightshift-prod-alarm-webhook-dead-letters',
+        Namespace: 'AWS/SQS',
+        MetricName: 'NumberOfMessagesSent',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [topic],
+      });
+      // Its recovery means only "no new dead letter for 5 minutes", and sent to a broken webhook it
+      // would itself become a dead letter and fire the alarm again.
+      expect(properties.OKActions).toBeUndefined();
+      const text = alarm?.descriptionText ?? '';
+      expect(text).toContain('aws sqs receive-message');
+      expect(text).toContain('nightshift-prod-alarm-webhooks-dlq');
+      expect(text).toContain('SubscriptionArn');
+      expect(text).toContain('aws sqs purge-queue');
+      expect(text).toContain("The topic's e-mail and chat subscribers got it, and get this alarm.");
+      expect(text).not.toContain('…');
     });
 
     it("retries an endpoint that is down for more than SNS's three default retries, within SNS's one-hour ceiling", () => {

@@ -25,9 +25,27 @@ describe('on-call alarms of a stage', () => {
       if (alarm.spec.text.runbook) expect(alarm.spec.text.runbook).toMatch(/^(README|docs\/[a-z-]+)\.md#[a-z-]+$/);
     }
     // Every CloudWatch alarm in the app goes through the factory.
-    const templates = [stacks.jobs, stacks.api, stacks.data].map((stack) => Template.fromStack(stack));
+    const templates = [stacks.jobs, stacks.api, stacks.data, stacks.monitoring].map((stack) =>
+      Template.fromStack(stack),
+    );
     const count = templates.reduce((sum, t) => sum + Object.keys(t.findResources('AWS::CloudWatch::Alarm')).length, 0);
     expect(count).toBe(all.length);
+  });
+
+  it('include the webhook dead-letter alarm of the monitoring stack when webhooks are configured, in the pager alarm too', () => {
+    const webhooks = JSON.stringify({ webhooks: [{ name: 'pager', url: 'https://pager.example.com/sns' }] });
+    const withWebhooks = buildTestApp({ context: { notifications: webhooks }, nag: false });
+    const all = OnCallAlarm.all(withWebhooks.app);
+    expect(all.map((alarm) => alarm.fullName)).toEqual(
+      withWebhooks.stacks.alarms.created.map((alarm) => alarm.fullName),
+    );
+    expect(all.map((alarm) => alarm.fullName)).toContain('nightshift-dev-alarm-webhook-dead-letters');
+    const [pager] = Object.values(
+      Template.fromStack(withWebhooks.stacks.jobs).findResources('AWS::CloudWatch::CompositeAlarm'),
+    );
+    expect(JSON.stringify(pager.Properties.AlarmRule)).toContain(
+      'ALARM(\\"nightshift-dev-alarm-webhook-dead-letters\\")',
+    );
   });
 
   it('page no one on a first deploy, before any metric exists: no alarm treats missing data as breaching', () => {

@@ -56,6 +56,15 @@ describe('the runbook (docs/runbook.md)', () => {
     expect(sectionOf('database-cpu')).toContain(`Every job that uses the database: ${databaseUsers.join(', ')}`);
   });
 
+  it('documents an alarm that only some config creates (the webhook dead letters), saying when it exists', () => {
+    const section = sectionOf('alarm-webhook-dead-letters');
+    expect(section).toContain('### `nightshift-$STAGE-alarm-webhook-dead-letters`');
+    expect(section).toContain('Only when the stage configures `notifications.webhooks`.');
+    expect(section).toContain('`aws sqs get-queue-url --queue-name nightshift-$STAGE-alarm-webhooks-dlq`');
+    expect(section).toContain('e-mail and chat subscribers got it');
+    expect(section).not.toContain('Only in stage');
+  });
+
   it('says who else a job failure affects from what the registry shares', () => {
     expect(sectionOf('ftp-export-errors')).toContain('[`job-late-ftp-export`](#job-late-ftp-export)');
   });
