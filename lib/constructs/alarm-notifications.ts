@@ -1,7 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as chatbot from 'aws-cdk-lib/aws-chatbot';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,6 +14,10 @@ export interface AlarmNotificationsProps {
   readonly stage: string;
   /** The alarm topic: every alarm of the stage notifies it on alarm and on recovery. */
   readonly topic: sns.ITopic;
+  /** The customer-managed key the topic is encrypted with; the webhooks' dead-letter queue uses it too. */
+  readonly topicKey: kms.IKey;
+  /** The topic's name, for the key policy: the topic's own ARN token there would make a cycle (topic → key → topic). */
+  readonly topicName: string;
   /** Chat channels and HTTPS endpoints from the stage config. */
   readonly notifications: NotificationsConfig;
   /** Builds the alarm on the webhooks' dead-letter queue (only with webhooks). */
@@ -113,11 +118,23 @@ export class AlarmNotifications extends Construct {
         queueName: webhookDeadLetterQueueName(stage),
         // The longest SQS keeps a message: a weekend's lost pages are still there on Monday.
         retentionPeriod: Duration.days(14),
-        // SQS-owned keys: SNS needs no key grant to send, only the queue policy the subscriptions add
-        // (a customer key would need a key policy for sns.amazonaws.com; docs/notifications.md).
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        // AWS's SNS guide: an encrypted dead-letter queue needs a customer-managed key whose policy lets
+        // SNS use it. The topic's own key, granted to SNS for this topic only (below).
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: props.topicKey,
         enforceSSL: true,
       });
+      props.topicKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AlarmTopicWebhookDeadLetters',
+          principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: {
+            ArnEquals: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'sns', resource: props.topicName }) },
+          },
+        }),
+      );
       const names = notifications.webhooks.map((webhook) => webhook.name).join(', ');
       acknowledge(
         this.webhookDeadLetters,

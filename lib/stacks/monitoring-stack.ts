@@ -57,8 +57,9 @@ export class MonitoringStack extends Stack {
       }),
     );
 
+    const topicName = `nightshift-${props.config.stage}-alarms`;
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      topicName: `nightshift-${props.config.stage}-alarms`,
+      topicName,
       displayName: `nightshift ${props.config.stage} alarms`,
       masterKey: key,
       enforceSSL: true,
@@ -87,6 +88,8 @@ export class MonitoringStack extends Stack {
     this.notifications = new AlarmNotifications(this, 'Notifications', {
       stage: props.config.stage,
       topic: this.alarmTopic,
+      topicKey: key,
+      topicName,
       notifications: props.config.notifications,
       alarms: this.alarms,
     });

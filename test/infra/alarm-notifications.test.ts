@@ -38,12 +38,18 @@ describe('alarm notifications beyond e-mail', () => {
 
     template.resourceCountIs('AWS::SQS::Queue', 0);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    expect(JSON.stringify(key.Properties.KeyPolicy)).not.toMatch(/sns\.amazonaws/);
     expect(OnCallAlarm.all(app).map((alarm) => alarm.spec.name)).not.toContain('alarm-webhook-dead-letters');
   });
 
   describe('with Slack, Teams and two webhooks configured (prod)', () => {
     const { app, stacks, template } = monitoringWith({ slack: SLACK, teams: TEAMS, webhooks: WEBHOOKS }, 'prod');
     const topic = { Ref: stacks.monitoring.getLogicalId(stacks.monitoring.alarmTopic.node.defaultChild as never) };
+    // The topic's ARN spelled out (its Ref in the key policy would make a cycle: topic → key → topic).
+    const topicArn = stacks.monitoring.resolve(
+      stacks.monitoring.formatArn({ service: 'sns', resource: 'nightshift-prod-alarms' }),
+    );
     const role = {
       'Fn::GetAtt': [
         stacks.monitoring.getLogicalId(stacks.monitoring.notifications.chatbotRole?.node.defaultChild as never),
@@ -131,15 +137,14 @@ describe('alarm notifications beyond e-mail', () => {
       }
     });
 
-    it('keeps a lost notification 14 days, encrypted, under a name on-call can type', () => {
+    it('keeps a lost notification 14 days, under the topic key, with a name on-call can type', () => {
+      // AWS's SNS guide: an encrypted dead-letter queue needs a customer-managed key that SNS may use.
+      const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
       template.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: 'nightshift-prod-alarm-webhooks-dlq',
         MessageRetentionPeriod: 14 * 24 * 3600,
-        // SQS-owned keys: no key policy to grant SNS, unlike a customer key (docs/notifications.md).
-        SqsManagedSseEnabled: true,
+        KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
       });
-      const [queue] = Object.values(template.findResources('AWS::SQS::Queue'));
-      expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
     });
 
     it("lets only this stage's alarm topic send to the queue, and nothing over plain HTTP", () => {
@@ -213,13 +218,21 @@ describe('alarm notifications beyond e-mail', () => {
       expect(retry.numMaxDelayRetries * retry.maxDelayTarget).toBeGreaterThanOrEqual(15 * 60);
     });
 
-    it('grants Chatbot and the endpoints no use of the topic key: SNS decrypts for its own deliveries', () => {
+    it('grants Chatbot and the endpoints no use of the topic key, and SNS only for this topic’s dead letters', () => {
       const [key] = Object.values(template.findResources('AWS::KMS::Key'));
-      const principals = key.Properties.KeyPolicy.Statement.map((statement: { Principal: unknown }) =>
-        JSON.stringify(statement.Principal),
-      );
-      expect(principals.join(' ')).not.toMatch(/chatbot|sns\.amazonaws/);
+      const statements = key.Properties.KeyPolicy.Statement as Array<Record<string, unknown>>;
+      const principals = statements.map((statement) => JSON.stringify(statement.Principal));
+      expect(principals.join(' ')).not.toMatch(/chatbot/);
       expect(principals.join(' ')).toMatch(/cloudwatch\.amazonaws\.com/);
+      // SNS decrypts the topic's messages for its own deliveries; it needs the key only to write the queue.
+      expect(statements.filter((statement) => JSON.stringify(statement.Principal).includes('sns.amazonaws'))).toEqual([
+        expect.objectContaining({
+          Sid: 'AlarmTopicWebhookDeadLetters',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          Condition: { ArnEquals: { 'aws:SourceArn': topicArn } },
+        }),
+      ]);
     });
 
     it('synthesizes with cdk-nag reporting no unacknowledged finding', () => {
