@@ -1,5 +1,5 @@
 import type { Expectation } from '#shared/expectation-store';
-import type { LatestStatus, RunKind, RunRecord } from '#shared/job-status-store';
+import { hasReported, type LatestStatus, type RunKind, type RunRecord } from '#shared/job-status-store';
 import { onCallFields } from './run-health';
 
 /** What the read API returns (snake_case, like the TC Portal's job_status columns) and the page shows. */
@@ -151,7 +151,7 @@ export function fromLatest(
   expectation: Expectation | undefined,
   now: Date = new Date(),
 ): JobView {
-  const finished = latest.lastStatus !== undefined;
+  const finished = hasReported(latest);
   const late = finished ? latest.late === true : expectation?.lateSince !== undefined;
   const lateSince = finished ? latest.lateSince : expectation?.lateSince;
   const untitledStart = !finished && latest.title === latest.jobKey;

@@ -1,6 +1,6 @@
 import type { Expectation, ExpectationInput } from '#shared/expectation-store';
 import { evaluateLateness } from '#shared/expected-runs';
-import type { JobStatusStore, LatestSummary } from '#shared/job-status-store';
+import { hasReported, type JobStatusStore, type LatestSummary } from '#shared/job-status-store';
 import { ABANDONED_AFTER_MS } from '#shared/run-commit';
 import { type HungJob, watchHungRuns } from './watch-hung-runs';
 
@@ -143,9 +143,4 @@ export async function watchExpectations(ports: WatchdogPorts): Promise<WatchdogR
 async function clearOrphanedLate(store: WatchdogPorts['store'], latest: LatestSummary, result: WatchdogResult) {
   if (hasReported(latest) && latest.late && (await store.clearLate(latest.jobKey, latest.updatedAt)))
     result.cleared.push(latest.jobKey);
-}
-
-/** A row a report has moved (its check-in and the updatedAt a late mark is conditioned on), not only a start. */
-function hasReported(latest: LatestSummary | undefined): latest is LatestSummary & { updatedAt: string } {
-  return latest?.updatedAt !== undefined;
 }

@@ -118,6 +118,17 @@ export interface LatestStatus {
   runsByDay?: Record<string, { runs: number; fails: number }>;
 }
 
+/**
+ * Whether a report has moved this latest-status row: it then has its last status and the updatedAt a
+ * late mark is conditioned on (a report sets them together). A row that only holds a start (the job's
+ * first run is in flight) has neither; the views and the watchdog treat it as a job that never reported.
+ */
+export function hasReported<T extends Pick<LatestStatus, 'lastStatus' | 'updatedAt'>>(
+  latest: T | undefined,
+): latest is T & { lastStatus: RunStatus; updatedAt: string } {
+  return latest?.lastStatus !== undefined && latest.updatedAt !== undefined;
+}
+
 /** What listLatestSummaries reads: enough to order and count jobs, without their text. */
 export type LatestSummary = Pick<
   LatestStatus,
